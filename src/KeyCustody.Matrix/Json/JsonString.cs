@@ -1,0 +1,66 @@
+using System.Text;
+using System.Text.Unicode;
+
+namespace KeyCustody.Matrix.Json;
+
+/// <summary>
+/// A JSON string. It is held as well-formed UTF-8 (never a surrogate code point), which is also the
+/// form canonical JSON writes and the form whose byte order is code-point order.
+/// </summary>
+public sealed class JsonString : JsonValue
+{
+    private readonly byte[] _utf8;
+    private string? _value;
+
+    /// <summary>Creates a string value; throws when <paramref name="value"/> contains an unpaired surrogate.</summary>
+    public JsonString(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var status = Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out var written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
+        {
+            throw new ArgumentException("the string contains an unpaired surrogate, which canonical JSON cannot represent", nameof(value));
+        }
+
+        _utf8 = Encoding.UTF8.GetBytes(value);
+        _value = value;
+        NeedsEscaping = ComputeNeedsEscaping(_utf8);
+    }
+
+    /// <summary>Wraps bytes already known to be well-formed UTF-8 (the reader validated them). The array is owned.</summary>
+    internal JsonString(byte[] validatedUtf8, bool needsEscaping)
+    {
+        _utf8 = validatedUtf8;
+        NeedsEscaping = needsEscaping;
+    }
+
+    public override JsonKind Kind => JsonKind.String;
+
+    /// <summary>The string's UTF-8 bytes (no quotes, no escapes).</summary>
+    public ReadOnlySpan<byte> Utf8Bytes => _utf8;
+
+    /// <summary>True when the string holds a quote, a backslash or a C0 control, which the writer must escape.</summary>
+    internal bool NeedsEscaping { get; }
+
+    internal byte[] RawUtf8 => _utf8;
+
+    public string Value => _value ??= Encoding.UTF8.GetString(_utf8);
+
+    public static implicit operator string(JsonString s) => s.Value;
+
+    /// <summary>Code-point order, which for well-formed UTF-8 is byte order.</summary>
+    internal int CompareTo(JsonString other) => _utf8.AsSpan().SequenceCompareTo(other._utf8);
+
+    public bool ValueEquals(string value) => Value == value;
+
+    public override bool Equals(JsonValue? other) => other is JsonString s && s._utf8.AsSpan().SequenceEqual(_utf8);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.AddBytes(_utf8);
+        return h.ToHashCode();
+    }
+
+    internal static bool ComputeNeedsEscaping(ReadOnlySpan<byte> utf8) => utf8.IndexOfAny(CanonicalJson.MustEscape) >= 0;
+}
