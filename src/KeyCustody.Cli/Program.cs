@@ -1,0 +1,25 @@
+using System.CommandLine;
+using KeyCustody.Cli;
+
+// keycustody: the operator's and developer's command line. Every failure is one 'error:' line on
+// stderr with exit code 2 (bad input) or 1 (a "no" answer); see ExitCodes.
+var root = new RootCommand("keycustody: Matrix cross-signing keys on hardware tokens\n\n" + ExitCodes.Help);
+root.Subcommands.Add(JsonCommands.Build());
+root.Subcommands.Add(TrustCommands.Build());
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine("error: " + parsed.Errors[0].Message);
+    return ExitCodes.BadInput;
+}
+
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is FormatException or UsageException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
+    return ExitCodes.BadInput;
+}
