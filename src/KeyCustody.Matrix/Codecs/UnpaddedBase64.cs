@@ -51,6 +51,18 @@ public static class UnpaddedBase64
             padding++;
         }
 
+        for (var i = 0; i < length; i++)
+        {
+            var c = text[i];
+            if (c >= 128 || Values[c] < 0)
+            {
+                error = c is '-' or '_'
+                    ? $"invalid base64 character '{c}' at position {i} (the URL-safe alphabet is not used for Matrix keys and signatures)"
+                    : $"invalid base64 character at position {i}";
+                return false;
+            }
+        }
+
         if (length % 4 == 1)
         {
             error = $"invalid unpadded base64: a length of {length} characters cannot encode whole bytes";
@@ -67,16 +79,7 @@ public static class UnpaddedBase64
         int acc = 0, bits = 0, o = 0;
         for (var i = 0; i < length; i++)
         {
-            var c = text[i];
-            var v = c < 128 ? Values[c] : -1;
-            if (v < 0)
-            {
-                error = c is '-' or '_'
-                    ? $"invalid base64 character '{c}' at position {i} (the URL-safe alphabet is not used for Matrix keys and signatures)"
-                    : $"invalid base64 character at position {i}";
-                return false;
-            }
-
+            int v = Values[text[i]];
             acc = (acc << 6) | v;
             bits += 6;
             if (bits >= 8)
