@@ -1,4 +1,3 @@
-using System.Text;
 using CsCheck;
 using KeyCustody.Matrix.Codecs;
 using KeyCustody.Matrix.Json;
