@@ -7,7 +7,8 @@ var root = new RootCommand("keycustody: Matrix cross-signing keys on hardware to
 root.Subcommands.Add(JsonCommands.Build());
 root.Subcommands.Add(TrustCommands.Build());
 
-var parsed = root.Parse(args);
+// Matrix user IDs start with '@': never read them as response files.
+var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
 {
     Console.Error.WriteLine("error: " + parsed.Errors[0].Message);

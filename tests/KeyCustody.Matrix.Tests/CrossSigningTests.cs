@@ -1,8 +1,9 @@
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Signing;
+using KeyCustody.Tests.Shared;
 using Xunit;
-using static KeyCustody.Matrix.Tests.Identities;
-using static KeyCustody.Matrix.Tests.TestData;
+using static KeyCustody.Tests.Shared.Identities;
+using static KeyCustody.Tests.Shared.TestData;
 
 namespace KeyCustody.Matrix.Tests;
 

@@ -1,6 +1,6 @@
 using KeyCustody.Matrix.Json;
 using Xunit;
-using static KeyCustody.Matrix.Tests.TestData;
+using static KeyCustody.Tests.Shared.TestData;
 
 namespace KeyCustody.Matrix.Tests;
 

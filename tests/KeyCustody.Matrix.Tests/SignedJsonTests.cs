@@ -1,7 +1,7 @@
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 using Xunit;
-using static KeyCustody.Matrix.Tests.TestData;
+using static KeyCustody.Tests.Shared.TestData;
 
 namespace KeyCustody.Matrix.Tests;
 

@@ -1,8 +1,9 @@
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Matrix.Trust;
+using KeyCustody.Tests.Shared;
 using Xunit;
-using static KeyCustody.Matrix.Tests.Identities;
+using static KeyCustody.Tests.Shared.Identities;
 
 namespace KeyCustody.Matrix.Tests;
 

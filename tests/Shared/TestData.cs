@@ -2,11 +2,10 @@ using System.Text;
 using KeyCustody.Matrix.Codecs;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
-using KeyCustody.Tests.Shared;
 using StjDocument = System.Text.Json.JsonDocument;
 using StjElement = System.Text.Json.JsonElement;
 
-namespace KeyCustody.Matrix.Tests;
+namespace KeyCustody.Tests.Shared;
 
 /// <summary>The known-answer vectors (tests/vectors/matrix-signing.json), read with System.Text.Json so the loader is independent of the code under test.</summary>
 internal static class TestData

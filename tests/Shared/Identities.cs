@@ -2,9 +2,9 @@ using System.Text;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
-using static KeyCustody.Matrix.Tests.TestData;
+using static KeyCustody.Tests.Shared.TestData;
 
-namespace KeyCustody.Matrix.Tests;
+namespace KeyCustody.Tests.Shared;
 
 /// <summary>
 /// Alice (the derived vectors, unchanged) and Bob (master key = the spec seed, signed by Alice's
