@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Canonicalise and sign: KeyCustody (BenchmarkDotNet) beside python-canonicaljson/python-signedjson
+# (timeit), same inputs (bench/data), same run. Prints the README table; exits 1 if a target is missed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+out=$(mktemp -d)
+dotnet build bench/KeyCustody.Bench -c Release -nologo -v quiet
+dotnet bench/KeyCustody.Bench/bin/Release/net10.0/KeyCustody.Bench.dll \
+  --filter '*MatrixBenchmarks*' --exporters json --artifacts "$out/bdn" >"$out/bdn.log"
+/usr/bin/python3 bench/python_matrix.py bench/data >"$out/python.json"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(dotnet --version); $(/usr/bin/python3 --version)"
+/usr/bin/python3 bench/report_matrix.py "$out/bdn" "$out/python.json"
