@@ -1,0 +1,65 @@
+namespace KeyCustody.HwSim.Applet;
+
+/// <summary>Asymmetric key algorithms this card implements (YubiKey PIV algorithm ids).</summary>
+public enum KeyAlgorithm : byte
+{
+    None = 0x00,
+    EccP256 = 0x11,
+    Ed25519 = 0xE0,
+    X25519 = 0xE1,
+}
+
+/// <summary>Management key algorithms (GENERAL AUTHENTICATE P1 for slot 9B).</summary>
+public enum ManagementKeyAlgorithm : byte
+{
+    None = 0x00,
+    TripleDes = 0x03,
+    Aes128 = 0x08,
+    Aes192 = 0x0A,
+    Aes256 = 0x0C,
+}
+
+/// <summary>PIN policy codes (tag AA); <see cref="Default"/> resolves per slot.</summary>
+public enum PinPolicy : byte
+{
+    Default = 0x00,
+    Never = 0x01,
+    Once = 0x02,
+    Always = 0x03,
+}
+
+/// <summary>Touch policy codes (tag AB); <see cref="Cached"/> is valid for 15 seconds.</summary>
+public enum TouchPolicy : byte
+{
+    Default = 0x00,
+    Never = 0x01,
+    Always = 0x02,
+    Cached = 0x03,
+}
+
+/// <summary>Where a slot's key came from (metadata tag 03).</summary>
+public enum KeyOrigin : byte
+{
+    None = 0x00,
+    Generated = 0x01,
+    Imported = 0x02,
+}
+
+/// <summary>Lengths and default values that follow from the algorithm ids.</summary>
+public static class PivAlgorithms
+{
+    public static bool IsSupported(KeyAlgorithm algorithm) =>
+        algorithm is KeyAlgorithm.EccP256 or KeyAlgorithm.Ed25519 or KeyAlgorithm.X25519;
+
+    public static int KeyLength(ManagementKeyAlgorithm algorithm) => algorithm switch
+    {
+        ManagementKeyAlgorithm.TripleDes => 24,
+        ManagementKeyAlgorithm.Aes128 => 16,
+        ManagementKeyAlgorithm.Aes192 => 24,
+        ManagementKeyAlgorithm.Aes256 => 32,
+        _ => 0,
+    };
+
+    public static int BlockLength(ManagementKeyAlgorithm algorithm) =>
+        algorithm == ManagementKeyAlgorithm.TripleDes ? 8 : 16;
+}

@@ -1,0 +1,35 @@
+using KeyCustody.HwSim.Applet;
+using KeyCustody.HwSim.Crypto;
+using KeyCustody.HwSim.Touch;
+
+namespace KeyCustody.HwSim;
+
+/// <summary>How to build a <see cref="VirtualCard"/>. Only <see cref="Root"/> is required.</summary>
+public sealed class CardOptions
+{
+    public CardOptions(SimulatorRoot root)
+    {
+        Root = root;
+    }
+
+    /// <summary>Issues the card's attestation certificate when the card is new.</summary>
+    public SimulatorRoot Root { get; }
+
+    /// <summary>Serial of a new card. A state file keeps its own serial; a different explicit one is an error.</summary>
+    public uint? Serial { get; init; }
+
+    /// <summary>Persistent state file (created 0600 when missing). Null: the card lives in memory only.</summary>
+    public string? StatePath { get; init; }
+
+    public TouchMode Touch { get; init; } = TouchMode.Auto;
+    public TimeSpan AutoTouchDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan TouchTimeout { get; init; } = Button.DefaultTimeout;
+
+    /// <summary>AES-192 as on firmware 5.7; 3DES emulates a card whose key was set to 3DES (for yubico-piv-tool 2.2.0).</summary>
+    public ManagementKeyAlgorithm ManagementKeyAlgorithm { get; init; } = ManagementKeyAlgorithm.Aes192;
+
+    public byte FormFactor { get; init; } = CardIdentity.DefaultFormFactor;
+
+    /// <summary>Clock for the cached-touch window; tests pass a manual one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

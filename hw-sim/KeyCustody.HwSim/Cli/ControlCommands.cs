@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using KeyCustody.HwSim.Control;
+
+namespace KeyCustody.HwSim.Cli;
+
+/// <summary><c>keycustody-hwsim touch|mode|unplug|plug|latency|status --control SOCKET</c>: talk to a running simulator.</summary>
+internal static class ControlCommands
+{
+    public static IEnumerable<Command> Build()
+    {
+        yield return Simple("touch", "Press the button of the card(s) waiting for a touch");
+        yield return Simple("plug", "Put the card(s) back into the reader");
+        yield return Simple("status", "Show the cards: presence, power, touch mode, retries");
+
+        var modeArgument = new Argument<string>("mode") { Description = "auto, manual or never" };
+        var delay = new Option<int?>("--delay") { Description = "auto mode: milliseconds until the touch" };
+        var timeout = new Option<int?>("--timeout") { Description = "milliseconds until an untouched operation fails" };
+        yield return WithControl(new Command("mode", "Change how the button behaves") { modeArgument, delay, timeout }, result =>
+        {
+            var words = new List<string> { "mode", result.GetValue(modeArgument)! };
+            if (result.GetValue(delay) is { } d)
+            {
+                words.Add($"delay={d}");
+            }
+
+            if (result.GetValue(timeout) is { } t)
+            {
+                words.Add($"timeout={t}");
+            }
+
+            return words;
+        });
+
+        var during = new Option<string?>("--during") { Description = "instead of now: pull the card during the next command ('next') or the next with this INS (hex)" };
+        var before = new Option<bool>("--before") { Description = "with --during: before the command runs (default: after it ran, answer lost)" };
+        yield return WithControl(new Command("unplug", "Pull the card(s) out") { during, before }, result =>
+        {
+            var words = new List<string> { "unplug" };
+            if (result.GetValue(during) is { } d)
+            {
+                words.Add($"during={d}");
+                words.Add(result.GetValue(before) ? "point=before" : "point=after");
+            }
+
+            return words;
+        });
+
+        var ms = new Option<int>("--ms") { Description = "milliseconds added to every APDU", Required = true };
+        yield return WithControl(new Command("latency", "Add latency to every APDU") { ms }, result => ["latency", $"ms={result.GetValue(ms)}"]);
+    }
+
+    private static Command Simple(string verb, string description) =>
+        WithControl(new Command(verb, description), _ => [verb]);
+
+    private static Command WithControl(Command command, Func<ParseResult, List<string>> words)
+    {
+        var control = new Option<string>("--control") { Description = "the simulator's control socket", Required = true };
+        var serial = new Option<uint?>("--serial") { Description = "only the card with this serial" };
+        command.Add(control);
+        command.Add(serial);
+        command.SetAction(result =>
+        {
+            var request = words(result);
+            if (result.GetValue(serial) is { } s)
+            {
+                request.Add($"serial={s}");
+            }
+
+            try
+            {
+                var reply = ControlClient.Send(result.GetValue(control)!, string.Join(' ', request));
+                Console.WriteLine(reply);
+                return reply.StartsWith("{\"ok\":true", StringComparison.Ordinal) ? 0 : 1;
+            }
+            catch (SocketException e)
+            {
+                Console.Error.WriteLine($"keycustody-hwsim: cannot reach {result.GetValue(control)}: {e.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}

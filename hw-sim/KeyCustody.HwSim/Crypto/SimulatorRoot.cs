@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using KeyCustody.HwSim.State;
+
+namespace KeyCustody.HwSim.Crypto;
+
+/// <summary>
+/// The per-installation simulator root CA (stands in for Yubico's PIV root). It issues each card's
+/// attestation (F9) certificate; attestation statements chain card → F9 → this root.
+/// </summary>
+public sealed class SimulatorRoot : IDisposable
+{
+    private readonly ECDsa _key;
+
+    private SimulatorRoot(ECDsa key, X509Certificate2 certificate)
+    {
+        _key = key;
+        Certificate = certificate;
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>A root that lives only in memory (tests, throw-away cards).</summary>
+    public static SimulatorRoot CreateEphemeral(TimeProvider? time = null)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
+        var request = new CertificateRequest($"CN=KeyCustody hw-sim PIV Root CA {id}, O=KeyCustody hw-sim", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using var selfSigned = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(50));
+        return new SimulatorRoot(key, X509CertificateLoader.LoadCertificate(selfSigned.RawData));
+    }
+
+    /// <summary>Loads the installation's root from <paramref name="path"/>, creating it (0600) on first use.</summary>
+    public static SimulatorRoot LoadOrCreate(string path)
+    {
+        if (File.Exists(path))
+        {
+            return Load(path);
+        }
+
+        var root = CreateEphemeral();
+        root.Save(path);
+        return root;
+    }
+
+    /// <summary>The default root file: $XDG_DATA_HOME/keycustody-hwsim/root-ca.json (or ~/.local/share/...).</summary>
+    public static string DefaultPath()
+    {
+        var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        if (string.IsNullOrEmpty(data))
+        {
+            data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        }
+
+        return Path.Combine(data, "keycustody-hwsim", "root-ca.json");
+    }
+
+    /// <summary>Issues a CA certificate for a card's attestation key (slot F9).</summary>
+    public byte[] IssueAttestationKeyCertificate(uint serial, PublicKey attestationKey, DateTimeOffset now)
+    {
+        var request = new CertificateRequest(
+            new X500DistinguishedName($"CN=KeyCustody hw-sim PIV Attestation {serial}"), attestationKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(attestationKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        var generator = X509SignatureGenerator.CreateForECDsa(_key);
+        var notAfter = Certificate.NotAfter.ToUniversalTime() < now.AddYears(30).UtcDateTime
+            ? new DateTimeOffset(Certificate.NotAfter.ToUniversalTime())
+            : now.AddYears(30);
+        using var issued = request.Create(Certificate.SubjectName, generator, now.AddDays(-1), notAfter, RandomNumberGenerator.GetBytes(16).Select((b, i) => i == 0 ? (byte)(b & 0x7F) : b).ToArray());
+        return issued.RawData;
+    }
+
+    public void Dispose()
+    {
+        _key.Dispose();
+        Certificate.Dispose();
+    }
+
+    private static SimulatorRoot Load(string path)
+    {
+        var content = PrivateFile.ReadAll(path);
+        byte[]? pkcs8 = null;
+        byte[]? certificate = null;
+        try
+        {
+            var reader = new Utf8JsonReader(content);
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName)
+                {
+                    continue;
+                }
+
+                if (reader.ValueTextEquals("certificate"u8))
+                {
+                    reader.Read();
+                    certificate = reader.GetBytesFromBase64();
+                }
+                else if (reader.ValueTextEquals("private_key"u8))
+                {
+                    reader.Read();
+                    pkcs8 = reader.GetBytesFromBase64();
+                }
+            }
+
+            if (pkcs8 is null || certificate is null)
+            {
+                throw new InvalidDataException($"simulator root file {path} lacks certificate or private_key");
+            }
+
+            var key = ECDsa.Create();
+            key.ImportPkcs8PrivateKey(pkcs8, out _);
+            return new SimulatorRoot(key, X509CertificateLoader.LoadCertificate(certificate));
+        }
+        finally
+        {
+            PrivateFile.Zero(content);
+            if (pkcs8 is not null)
+            {
+                PrivateFile.Zero(pkcs8);
+            }
+        }
+    }
+
+    private void Save(string path)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var pkcs8 = _key.ExportPkcs8PrivateKey();
+        try
+        {
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("format", 1);
+                writer.WriteBase64String("certificate", Certificate.RawData);
+                writer.WriteBase64String("private_key", pkcs8);
+                writer.WriteEndObject();
+            }
+
+            PrivateFile.WriteAtomically(path, buffer.WrittenSpan);
+        }
+        finally
+        {
+            PrivateFile.Zero(pkcs8);
+            buffer.Clear();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Text.Json;
+using KeyCustody.HwSim.Applet;
+using KeyCustody.HwSim.Crypto;
+
+namespace KeyCustody.HwSim.State;
+
+/// <summary>
+/// The persistent card state as JSON (format 1), created 0600. Secrets are written from and read into byte
+/// buffers (base64 through Utf8JsonWriter/Reader), never through strings; every buffer is zeroed after use.
+/// </summary>
+public static class StateFile
+{
+    public static void Save(string path, CardState state)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        try
+        {
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                Write(writer, state);
+            }
+
+            PrivateFile.WriteAtomically(path, buffer.WrittenSpan);
+        }
+        finally
+        {
+            buffer.Clear();
+        }
+    }
+
+    public static CardState Load(string path)
+    {
+        var content = PrivateFile.ReadAll(path);
+        try
+        {
+            using var document = JsonDocument.Parse(content);
+            return Read(document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"state file {path} is not a valid hw-sim state file", e);
+        }
+        finally
+        {
+            PrivateFile.Zero(content);
+        }
+    }
+
+    private static void Write(Utf8JsonWriter writer, CardState state)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("format", 1);
+        writer.WriteNumber("serial", state.Identity.Serial);
+        writer.WriteNumber("form_factor", state.Identity.FormFactor);
+        writer.WriteNumber("factory_management_algorithm", (byte)state.FactoryManagementAlgorithm);
+        WriteCredential(writer, "pin", state.Pin);
+        WriteCredential(writer, "puk", state.Puk);
+        writer.WriteStartObject("management_key");
+        writer.WriteNumber("algorithm", (byte)state.ManagementKey.Algorithm);
+        writer.WriteBase64String("value", state.ManagementKey.Value);
+        writer.WriteBoolean("touch", state.ManagementKey.TouchRequired);
+        writer.WriteEndObject();
+        writer.WriteStartArray("keys");
+        foreach (var (slot, key) in state.Keys.OrderBy(k => k.Key))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("slot", slot);
+            writer.WriteNumber("algorithm", (byte)key.Algorithm);
+            writer.WriteNumber("pin_policy", (byte)key.PinPolicy);
+            writer.WriteNumber("touch_policy", (byte)key.TouchPolicy);
+            writer.WriteNumber("origin", (byte)key.Origin);
+            writer.WriteBase64String("private", key.PrivateMaterial);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("objects");
+        foreach (var (id, value) in state.Objects.OrderBy(o => o.Key))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("id", id);
+            writer.WriteBase64String("value", value);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCredential(Utf8JsonWriter writer, string name, Credential credential)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteBase64String("value", credential.Value);
+        writer.WriteNumber("max_retries", credential.MaxRetries);
+        writer.WriteNumber("remaining", credential.Remaining);
+        writer.WriteEndObject();
+    }
+
+    private static CardState Read(JsonElement root)
+    {
+        if (root.GetProperty("format").GetInt32() != 1)
+        {
+            throw new FormatException("unsupported state format");
+        }
+
+        var identity = new CardIdentity(
+            root.GetProperty("serial").GetUInt32(), CardIdentity.DefaultFirmware, root.GetProperty("form_factor").GetByte());
+        var factoryAlgorithm = (ManagementKeyAlgorithm)root.GetProperty("factory_management_algorithm").GetByte();
+        var mgm = root.GetProperty("management_key");
+        var mgmValue = mgm.GetProperty("value").GetBytesFromBase64();
+        var state = new CardState(
+            identity,
+            factoryAlgorithm,
+            ReadCredential(root.GetProperty("pin"), Credential.DefaultPin),
+            ReadCredential(root.GetProperty("puk"), Credential.DefaultPuk),
+            new ManagementKey((ManagementKeyAlgorithm)mgm.GetProperty("algorithm").GetByte(), mgmValue, mgm.GetProperty("touch").GetBoolean()));
+        PrivateFile.Zero(mgmValue);
+
+        foreach (var entry in root.GetProperty("keys").EnumerateArray())
+        {
+            var material = entry.GetProperty("private").GetBytesFromBase64();
+            try
+            {
+                var key = SlotKey.FromPrivate(
+                    (KeyAlgorithm)entry.GetProperty("algorithm").GetByte(),
+                    material,
+                    (PinPolicy)entry.GetProperty("pin_policy").GetByte(),
+                    (TouchPolicy)entry.GetProperty("touch_policy").GetByte(),
+                    (KeyOrigin)entry.GetProperty("origin").GetByte()) ?? throw new FormatException("invalid key");
+                state.SetKey(entry.GetProperty("slot").GetByte(), key);
+            }
+            finally
+            {
+                PrivateFile.Zero(material);
+            }
+        }
+
+        foreach (var entry in root.GetProperty("objects").EnumerateArray())
+        {
+            state.SetObject(entry.GetProperty("id").GetInt32(), entry.GetProperty("value").GetBytesFromBase64());
+        }
+
+        state.Dirty = false;
+        return state;
+    }
+
+    private static Credential ReadCredential(JsonElement element, byte[] factory)
+    {
+        var value = element.GetProperty("value").GetBytesFromBase64();
+        try
+        {
+            if (value.Length != 8)
+            {
+                throw new FormatException("credential must be 8 bytes");
+            }
+
+            return new Credential(factory, value, element.GetProperty("max_retries").GetInt32(), element.GetProperty("remaining").GetInt32());
+        }
+        finally
+        {
+            PrivateFile.Zero(value);
+        }
+    }
+}
