@@ -89,6 +89,20 @@ public sealed class VirtualCard : IDisposable
     /// <summary>Like SCardConnect: powers the card if needed and returns a connection valid until removal or reset.</summary>
     public CardConnection Connect()
     {
+        lock (_stateGate)
+        {
+            if (!_present)
+            {
+                throw new CardRemovedException("no card in the reader");
+            }
+
+            // Already powered: join the current session without waiting for a command in progress.
+            if (_powered)
+            {
+                return new CardConnection(this, _epoch, _removals);
+            }
+        }
+
         lock (_commandGate)
         {
             lock (_stateGate)

@@ -144,7 +144,8 @@ internal sealed class ApduFraming
             return Response.Encode(chunk, StatusWord.Success);
         }
 
-        return Response.Encode(chunk, (ushort)(StatusWord.MoreDataBase | Math.Min(remaining, 0xFF) & 0xFF));
+        // 61 xx: xx bytes remain; 00 means 256 or more.
+        return Response.Encode(chunk, (ushort)(StatusWord.MoreDataBase | (remaining > 0xFF ? 0 : remaining)));
     }
 
     private void ResetChain()

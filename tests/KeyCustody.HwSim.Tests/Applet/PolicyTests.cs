@@ -1,0 +1,150 @@
+using KeyCustody.HwSim.Tests.Support;
+using KeyCustody.HwSim.Touch;
+
+namespace KeyCustody.HwSim.Tests.Applet;
+
+public sealed class PolicyTests
+{
+    private static readonly byte[] Hello = "hello"u8.ToArray();
+
+    [Fact]
+    public void Pin_once_needs_one_verification_per_session()
+    {
+        using var t = new Fixture();
+        t.Generate(0x9A, 0xE0, pin: 0x02);
+        Assert.Equal(0x6982, t.Sign(0xE0, 0x9A, Hello).Sw);
+        t.Host.VerifyPin();
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+    }
+
+    [Fact]
+    public void Pin_always_is_consumed_by_the_next_private_key_operation()
+    {
+        using var t = new Fixture();
+        t.Generate(0x9C, 0xE0, pin: 0x03);
+        t.Host.VerifyPin();
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9C, Hello).Sw);
+        Assert.Equal(0x6982, t.Sign(0xE0, 0x9C, Hello).Sw);
+        t.Host.VerifyPin();
+        t.Host.Expect("00 FD 00 00", "05 07 01 90 00");
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9C, Hello).Sw);
+    }
+
+    [Fact]
+    public void Pin_always_is_consumed_even_by_an_operation_on_another_key()
+    {
+        using var t = new Fixture();
+        t.Generate(0x9C, 0xE0, pin: 0x03);
+        t.Generate(0x9E, 0xE0, pin: 0x01);
+        t.Host.VerifyPin();
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9E, Hello).Sw);
+        Assert.Equal(0x6982, t.Sign(0xE0, 0x9C, Hello).Sw);
+    }
+
+    [Fact]
+    public void Pin_never_signs_without_verification()
+    {
+        using var t = new Fixture();
+        t.Generate(0x9E, 0xE0);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9E, Hello).Sw);
+    }
+
+    [Fact]
+    public void Touch_always_times_out_with_6982_when_nobody_touches()
+    {
+        using var t = new Fixture(TouchMode.Never);
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x02);
+        Assert.Equal(0x6982, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(1, t.Card.Button.Requests);
+    }
+
+    [Fact]
+    public void Touch_always_asks_for_every_operation_and_auto_mode_touches()
+    {
+        using var t = new Fixture(TouchMode.Auto);
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x02);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(2, t.Card.Button.Requests);
+    }
+
+    [Fact]
+    public void Pin_is_checked_before_the_touch()
+    {
+        using var t = new Fixture(TouchMode.Auto);
+        t.Generate(0x9A, 0xE0, pin: 0x02, touch: 0x02);
+        Assert.Equal(0x6982, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(0, t.Card.Button.Requests);
+    }
+
+    [Fact]
+    public async Task Manual_touch_completes_the_operation_and_the_card_answers_nothing_else_meanwhile()
+    {
+        using var t = new Fixture(TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30));
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x02);
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var sign = Task.Run(() =>
+        {
+            var result = t.Sign(0xE0, 0x9A, Hello);
+            order.Enqueue("sign");
+            return result.Sw;
+        });
+        Assert.True(t.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(10)));
+        var connection = t.Card.Connect();
+        var version = Task.Run(() =>
+        {
+            var answer = connection.Transmit(Hex.Parse("00 FD 00 00"));
+            order.Enqueue("version");
+            return Hex.Format(answer);
+        });
+        Assert.True(t.Card.Button.Touch());
+        Assert.Equal(0x9000, await sign);
+        Assert.Equal("05 07 01 90 00", await version);
+        Assert.Equal(["sign", "version"], order.ToArray());
+        Assert.False(t.Card.Button.Touch());
+    }
+
+    [Fact]
+    public void Cached_touch_is_valid_for_15_seconds()
+    {
+        var time = new ManualTime();
+        using var t = new Fixture(TouchMode.Auto, time: time);
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x03);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(1, t.Card.Button.Requests);
+        time.Advance(TimeSpan.FromSeconds(14));
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(1, t.Card.Button.Requests);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(2, t.Card.Button.Requests);
+    }
+
+    [Fact]
+    public void Cached_touch_is_forgotten_on_power_cycle()
+    {
+        var time = new ManualTime();
+        using var t = new Fixture(TouchMode.Auto, time: time);
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x03);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        t.Card.PowerOff();
+        var host = new PivHost(t.Card.Connect());
+        host.Select();
+        var (_, sw) = host.Exchange(0x87, 0xE0, 0x9A, Support.CardTestAccess.GeneralAuthenticate(0x81, Hello));
+        Assert.Equal(0x9000, sw);
+        Assert.Equal(2, t.Card.Button.Requests);
+    }
+
+    private sealed class Fixture : CardTest
+    {
+        public Fixture(TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, TimeProvider? time = null)
+            : base(touch, time: time)
+        {
+            if (touchTimeout is { } timeout)
+            {
+                Card.Button.Configure(touch, timeout: timeout);
+            }
+        }
+    }
+}
