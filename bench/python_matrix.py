@@ -2,6 +2,7 @@
 
 Prints JSON: {input: {operation: median nanoseconds per call}}. Run with Debian's /usr/bin/python3.
 """
+import base64
 import hashlib
 import json
 import statistics
@@ -14,7 +15,7 @@ import signedjson.sign
 
 data_dir = sys.argv[1]
 seed = hashlib.sha256(b"keycustody-bench-signer").digest()
-key = signedjson.key.decode_signing_key_bytes("ed25519", "JLAFKJWSCS", seed)
+key = signedjson.key.decode_signing_key_base64("ed25519", "JLAFKJWSCS", base64.b64encode(seed).decode().rstrip("="))
 
 
 def median_ns(fn):

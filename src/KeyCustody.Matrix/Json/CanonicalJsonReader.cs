@@ -18,8 +18,9 @@ internal ref struct CanonicalJsonReader
          (byte)'"', (byte)'\\']);
 
     private readonly ReadOnlySpan<byte> _src;
+    private readonly byte[] _copy; // one copy of the input that unescaped strings slice into
     private readonly CanonicalJsonLimits _limits;
-    private readonly PathSegment[] _path;
+    private PathSegment[] _path;
     private int _pos;
     private int _depth;
 
@@ -33,11 +34,12 @@ internal ref struct CanonicalJsonReader
     private CanonicalJsonReader(ReadOnlySpan<byte> src, CanonicalJsonLimits limits)
     {
         _src = src;
+        _copy = src.Length <= limits.MaxBytes ? src.ToArray() : [];
         _limits = limits;
-        _path = new PathSegment[limits.MaxDepth + 1];
-        _keys = new JsonString[16];
-        _values = new JsonValue[16];
-        _offsets = new int[16];
+        _path = new PathSegment[Math.Min(limits.MaxDepth + 1, 8)];
+        _keys = new JsonString[8];
+        _values = new JsonValue[8];
+        _offsets = new int[8];
         _text = [];
     }
 
@@ -382,9 +384,9 @@ internal ref struct CanonicalJsonReader
 
             if (c == '"' && !escaped)
             {
-                var bytes = run.ToArray();
+                var slice = new ReadOnlyMemory<byte>(_copy, _pos, rel);
                 _pos += rel + 1;
-                return new JsonString(bytes, false);
+                return new JsonString(slice, false);
             }
 
             escaped = true;
@@ -551,6 +553,11 @@ internal ref struct CanonicalJsonReader
         if (_depth >= _limits.MaxDepth)
         {
             throw Error(JsonErrorKind.TooDeep, $"nesting deeper than the limit of {_limits.MaxDepth}", offset);
+        }
+
+        if (_depth == _path.Length)
+        {
+            Array.Resize(ref _path, Math.Min(_path.Length * 2, _limits.MaxDepth + 1));
         }
 
         _path[_depth] = PathSegment.None;

@@ -9,7 +9,8 @@ namespace KeyCustody.Matrix.Json;
 /// </summary>
 public sealed class JsonString : JsonValue
 {
-    private readonly byte[] _utf8;
+    // Strings read from a document share one copy of it; the reader validated every slice.
+    private readonly ReadOnlyMemory<byte> _utf8;
     private string? _value;
 
     /// <summary>Creates a string value; throws when <paramref name="value"/> contains an unpaired surrogate.</summary>
@@ -24,11 +25,11 @@ public sealed class JsonString : JsonValue
 
         _utf8 = Encoding.UTF8.GetBytes(value);
         _value = value;
-        NeedsEscaping = ComputeNeedsEscaping(_utf8);
+        NeedsEscaping = ComputeNeedsEscaping(_utf8.Span);
     }
 
-    /// <summary>Wraps bytes already known to be well-formed UTF-8 (the reader validated them). The array is owned.</summary>
-    internal JsonString(byte[] validatedUtf8, bool needsEscaping)
+    /// <summary>Wraps bytes already known to be well-formed UTF-8 (the reader validated them). The memory is never written again.</summary>
+    internal JsonString(ReadOnlyMemory<byte> validatedUtf8, bool needsEscaping)
     {
         _utf8 = validatedUtf8;
         NeedsEscaping = needsEscaping;
@@ -37,28 +38,26 @@ public sealed class JsonString : JsonValue
     public override JsonKind Kind => JsonKind.String;
 
     /// <summary>The string's UTF-8 bytes (no quotes, no escapes).</summary>
-    public ReadOnlySpan<byte> Utf8Bytes => _utf8;
+    public ReadOnlySpan<byte> Utf8Bytes => _utf8.Span;
 
     /// <summary>True when the string holds a quote, a backslash or a C0 control, which the writer must escape.</summary>
     internal bool NeedsEscaping { get; }
 
-    internal byte[] RawUtf8 => _utf8;
-
-    public string Value => _value ??= Encoding.UTF8.GetString(_utf8);
+    public string Value => _value ??= Encoding.UTF8.GetString(_utf8.Span);
 
     public static implicit operator string(JsonString s) => s.Value;
 
     /// <summary>Code-point order, which for well-formed UTF-8 is byte order.</summary>
-    internal int CompareTo(JsonString other) => _utf8.AsSpan().SequenceCompareTo(other._utf8);
+    internal int CompareTo(JsonString other) => _utf8.Span.SequenceCompareTo(other._utf8.Span);
 
     public bool ValueEquals(string value) => Value == value;
 
-    public override bool Equals(JsonValue? other) => other is JsonString s && s._utf8.AsSpan().SequenceEqual(_utf8);
+    public override bool Equals(JsonValue? other) => other is JsonString s && s._utf8.Span.SequenceEqual(_utf8.Span);
 
     public override int GetHashCode()
     {
         var h = new HashCode();
-        h.AddBytes(_utf8);
+        h.AddBytes(_utf8.Span);
         return h.ToHashCode();
     }
 
