@@ -6,4 +6,4 @@ cd "$(dirname "$0")"
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build KeyCustody.sln -c Release -nologo -v quiet
-dotnet test KeyCustody.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+dotnet test KeyCustody.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@"
