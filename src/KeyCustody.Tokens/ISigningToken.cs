@@ -1,0 +1,34 @@
+namespace KeyCustody.Tokens;
+
+/// <summary>
+/// A device (or, for development, a file) that holds Ed25519 private keys and signs with them. Private keys
+/// never leave it. Every signature returned has been verified against the key's public key.
+/// Implementations are safe to call from several threads; a device that can do one operation at a time
+/// serialises them.
+/// </summary>
+public interface ISigningToken : IDisposable
+{
+    /// <summary>False for the software token: the daemon refuses it for the master key.</summary>
+    bool IsHardwareBacked { get; }
+
+    /// <summary>Serial, firmware, PIN retries left.</summary>
+    TokenStatus GetStatus(CancellationToken cancellation = default);
+
+    /// <summary>The Ed25519 keys on the token.</summary>
+    IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default);
+
+    /// <summary>The key <paramref name="keyId"/> (public part and policies); <see cref="KeyNotFoundOnTokenException"/> if absent.</summary>
+    TokenKey GetKey(string keyId, CancellationToken cancellation = default);
+
+    /// <summary>Generates an Ed25519 key pair on the token (the private key is created there and never exported).</summary>
+    Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Pure Ed25519 (RFC 8032) over <paramref name="message"/>. Asks <paramref name="interaction"/> for the PIN when
+    /// the key's policy needs it, and tells it before an operation that will wait for a touch.
+    /// </summary>
+    Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default);
+
+    /// <summary>Proof from the device that the key was generated on it; <see cref="NotSupportedByTokenException"/> where there is none.</summary>
+    KeyAttestation Attest(string keyId, CancellationToken cancellation = default);
+}
