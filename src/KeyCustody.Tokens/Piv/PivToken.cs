@@ -1,0 +1,399 @@
+using KeyCustody.Tokens.Piv.Commands;
+
+namespace KeyCustody.Tokens.Piv;
+
+/// <summary>
+/// A YubiKey (firmware 5.7+) PIV application as an <see cref="ISigningToken"/>, chosen by serial. One operation
+/// at a time; each multi-APDU sequence runs in one card transaction, released before anything waits on a person
+/// (PIN prompt, presence hook). PIN and touch are handled here and only here:
+/// the PIN is asked for only when the key's policy needs it (from GET METADATA and the VERIFY status probe),
+/// never retried, and not tried with one retry or fewer left unless the caller allows it; the presence hook is
+/// called before an operation that will wait for a touch; 6982 after it is a <see cref="TouchTimeoutException"/>.
+/// If the card is removed, the operation fails with <see cref="TokenRemovedException"/> and the next one
+/// finds the card again by serial.
+/// </summary>
+public sealed class PivToken : ISigningToken
+{
+    private readonly ISmartCardReaders _readers;
+    private readonly bool _ownsReaders;
+    private readonly PivTokenOptions _options;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private FoundCard? _card;
+
+    private PivToken(ISmartCardReaders readers, bool ownsReaders, FoundCard card, PivTokenOptions options)
+    {
+        _readers = readers;
+        _ownsReaders = ownsReaders;
+        _card = card;
+        _options = options;
+        Serial = card.Serial;
+        Firmware = card.Firmware;
+    }
+
+    public uint Serial { get; }
+
+    public Version Firmware { get; }
+
+    public bool IsHardwareBacked => true;
+
+    private string Name => NameOf(Serial);
+
+    internal static string NameOf(uint serial) => $"YubiKey {serial}";
+
+    /// <summary>
+    /// Opens the card with <paramref name="serial"/> among the cards in <paramref name="readers"/>. Throws
+    /// <see cref="TokenNotFoundException"/> if it is not present and <see cref="FirmwareUnsupportedException"/>
+    /// below firmware 5.7. With <paramref name="ownsReaders"/>, disposing the token disposes the readers.
+    /// </summary>
+    public static PivToken Open(ISmartCardReaders readers, uint serial, PivTokenOptions? options = null, bool ownsReaders = false)
+    {
+        var card = PivCardFinder.Find(readers, serial)
+            ?? throw TokenErrors.TokenNotFound($"YubiKey with serial {serial}", $"{readers.ReadersWithCard().Count} card(s) present, none with that serial");
+        if (card.Firmware < PivTokenOptions.MinimumFirmware)
+        {
+            card.Connection.Dispose();
+            throw TokenErrors.FirmwareUnsupported(NameOf(serial), card.Firmware, PivTokenOptions.MinimumFirmware);
+        }
+
+        return new PivToken(readers, ownsReaders, card, options ?? new PivTokenOptions());
+    }
+
+    /// <summary>Serials and firmware of the PIV cards present.</summary>
+    public static IReadOnlyList<(uint Serial, Version Firmware)> ListCards(ISmartCardReaders readers) => PivCardFinder.List(readers);
+
+    /// <summary>
+    /// Waits (hot-plug notifications, no polling loop of our own) until this card is back in a reader, e.g.
+    /// after <see cref="TokenRemovedException"/>. False if the timeout passes first.
+    /// </summary>
+    public bool WaitUntilPresent(TimeSpan timeout, CancellationToken cancellation = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        _gate.Wait(cancellation);
+        try
+        {
+            while (true)
+            {
+                if (TryConnect())
+                {
+                    return true;
+                }
+
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                _readers.WaitForChange(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), cancellation);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public TokenStatus GetStatus(CancellationToken cancellation = default)
+    {
+        var pin = Locked(session => session.GetPinMetadata(), cancellation);
+        return new TokenStatus("piv", Serial.ToString(), Firmware, pin.RetriesLeft, true, $"YubiKey PIV, serial {Serial}, firmware {Firmware}");
+    }
+
+    public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default) => Locked(
+        session => PivSlot.KeySlots
+            .Select(slot => (Slot: slot, Metadata: session.GetKeyMetadata(slot)))
+            .Where(entry => entry.Metadata?.Algorithm == PivAlgorithm.Ed25519)
+            .Select(entry => ToKey(entry.Slot, entry.Metadata!))
+            .ToList(),
+        cancellation);
+
+    public TokenKey GetKey(string keyId, CancellationToken cancellation = default)
+    {
+        var slot = ParseSlot(keyId);
+        return ToKey(slot, Locked(session => RequireEd25519(session, slot), cancellation));
+    }
+
+    public async Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default)
+    {
+        var slot = ParseSlot(request.KeyId);
+        using var managementKey = await Ask(interaction.ManagementKey, "key generation", cancellation).ConfigureAwait(false)
+            ?? throw TokenErrors.ManagementKeyRequired(Name);
+        await Enter("key generation", cancellation).ConfigureAwait(false);
+        try
+        {
+            var managementKeyInfo = WithCard(session =>
+            {
+                if (!request.Overwrite && session.GetKeyMetadata(slot) is not null)
+                {
+                    throw TokenErrors.KeyExists(Name, PivSlot.Name(slot));
+                }
+
+                return session.GetManagementKeyMetadata();
+            });
+            var algorithm = managementKeyInfo?.Algorithm ?? PivAlgorithm.TripleDes;
+            if (managementKeyInfo?.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached)
+            {
+                await Presence(interaction, PivSlot.Name(slot), "generate", managementKeyInfo.TouchPolicy, cancellation).ConfigureAwait(false);
+            }
+
+            var metadata = WithCard(session =>
+            {
+                session.AuthenticateManagementKey(algorithm, managementKey.Span);
+                session.Generate(slot, request.PinPolicy, request.TouchPolicy);
+                return RequireEd25519(session, slot);
+            });
+            return ToKey(slot, metadata);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default)
+    {
+        var slot = ParseSlot(keyId);
+        if (message.Length > SignCommand.MaxMessageLength)
+        {
+            throw TokenErrors.NotSupported(Name, $"signing messages over {SignCommand.MaxMessageLength} bytes (the YubiKey's APDU buffer is about 3 KB)");
+        }
+
+        await Enter("signature", cancellation).ConfigureAwait(false);
+        try
+        {
+            // 1. Read the key's policies and whether the PIN is needed, without using a PIN attempt.
+            var (metadata, pinNeeded, retriesLeft) = WithCard(session =>
+            {
+                var key = RequireEd25519(session, slot);
+                return key.PinPolicy switch
+                {
+                    PinPolicy.Never => (key, false, (int?)null),
+                    PinPolicy.Always => (key, true, session.GetPinMetadata().RetriesLeft),
+                    _ => session.PinStatus() is var (verified, retries) ? (key, !verified, retries) : default,
+                };
+            });
+
+            // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
+            using var pin = pinNeeded ? await ObtainPin(interaction, PivSlot.Name(slot), retriesLeft, cancellation).ConfigureAwait(false) : null;
+            bool touch = metadata.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached;
+            if (touch)
+            {
+                await Presence(interaction, PivSlot.Name(slot), "sign", metadata.TouchPolicy, cancellation).ConfigureAwait(false);
+            }
+
+            if (cancellation.IsCancellationRequested)
+            {
+                throw TokenErrors.Cancelled(Name, "signature");
+            }
+
+            // 3. VERIFY (if needed) immediately followed by the signature, in one transaction.
+            var signature = WithCard(session =>
+            {
+                if (pin is not null)
+                {
+                    session.VerifyPin(pin.Span);
+                }
+
+                return session.Sign(slot, message.Span, touch);
+            });
+            return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public KeyAttestation Attest(string keyId, CancellationToken cancellation = default)
+    {
+        var slot = ParseSlot(keyId);
+        return Locked(
+            session =>
+            {
+                RequireEd25519(session, slot);
+                var certificate = session.Attest(slot);
+                var intermediate = session.GetCertificate(PivSlot.Attestation)
+                    ?? throw TokenErrors.Device(Name, "the card has no attestation (F9) certificate", "GET DATA 5FFF01: not found");
+                return new KeyAttestation(certificate, [intermediate]);
+            },
+            cancellation);
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            DropCard();
+            if (_ownsReaders)
+            {
+                _readers.Dispose();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+            _gate.Dispose();
+        }
+    }
+
+    private KeyMetadata RequireEd25519(PivSession session, byte slot)
+    {
+        var metadata = session.GetKeyMetadata(slot);
+        return metadata?.Algorithm == PivAlgorithm.Ed25519 ? metadata : throw TokenErrors.KeyNotFound(Name, PivSlot.Name(slot));
+    }
+
+    private static TokenKey ToKey(byte slot, KeyMetadata metadata) =>
+        new(PivSlot.Name(slot), metadata.PublicKey, metadata.PinPolicy, metadata.TouchPolicy, metadata.Origin);
+
+    private byte ParseSlot(string keyId) => PivSlot.Parse(keyId) ?? throw TokenErrors.KeyNotFound(Name, keyId);
+
+    private async Task<Secret> ObtainPin(TokenInteraction interaction, string keyId, int? retriesLeft, CancellationToken cancellation)
+    {
+        if (retriesLeft == 0)
+        {
+            throw TokenErrors.PinBlocked(Name);
+        }
+
+        if (retriesLeft <= 1 && !interaction.AllowLastPinRetry)
+        {
+            throw TokenErrors.PinAttemptRefused(Name, retriesLeft.Value);
+        }
+
+        if (interaction.Pin is null)
+        {
+            throw TokenErrors.PinRequired(Name, keyId);
+        }
+
+        Secret? pin;
+        try
+        {
+            pin = await interaction.Pin(new PinPrompt(Serial.ToString(), keyId, retriesLeft), cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, "signature", e);
+        }
+
+        if (pin is null)
+        {
+            throw TokenErrors.PinRequired(Name, keyId);
+        }
+
+        if (PinCommands.FormatProblem(pin.Span) is { } problem)
+        {
+            pin.Dispose();
+            throw TokenErrors.PinFormatInvalid(Name, problem);
+        }
+
+        return pin;
+    }
+
+    private async Task Presence(TokenInteraction interaction, string keyId, string operation, TouchPolicy policy, CancellationToken cancellation)
+    {
+        if (interaction.Presence is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await interaction.Presence(new PresencePrompt(Serial.ToString(), keyId, operation, policy, _options.TouchTimeout), cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, operation, e);
+        }
+    }
+
+    private async Task<Secret?> Ask(Func<CancellationToken, ValueTask<Secret?>>? callback, string operation, CancellationToken cancellation)
+    {
+        if (callback is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await callback(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, operation, e);
+        }
+    }
+
+    private async Task Enter(string operation, CancellationToken cancellation)
+    {
+        try
+        {
+            await _gate.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, operation, e);
+        }
+    }
+
+    private T Locked<T>(Func<PivSession, T> action, CancellationToken cancellation)
+    {
+        try
+        {
+            _gate.Wait(cancellation);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, "operation", e);
+        }
+
+        try
+        {
+            return WithCard(action);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One card transaction: (re)connect by serial if needed, SELECT, the action. Caller holds the gate.</summary>
+    private T WithCard<T>(Func<PivSession, T> action)
+    {
+        if (!TryConnect())
+        {
+            throw TokenErrors.TokenNotFound($"YubiKey with serial {Serial}", "it is not in any reader");
+        }
+
+        var card = _card!;
+        try
+        {
+            using (card.Connection.BeginTransaction())
+            {
+                card.Session.Select();
+                return action(card.Session);
+            }
+        }
+        catch (TokenRemovedException)
+        {
+            DropCard();
+            throw;
+        }
+    }
+
+    private bool TryConnect()
+    {
+        if (_card is not null)
+        {
+            return true;
+        }
+
+        _card = PivCardFinder.Find(_readers, Serial);
+        return _card is not null;
+    }
+
+    private void DropCard()
+    {
+        _card?.Connection.Dispose();
+        _card = null;
+    }
+}
