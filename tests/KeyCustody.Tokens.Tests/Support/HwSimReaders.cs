@@ -9,16 +9,13 @@ namespace KeyCustody.Tokens.Tests.Support;
 /// </summary>
 internal sealed class HwSimReaders : ISmartCardReaders
 {
-    private readonly IReadOnlyList<VirtualCard> _cards;
+    private readonly List<VirtualCard> _cards = [];
     private readonly SemaphoreSlim _changed = new(0);
 
-    public HwSimReaders(params VirtualCard[] cards)
+    public void Add(VirtualCard card)
     {
-        _cards = cards;
-        foreach (var card in cards)
-        {
-            card.PresenceChanged += OnPresenceChanged;
-        }
+        _cards.Add(card);
+        card.PresenceChanged += OnPresenceChanged;
     }
 
     /// <summary>Reader names deliberately in reverse serial order, so nothing can work by position.</summary>
