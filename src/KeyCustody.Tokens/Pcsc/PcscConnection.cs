@@ -40,6 +40,12 @@ internal sealed class PcscConnection : ISmartCardConnection
         try
         {
             PcscErrors.ThrowIfFailed(result, Name, "SCardTransmit");
+            if (length < 2)
+            {
+                // vpcd (and some readers) report success with nothing when the card vanished mid-command.
+                throw TokenErrors.TokenRemoved(Name, new IOException($"SCardTransmit returned {length} bytes, no status word"));
+            }
+
             return _receive.AsSpan(0, (int)length).ToArray();
         }
         finally
