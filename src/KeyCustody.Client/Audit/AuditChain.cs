@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using KeyCustody.Matrix.Json;
+
+namespace KeyCustody.Client.Audit;
+
+/// <summary>
+/// The audit log's format: one canonical JSON object per line. Each record carries <c>seq</c>
+/// (1, 2, ...), <c>prev</c> (the previous record's hash; 64 zeros for the first) and <c>hash</c>, the
+/// hex SHA-256 of the record's canonical JSON without its own <c>hash</c> member. Editing, removing
+/// or reordering any record breaks every hash after it.
+/// </summary>
+public static class AuditChain
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Completes <paramref name="record"/> with seq, prev and hash; returns the line to append (without newline).</summary>
+    public static (byte[] Line, string Hash) Seal(JsonObject record, long seq, string prev)
+    {
+        var body = record.Without("hash").With("seq", seq).With("prev", prev);
+        var hash = Hash(body);
+        return (CanonicalJson.Encode(body.With("hash", hash)), hash);
+    }
+
+    public static string Hash(JsonObject recordWithoutHash) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(recordWithoutHash)));
+
+    /// <summary>Checks every line of an audit log; names the first broken record.</summary>
+    public static AuditVerification Verify(Stream log)
+    {
+        var prev = Genesis;
+        long expectedSeq = 1;
+        var line = 0;
+        var lines = ReadLines(log, out var tornTail);
+        foreach (var bytes in lines)
+        {
+            line++;
+            JsonObject record;
+            try
+            {
+                record = CanonicalJson.ParseObject(bytes);
+            }
+            catch (FormatException e)
+            {
+                return AuditVerification.Broken(line, expectedSeq, $"not a JSON record: {e.Message}");
+            }
+
+            if (!CanonicalJson.Encode(record).AsSpan().SequenceEqual(bytes))
+            {
+                return AuditVerification.Broken(line, expectedSeq, "not in canonical form (edited by hand?)");
+            }
+
+            if (record["seq"] is not JsonInteger seq || seq.Value != expectedSeq)
+            {
+                return AuditVerification.Broken(line, expectedSeq, $"seq is {record["seq"]}, expected {expectedSeq} (a record was removed, added or reordered)");
+            }
+
+            if (record.GetString("prev") != prev)
+            {
+                return AuditVerification.Broken(line, expectedSeq, "prev does not match the previous record's hash (a record before it was changed or removed)");
+            }
+
+            var hash = record.GetString("hash");
+            if (hash is null || hash != Hash(record.Without("hash")))
+            {
+                return AuditVerification.Broken(line, expectedSeq, "hash does not match the record's content (the record was changed)");
+            }
+
+            prev = hash;
+            expectedSeq++;
+        }
+
+        return tornTail
+            ? AuditVerification.Broken(line + 1, expectedSeq, "the last line is incomplete (a write was cut off)")
+            : new AuditVerification(true, line, null, null, prev);
+    }
+
+    /// <summary>LF-separated lines; <paramref name="tornTail"/> is set when the data does not end with LF.</summary>
+    public static List<byte[]> ReadLines(Stream log, out bool tornTail)
+    {
+        using var ms = new MemoryStream();
+        log.CopyTo(ms);
+        var data = ms.GetBuffer().AsSpan(0, (int)ms.Length);
+        var lines = new List<byte[]>();
+        var start = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data[i] == '\n')
+            {
+                lines.Add(data[start..i].ToArray());
+                start = i + 1;
+            }
+        }
+
+        tornTail = start < data.Length;
+        return lines;
+    }
+}
+
+/// <summary>The result of <see cref="AuditChain.Verify"/>.</summary>
+/// <param name="Valid">True when every record chains.</param>
+/// <param name="Records">Records read (up to the broken one).</param>
+/// <param name="BrokenLine">1-based line of the first broken record.</param>
+/// <param name="Problem">What is wrong with it.</param>
+/// <param name="HeadHash">The last record's hash when valid.</param>
+public sealed record AuditVerification(bool Valid, int Records, int? BrokenLine, string? Problem, string? HeadHash)
+{
+    public long? BrokenSeq { get; init; }
+
+    internal static AuditVerification Broken(int line, long seq, string problem) =>
+        new(false, line - 1, line, problem, null) { BrokenSeq = seq };
+}

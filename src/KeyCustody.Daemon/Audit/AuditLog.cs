@@ -1,0 +1,174 @@
+using System.Globalization;
+using KeyCustody.Client.Audit;
+using KeyCustody.Matrix.Json;
+
+namespace KeyCustody.Daemon.Audit;
+
+/// <summary>
+/// The append-only, hash-chained audit log (format: <see cref="AuditChain"/>). Each record is written
+/// with one write and fsync'd before <see cref="Append"/> returns, so an intent is on disk before the
+/// token is asked. If a write fails the log stops accepting records and the daemon signs nothing more.
+/// At start the existing chain is verified (a torn last line from a crash is cut off and noted), and
+/// requests whose intent has no outcome are recorded as interrupted.
+/// </summary>
+public sealed class AuditLog : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly FileStream _file;
+    private readonly TimeProvider _time;
+    private long _seq;
+    private string _head;
+    private string? _failure;
+
+    private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time)
+    {
+        _file = file;
+        _seq = lastSeq;
+        _head = head;
+        _time = time;
+    }
+
+    public string Path => _file.Name;
+
+    public long LastSeq
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _seq;
+            }
+        }
+    }
+
+    /// <summary>Opens (or creates, mode 0600) the log, verifies it and records interrupted requests.</summary>
+    public static AuditLog Open(string path, TimeProvider? time = null)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        try
+        {
+            var lines = AuditChain.ReadLines(file, out var torn);
+            var completeLength = lines.Sum(l => (long)l.Length + 1);
+            var tornBytes = file.Length - completeLength;
+            if (torn)
+            {
+                // A crash cut the last write short: that record never completed, so it is not part of the chain.
+                file.SetLength(completeLength);
+                file.Flush(flushToDisk: true);
+            }
+
+            file.Position = 0;
+            var check = AuditChain.Verify(file);
+            if (!check.Valid)
+            {
+                throw new InvalidDataException($"the audit log {path} is broken at line {check.BrokenLine} (seq {check.BrokenSeq}): {check.Problem}. " +
+                    "Keep it as evidence, move it aside, and start again with a new log.");
+            }
+
+            file.Seek(0, SeekOrigin.End);
+            var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System);
+            var open = OpenIntents(lines);
+            log.Append(JsonObject.Of(
+                ("kind", "start"),
+                ("records", check.Records),
+                ("torn_bytes_removed", tornBytes),
+                ("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray()))));
+            foreach (var id in open)
+            {
+                log.Append(JsonObject.Of(("kind", "outcome"), ("request_id", id), ("outcome", "interrupted"),
+                    ("error", "the daemon stopped before this request finished; the token may or may not have signed, and no signature was returned")));
+            }
+
+            return log;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Appends one record (time, seq, prev and hash are added) and fsyncs; throws <see cref="DaemonException"/> when it cannot.</summary>
+    public void Append(JsonObject record)
+    {
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw DaemonErrors.AuditUnavailable(_failure);
+            }
+
+            var stamped = record.With("time", _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            var (line, hash) = AuditChain.Seal(stamped, _seq + 1, _head);
+            var before = _file.Length;
+            try
+            {
+                var buffer = new byte[line.Length + 1];
+                line.CopyTo(buffer, 0);
+                buffer[^1] = (byte)'\n';
+                _file.Write(buffer);
+                _file.Flush(flushToDisk: true);
+            }
+            catch (IOException e)
+            {
+                _failure = e.Message;
+                try
+                {
+                    _file.SetLength(before);
+                }
+                catch (IOException)
+                {
+                    // The failure is already recorded; the log refuses everything from now on.
+                }
+
+                throw DaemonErrors.AuditUnavailable(e.Message);
+            }
+
+            _seq++;
+            _head = hash;
+        }
+    }
+
+    /// <summary>The last <paramref name="count"/> records as stored.</summary>
+    public IReadOnlyList<byte[]> Tail(int count)
+    {
+        lock (_lock)
+        {
+            using var reader = new FileStream(_file.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var lines = AuditChain.ReadLines(reader, out _);
+            return lines.Skip(Math.Max(0, lines.Count - count)).ToList();
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>Request ids with an intent record and no outcome record.</summary>
+    private static List<string> OpenIntents(List<byte[]> lines)
+    {
+        var open = new List<string>();
+        foreach (var line in lines)
+        {
+            var record = CanonicalJson.ParseObject(line);
+            var id = record.GetString("request_id");
+            switch (record.GetString("kind"))
+            {
+                case "intent" when id is not null:
+                    open.Add(id);
+                    break;
+                case "outcome" when id is not null:
+                    open.Remove(id);
+                    break;
+            }
+        }
+
+        return open;
+    }
+}

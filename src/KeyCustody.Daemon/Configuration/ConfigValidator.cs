@@ -1,0 +1,439 @@
+using KeyCustody.Daemon.Security;
+using KeyCustody.Matrix;
+using KeyCustody.Matrix.Policy;
+using KeyCustody.Matrix.Signing;
+
+namespace KeyCustody.Daemon.Configuration;
+
+/// <summary>Refused configuration: every problem, each naming its setting.</summary>
+public sealed class ConfigException(IReadOnlyList<string> problems)
+    : Exception("invalid configuration:\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Checks every setting and names the offending one, e.g. <c>tokens[1].module: ...</c>.</summary>
+public static class ConfigValidator
+{
+    public static ValidatedConfig Validate(DaemonConfig c, string? configFile)
+    {
+        var problems = new List<string>();
+        void Fail(string setting, string problem) => problems.Add($"{setting}: {problem}");
+
+        if (configFile is not null)
+        {
+            CheckNotWritableByOthers(configFile, "config file", Fail);
+        }
+
+        var state = c.StateDirectory is { Length: > 0 } s ? Path.GetFullPath(s) : null;
+        if (state is null)
+        {
+            Fail("stateDirectory", "required: the directory for the audit log and pinned keys");
+        }
+        else if (Directory.Exists(state) && (File.GetUnixFileMode(state) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.GroupWrite)) != 0)
+        {
+            Fail("stateDirectory", $"{state} is accessible to other users (mode {Convert.ToString((int)File.GetUnixFileMode(state), 8)}); chmod 0750 or stricter");
+        }
+
+        var socket = c.Listen.UnixSocket is { Length: > 0 } u ? Path.GetFullPath(u) : null;
+        UnixFileMode socketMode = 0;
+        try
+        {
+            socketMode = (UnixFileMode)Convert.ToInt32(c.Listen.SocketMode, 8);
+            if ((socketMode & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                Fail("listen.socketMode", $"{c.Listen.SocketMode} lets every local user connect; use 0660 or stricter and a group");
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            Fail("listen.socketMode", $"'{c.Listen.SocketMode}' is not an octal mode like 0660");
+        }
+
+        uint? socketGroup = null;
+        if (c.Listen.SocketGroup is { Length: > 0 } g)
+        {
+            socketGroup = uint.TryParse(g, out var gid) ? gid : Posix.LookupGroup(g);
+            if (socketGroup is null)
+            {
+                Fail("listen.socketGroup", $"no group named '{g}'");
+            }
+        }
+
+        var tcp = ValidateTcp(c.Listen.Tcp, Fail);
+        if (socket is null && tcp is null)
+        {
+            Fail("listen", "configure listen.unixSocket, listen.tcp, or both");
+        }
+
+        if (c.Limits.MaxJsonBytes is < 256 or > 16 * 1024 * 1024)
+        {
+            Fail("limits.maxJsonBytes", "must be between 256 and 16777216");
+        }
+
+        if (c.Limits.MaxJsonDepth is < 8 or > 128)
+        {
+            Fail("limits.maxJsonDepth", "must be between 8 and 128");
+        }
+
+        if (c.Limits.MaxBatch is < 1 or > 100_000)
+        {
+            Fail("limits.maxBatch", "must be between 1 and 100000");
+        }
+
+        if (c.Limits.MaxQueuePerToken is < 1 or > 10_000)
+        {
+            Fail("limits.maxQueuePerToken", "must be between 1 and 10000");
+        }
+
+        if (c.Presence.ApprovalTimeoutSeconds is < 1 or > 86_400)
+        {
+            Fail("presence.approvalTimeoutSeconds", "must be between 1 and 86400");
+        }
+
+        var tokens = new List<TokenSettings>();
+        for (var i = 0; i < c.Tokens.Count; i++)
+        {
+            if (ValidateToken(c.Tokens[i], $"tokens[{i}]", Fail) is { } t)
+            {
+                if (tokens.Any(x => x.Name == t.Name))
+                {
+                    Fail($"tokens[{i}].name", $"'{t.Name}' is used twice");
+                }
+
+                tokens.Add(t);
+            }
+        }
+
+        var keys = new List<KeySettings>();
+        for (var i = 0; i < c.Keys.Count; i++)
+        {
+            if (ValidateKey(c.Keys[i], $"keys[{i}]", tokens, c.AllowSoftwareMasterKey, Fail) is { } k)
+            {
+                if (keys.Any(x => x.Name == k.Name))
+                {
+                    Fail($"keys[{i}].name", $"'{k.Name}' is used twice");
+                }
+
+                if (keys.Any(x => x.Token == k.Token && x.KeyId == k.KeyId))
+                {
+                    Fail($"keys[{i}].keyId", $"{k.KeyId} on token {k.Token} is already configured as another key");
+                }
+
+                keys.Add(k);
+            }
+        }
+
+        var rules = new List<AccessRule>();
+        for (var i = 0; i < c.Access.Count; i++)
+        {
+            if (ValidateRule(c.Access[i], $"access[{i}]", Fail) is { } r)
+            {
+                rules.Add(r);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigException(problems);
+        }
+
+        var auditPath = Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state!, c.Audit.Path);
+        return new ValidatedConfig(state!, auditPath, socket, socketMode, socketGroup, tcp, c.Limits, c.Presence, tokens, keys,
+            new AccessRules(rules), c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null);
+    }
+
+    /// <summary>Files that decide who may sign must not be writable by anyone but their owner.</summary>
+    internal static void CheckNotWritableByOthers(string path, string what, Action<string, string> fail)
+    {
+        if (!File.Exists(path))
+        {
+            fail(what, $"{path} does not exist");
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            fail(what, $"{path} is writable by other users (mode {Convert.ToString((int)mode, 8)}); chmod 0640 or stricter");
+        }
+    }
+
+    private static TcpSettings? ValidateTcp(TcpConfig? tcp, Action<string, string> fail)
+    {
+        if (tcp is null || tcp.Endpoint is null)
+        {
+            return null;
+        }
+
+        var colon = tcp.Endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(tcp.Endpoint[(colon + 1)..], out var port) || port is < 1 or > 65535)
+        {
+            fail("listen.tcp.endpoint", $"'{tcp.Endpoint}' is not host:port");
+            return null;
+        }
+
+        foreach (var (name, value) in new[] { ("certificate", tcp.Certificate), ("privateKey", tcp.PrivateKey), ("clientCa", tcp.ClientCa) })
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                fail($"listen.tcp.{name}", "required: TCP is served with mutual TLS only");
+            }
+            else if (!File.Exists(value))
+            {
+                fail($"listen.tcp.{name}", $"{value} does not exist");
+            }
+        }
+
+        if (tcp.PrivateKey is { } pk && File.Exists(pk) && (File.GetUnixFileMode(pk) & (UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            fail("listen.tcp.privateKey", $"{pk} is readable or writable by other users; chmod 0600");
+        }
+
+        return string.IsNullOrEmpty(tcp.Certificate) || string.IsNullOrEmpty(tcp.PrivateKey) || string.IsNullOrEmpty(tcp.ClientCa)
+            ? null
+            : new TcpSettings(tcp.Endpoint[..colon], port, tcp.Certificate, tcp.PrivateKey, tcp.ClientCa);
+    }
+
+    private static TokenSettings? ValidateToken(TokenConfig t, string at, Action<string, string> fail)
+    {
+        var ok = true;
+        void Bad(string setting, string problem)
+        {
+            ok = false;
+            fail($"{at}.{setting}", problem);
+        }
+
+        if (string.IsNullOrWhiteSpace(t.Name))
+        {
+            Bad("name", "required");
+        }
+
+        TokenKind kind = default;
+        switch (t.Kind)
+        {
+            case "piv": kind = TokenKind.Piv; break;
+            case "pkcs11": kind = TokenKind.Pkcs11; break;
+            case "software": kind = TokenKind.Software; break;
+            case "simulator": kind = TokenKind.Simulator; break;
+            default: Bad("kind", $"'{t.Kind}' is not one of piv, pkcs11, software, simulator"); break;
+        }
+
+        if (kind is TokenKind.Piv or TokenKind.Simulator && t.Serial is null)
+        {
+            Bad("serial", "required: YubiKeys are chosen by serial, never by reader");
+        }
+
+        if (kind == TokenKind.Pkcs11)
+        {
+            if (string.IsNullOrEmpty(t.Module))
+            {
+                Bad("module", "required: the PKCS#11 module path");
+            }
+            else if (!File.Exists(t.Module))
+            {
+                Bad("module", $"{t.Module} does not exist");
+            }
+
+            if (string.IsNullOrEmpty(t.TokenLabel) == string.IsNullOrEmpty(t.TokenSerial))
+            {
+                Bad("tokenLabel", "give exactly one of tokenLabel and tokenSerial");
+            }
+
+            if (t.Sessions is < 1 or > 64)
+            {
+                Bad("sessions", "must be between 1 and 64");
+            }
+        }
+
+        if (kind == TokenKind.Software && string.IsNullOrEmpty(t.Directory))
+        {
+            Bad("directory", "required: where the development seeds are kept");
+        }
+
+        if (kind == TokenKind.Simulator && t.Touch is not (null or "auto" or "manual" or "never"))
+        {
+            Bad("touch", $"'{t.Touch}' is not one of auto, manual, never");
+        }
+
+        var pin = ValidateSecret(t.Pin, $"{at}.pin", fail, ref ok);
+        var mgm = ValidateSecret(t.ManagementKey, $"{at}.managementKey", fail, ref ok);
+        return ok
+            ? new TokenSettings(t.Name!, kind, t.Serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
+                pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.StateFile is null ? null : Path.GetFullPath(t.StateFile))
+            : null;
+    }
+
+    private static SecretSource? ValidateSecret(SecretRef? s, string at, Action<string, string> fail, ref bool ok)
+    {
+        if (s is null)
+        {
+            return null;
+        }
+
+        if (s.Value is not null)
+        {
+            ok = false;
+            fail($"{at}.value", "secrets never come from the configuration file; use file, credential or env");
+            return null;
+        }
+
+        var given = new[] { s.File, s.Credential, s.Env }.Count(x => !string.IsNullOrEmpty(x));
+        if (given != 1)
+        {
+            ok = false;
+            fail(at, "give exactly one of file, credential, env");
+            return null;
+        }
+
+        if (s.File is { Length: > 0 } f)
+        {
+            if (!File.Exists(f))
+            {
+                ok = false;
+                fail($"{at}.file", $"{f} does not exist");
+                return null;
+            }
+
+            if ((File.GetUnixFileMode(f) & (UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
+            {
+                ok = false;
+                fail($"{at}.file", $"{f} is readable by other users; chmod 0600 (or 0640 with the daemon's group)");
+                return null;
+            }
+
+            return SecretSource.FromFile(Path.GetFullPath(f));
+        }
+
+        return s.Credential is { Length: > 0 } cred ? SecretSource.FromCredential(cred) : SecretSource.FromEnvironment(s.Env!);
+    }
+
+    private static KeySettings? ValidateKey(KeyConfig k, string at, List<TokenSettings> tokens, bool allowSoftwareMaster, Action<string, string> fail)
+    {
+        var ok = true;
+        void Bad(string setting, string problem)
+        {
+            ok = false;
+            fail($"{at}.{setting}", problem);
+        }
+
+        if (string.IsNullOrWhiteSpace(k.Name))
+        {
+            Bad("name", "required");
+        }
+
+        var token = tokens.FirstOrDefault(t => t.Name == k.Token);
+        if (token is null)
+        {
+            Bad("token", $"no token named '{k.Token}' in tokens");
+        }
+
+        if (string.IsNullOrWhiteSpace(k.KeyId))
+        {
+            Bad("keyId", "required: the PIV slot, PKCS#11 label or software key name");
+        }
+
+        if (!KeyRoleNames.TryParse(k.Role, out var role))
+        {
+            Bad("role", $"'{k.Role}' is not one of master, self_signing, user_signing, server");
+        }
+        else if (role == KeyRole.Server)
+        {
+            if (string.IsNullOrWhiteSpace(k.Owner))
+            {
+                Bad("owner", "required: the server name");
+            }
+
+            if (string.IsNullOrWhiteSpace(k.Version))
+            {
+                Bad("version", "required for server keys: the key is named ed25519:<version>");
+            }
+        }
+        else if (!MatrixIds.IsUserId(k.Owner))
+        {
+            Bad("owner", $"'{k.Owner}' is not a Matrix user ID like @alice:example.org");
+        }
+
+        if (ok && role == KeyRole.Master && token!.Kind == TokenKind.Software && !allowSoftwareMaster)
+        {
+            Bad("token", $"the master key must be on a hardware token; '{token.Name}' is a software token (set allowSoftwareMasterKey only for development)");
+        }
+
+        var presence = k.Presence switch
+        {
+            null or "auto" => PresenceMode.Auto,
+            "operator" => PresenceMode.Operator,
+            "none" => PresenceMode.None,
+            _ => (PresenceMode)(-1),
+        };
+        if ((int)presence < 0)
+        {
+            Bad("presence", $"'{k.Presence}' is not one of auto, operator, none");
+        }
+        else if (presence == PresenceMode.None && ok && role == KeyRole.Master)
+        {
+            Bad("presence", "a master key always needs a presence confirmation");
+        }
+
+        Ed25519PublicKey? publicKey = null;
+        if (k.PublicKey is { Length: > 0 } pk && !Ed25519PublicKey.TryFromBase64(pk, out publicKey, out var error))
+        {
+            Bad("publicKey", error);
+        }
+
+        return ok ? new KeySettings(k.Name!, k.Token!, k.KeyId!, role, k.Owner!, k.Version, publicKey, k.RequireApprover, presence) : null;
+    }
+
+    private static AccessRule? ValidateRule(AccessRuleConfig r, string at, Action<string, string> fail)
+    {
+        var ok = true;
+        void Bad(string setting, string problem)
+        {
+            ok = false;
+            fail($"{at}.{setting}", problem);
+        }
+
+        uint? uid = null, gid = null;
+        string? subject = null;
+        var selector = r.Principal ?? string.Empty;
+        var colon = selector.IndexOf(':', StringComparison.Ordinal);
+        var (kind, value) = colon > 0 ? (selector[..colon], selector[(colon + 1)..]) : (selector, string.Empty);
+        switch (kind)
+        {
+            case "uid" when uint.TryParse(value, out var u): uid = u; break;
+            case "gid" when uint.TryParse(value, out var g): gid = g; break;
+            case "user": uid = Posix.LookupUser(value); if (uid is null) { Bad("principal", $"no user named '{value}'"); } break;
+            case "group": gid = Posix.LookupGroup(value); if (gid is null) { Bad("principal", $"no group named '{value}'"); } break;
+            case "cert" when value.Length > 0: subject = value; break;
+            default: Bad("principal", $"'{selector}' is not uid:N, gid:N, user:NAME, group:NAME or cert:SUBJECT"); break;
+        }
+
+        if (r.Keys.Count == 0)
+        {
+            Bad("keys", "required: key names or patterns such as \"alice-*\" or \"*\"");
+        }
+
+        var ops = Operations.None;
+        foreach (var op in r.Operations)
+        {
+            ops |= op switch
+            {
+                "sign" => Operations.Sign,
+                "approve" => Operations.Approve,
+                "admin" => Operations.Admin,
+                _ => Operations.None,
+            };
+            if (op is not ("sign" or "approve" or "admin"))
+            {
+                Bad("operations", $"'{op}' is not one of sign, approve, admin");
+            }
+        }
+
+        if (r.Operations.Count == 0)
+        {
+            Bad("operations", "required: sign, approve and/or admin");
+        }
+
+        return ok ? new AccessRule(selector, uid, gid, subject, r.Keys, ops) : null;
+    }
+}

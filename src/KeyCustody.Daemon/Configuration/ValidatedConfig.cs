@@ -1,0 +1,70 @@
+using KeyCustody.Daemon.Security;
+using KeyCustody.Matrix.Policy;
+using KeyCustody.Matrix.Signing;
+
+namespace KeyCustody.Daemon.Configuration;
+
+/// <summary>The configuration after validation: every value checked, every path absolute.</summary>
+public sealed record ValidatedConfig(
+    string StateDirectory,
+    string AuditPath,
+    string? UnixSocket,
+    UnixFileMode SocketMode,
+    uint? SocketGroup,
+    TcpSettings? Tcp,
+    LimitsConfig Limits,
+    PresenceConfig Presence,
+    IReadOnlyList<TokenSettings> Tokens,
+    IReadOnlyList<KeySettings> Keys,
+    AccessRules Access,
+    bool AllowSoftwareMasterKey,
+    string? LogFile);
+
+public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa);
+
+public enum TokenKind
+{
+    Piv,
+    Pkcs11,
+    Software,
+    Simulator,
+}
+
+public sealed record TokenSettings(
+    string Name,
+    TokenKind Kind,
+    uint? Serial,
+    string? Module,
+    string? TokenLabel,
+    string? TokenSerial,
+    int Sessions,
+    string? Directory,
+    SecretSource? Pin,
+    SecretSource? ManagementKey,
+    string Touch,
+    int TouchDelayMs,
+    string? StateFile);
+
+/// <summary>How a key's use is confirmed by a person.</summary>
+public enum PresenceMode
+{
+    /// <summary>A touch when the token key's policy asks for one, otherwise an operator's approval.</summary>
+    Auto,
+    Operator,
+    None,
+}
+
+public sealed record KeySettings(
+    string Name,
+    string Token,
+    string KeyId,
+    KeyRole Role,
+    string Owner,
+    string? Version,
+    Ed25519PublicKey? PublicKey,
+    string? RequireApprover,
+    PresenceMode Presence)
+{
+    /// <summary>The key name in the Matrix key id: the version for server keys, the public key otherwise.</summary>
+    public string MatrixKeyName(Ed25519PublicKey publicKey) => Role == KeyRole.Server ? Version! : publicKey.Base64;
+}

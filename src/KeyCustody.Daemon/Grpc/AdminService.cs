@@ -1,0 +1,187 @@
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Presence;
+using KeyCustody.Daemon.Security;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.Matrix.Codecs;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Protos.V1;
+using KeyCustody.Tokens;
+
+namespace KeyCustody.Daemon.Grpc;
+
+/// <summary>The operators' API: approvals, status, key generation, attestation, audit tail.</summary>
+internal sealed class AdminService(
+    ApprovalBroker approvals,
+    IReadOnlyList<TokenHost> tokens,
+    KeyRegistry keys,
+    AccessRules access,
+    AuditLog audit) : Admin.AdminBase
+{
+    public override Task<ListPendingResponse> ListPending(ListPendingRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        var caller = Callers.Resolve(context);
+        var response = new ListPendingResponse();
+        foreach (var p in approvals.Pending.Where(p => access.Allows(caller, p.Key, Operations.Approve) || access.AllowsGlobal(caller, Operations.Admin)))
+        {
+            var pending = new PendingRequest
+            {
+                RequestId = p.RequestId,
+                Principal = p.Requester.ToString(),
+                Key = p.Key,
+                Intent = p.Intent,
+                Created = p.Created.ToUnixTimeSeconds(),
+                Expires = p.Expires.ToUnixTimeSeconds(),
+            };
+            pending.PayloadSha256.AddRange(p.PayloadSha256);
+            response.Pending.Add(pending);
+        }
+
+        return response;
+    });
+
+    public override Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        var caller = Callers.Resolve(context);
+        approvals.Approve(request.RequestId, caller);
+        return new ApproveResponse();
+    });
+
+    public override Task<DenyResponse> Deny(DenyRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        var caller = Callers.Resolve(context);
+        approvals.Deny(request.RequestId, caller, request.Reason);
+        audit.Append(JsonObject.Of(("kind", "denial"), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", request.Reason)));
+        return new DenyResponse();
+    });
+
+    public override Task<TokenStatusResponse> TokenStatus(TokenStatusRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        RequireAdmin(context, "read token status");
+        var response = new TokenStatusResponse();
+        foreach (var host in tokens)
+        {
+            var (status, error) = host.Probe();
+            response.Tokens.Add(new TokenState
+            {
+                Name = host.Name,
+                Kind = host.Kind,
+                Present = status is not null,
+                Serial = status?.Serial ?? host.Serial,
+                Firmware = status?.Firmware?.ToString() ?? string.Empty,
+                PinRetries = status?.PinRetriesLeft ?? -1,
+                HardwareBacked = host.IsHardwareBacked,
+                Description = status?.Description ?? string.Empty,
+                Error = error ?? string.Empty,
+            });
+        }
+
+        return response;
+    });
+
+    public override async Task<GenerateKeyResponse> GenerateKey(GenerateKeyRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var caller = RequireAdmin(context, "generate keys");
+            var host = tokens.FirstOrDefault(t => t.Name == request.Token) ?? throw new DaemonException(DaemonErrorKind.NotFound, $"no token named '{request.Token}'");
+            var pin = ParsePin(request.PinPolicy);
+            var touch = ParseTouch(request.TouchPolicy);
+            var record = JsonObject.Of(("operation", "generate_key"), ("principal", caller.ToString()), ("token", host.Name), ("key_id", request.KeyId),
+                ("pin_policy", pin.ToString().ToLowerInvariant()), ("touch_policy", touch.ToString().ToLowerInvariant()), ("overwrite", request.Overwrite));
+            audit.Append(record.With("kind", "admin_intent"));
+            TokenKey generated;
+            using (await host.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    generated = await host.Get().GenerateKeyAsync(new KeyGenerationRequest(request.KeyId, pin, touch) { Overwrite = request.Overwrite }, host.Interaction(null), context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    audit.Append(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name));
+                    throw;
+                }
+            }
+
+            var publicKey = UnpaddedBase64.Encode(generated.PublicKey);
+            audit.Append(record.With("kind", "admin_outcome").With("outcome", "generated").With("public_key", publicKey));
+            foreach (var key in keys.All.Where(k => k.Token == host && k.Settings.KeyId == request.KeyId))
+            {
+                keys.Refresh(key);
+            }
+
+            return new GenerateKeyResponse
+            {
+                PublicKey = publicKey,
+                PinPolicy = generated.PinPolicy.ToString().ToLowerInvariant(),
+                TouchPolicy = generated.TouchPolicy.ToString().ToLowerInvariant(),
+            };
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw StatusMapping.ToRpc(e, context);
+        }
+    }
+
+    public override Task<AttestResponse> Attest(AttestRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        RequireAdmin(context, "read attestations");
+        TokenHost host;
+        string keyId;
+        if (request.Key.Length > 0)
+        {
+            var key = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
+            (host, keyId) = (key.Token, key.Settings.KeyId);
+        }
+        else
+        {
+            host = tokens.FirstOrDefault(t => t.Name == request.Token) ?? throw new DaemonException(DaemonErrorKind.NotFound, $"no token named '{request.Token}'");
+            keyId = request.KeyId;
+        }
+
+        var attestation = host.Get().Attest(keyId);
+        var response = new AttestResponse { Certificate = ByteString.CopyFrom(attestation.Certificate) };
+        response.Intermediates.AddRange(attestation.Intermediates.Select(ByteString.CopyFrom));
+        return response;
+    });
+
+    public override Task<AuditTailResponse> AuditTail(AuditTailRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    {
+        RequireAdmin(context, "read the audit log");
+        var response = new AuditTailResponse();
+        response.Records.AddRange(audit.Tail(Math.Clamp(request.Count, 1, 10_000)).Select(ByteString.CopyFrom));
+        return response;
+    });
+
+    private Principal RequireAdmin(ServerCallContext context, string what)
+    {
+        var caller = Callers.Resolve(context);
+        if (!access.AllowsGlobal(caller, Operations.Admin))
+        {
+            throw DaemonErrors.DeniedAdmin(caller.ToString(), what);
+        }
+
+        return caller;
+    }
+
+    private static PinPolicy ParsePin(string text) => text switch
+    {
+        "" or "default" => PinPolicy.Default,
+        "never" => PinPolicy.Never,
+        "once" => PinPolicy.Once,
+        "always" => PinPolicy.Always,
+        _ => throw DaemonErrors.InvalidArgument($"pin_policy '{text}' is not one of default, never, once, always"),
+    };
+
+    private static TouchPolicy ParseTouch(string text) => text switch
+    {
+        "" or "default" => TouchPolicy.Default,
+        "never" => TouchPolicy.Never,
+        "always" => TouchPolicy.Always,
+        "cached" => TouchPolicy.Cached,
+        _ => throw DaemonErrors.InvalidArgument($"touch_policy '{text}' is not one of default, never, always, cached"),
+    };
+}

@@ -1,0 +1,87 @@
+using KeyCustody.Daemon.Configuration;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>
+/// Command line → configuration: <c>--config FILE</c>, <c>--simulator</c>, <c>--state-dir DIR</c>,
+/// <c>--socket PATH</c>, and any setting as <c>--section:setting=value</c>; the environment overrides
+/// the file with <c>KEYCUSTODY_section__setting</c>. The command line wins over both.
+/// </summary>
+public static class ConfigLoader
+{
+    public sealed record Loaded(ValidatedConfig Config, bool Simulator, string? ConfigFile);
+
+    public static Loaded Load(string[] args)
+    {
+        string? file = null;
+        var simulator = false;
+        string? stateDir = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--config" when i + 1 < args.Length:
+                    file = args[++i];
+                    break;
+                case "--simulator":
+                    simulator = true;
+                    break;
+                case "--state-dir" when i + 1 < args.Length:
+                    stateDir = args[++i];
+                    break;
+                case "--socket" when i + 1 < args.Length:
+                    rest.Add("--listen:unixSocket=" + args[++i]);
+                    break;
+                default:
+                    if (!args[i].StartsWith("--", StringComparison.Ordinal) || !args[i].Contains('=', StringComparison.Ordinal))
+                    {
+                        throw new ConfigException([$"command line: '{args[i]}' is not understood (use --config FILE, --simulator, --state-dir DIR, --socket PATH or --section:setting=value)"]);
+                    }
+
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        if (file is null && !simulator)
+        {
+            throw new ConfigException(["command line: give --config FILE, or --simulator for the embedded demo on a simulated YubiKey"]);
+        }
+
+        var config = new DaemonConfig();
+        if (simulator && file is null)
+        {
+            config = SimulatorDefaults.Create(stateDir ?? SimulatorDefaults.DefaultStateDirectory());
+        }
+
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                throw new ConfigException([$"config file: {file} does not exist"]);
+            }
+
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables("KEYCUSTODY_");
+        builder.AddCommandLine([.. rest]);
+        if (stateDir is not null)
+        {
+            builder.AddInMemoryCollection([new("stateDirectory", stateDir)]);
+        }
+
+        try
+        {
+            builder.Build().Bind(config);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigException([$"configuration: {e.Message}"]);
+        }
+
+        return new Loaded(ConfigValidator.Validate(config, file), simulator, file);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.HealthCheck;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Grpc;
+using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Presence;
+using KeyCustody.Daemon.Security;
+using KeyCustody.Daemon.Signing;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.HwSim.Crypto;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>The daemon could not start for a reason a person must fix (socket in use, broken audit log...).</summary>
+public sealed class DaemonStartException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Composition and lifetime: tokens, keys, audit log, broker, pipeline, the gRPC services, the
+/// listeners (Unix socket with peer credentials; TCP with mutual TLS only), health and readiness.
+/// </summary>
+public sealed class DaemonHost : IAsyncDisposable
+{
+    private readonly List<IDisposable> _owned;
+
+    private DaemonHost(WebApplication app, List<IDisposable> owned)
+    {
+        App = app;
+        _owned = owned;
+    }
+
+    public WebApplication App { get; }
+
+    public IReadOnlyList<TokenHost> Tokens => App.Services.GetRequiredService<IReadOnlyList<TokenHost>>();
+
+    public static async Task<DaemonHost> StartAsync(ConfigLoader.Loaded loaded, CancellationToken cancellation)
+    {
+        var cfg = loaded.Config;
+        Directory.CreateDirectory(cfg.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        var owned = new List<IDisposable>();
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+            builder.Services.AddSerilog((_, lc) =>
+            {
+                lc.MinimumLevel.Information()
+                  .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+                  .MinimumLevel.Override("Grpc", Serilog.Events.LogEventLevel.Warning)
+                  .Enrich.FromLogContext()
+                  .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                if (cfg.LogFile is not null)
+                {
+                    lc.WriteTo.File(new CompactJsonFormatter(), cfg.LogFile);
+                }
+            });
+
+            var simulatorTokens = cfg.Tokens.Where(t => t.Kind == TokenKind.Simulator).ToList();
+            SimulatorRoot? root = null;
+            if (simulatorTokens.Count > 0)
+            {
+                Log.Warning("SIMULATOR: token(s) {Tokens} are software simulations of a YubiKey. Their keys are NOT hardware-protected: demos and tests only.", string.Join(", ", simulatorTokens.Select(t => t.Name)));
+                root = SimulatorRoot.LoadOrCreate(Path.Combine(cfg.StateDirectory, "simulator-root.json"));
+                owned.Add(root);
+            }
+
+            var hosts = cfg.Tokens.Select(t => TokenHost.Create(t, cfg.Limits, root)).ToList();
+            owned.AddRange(hosts);
+            AuditLog audit;
+            try
+            {
+                audit = AuditLog.Open(cfg.AuditPath);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new DaemonStartException($"audit log: {e.Message}", e);
+            }
+
+            owned.Add(audit);
+            var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory);
+            foreach (var problem in registry.Refresh())
+            {
+                Log.Warning("Key not usable yet: {Problem}", problem);
+            }
+
+            var s = builder.Services;
+            s.AddSingleton(cfg);
+            s.AddSingleton<IReadOnlyList<TokenHost>>(hosts);
+            s.AddSingleton(audit);
+            s.AddSingleton(registry);
+            s.AddSingleton(cfg.Access);
+            s.AddSingleton(TimeProvider.System);
+            s.AddSingleton(sp => new ApprovalBroker(cfg.Access, cfg.Presence.ApproverMustDiffer, TimeProvider.System));
+            s.AddSingleton(new IdentityStore(cfg.StateDirectory));
+            s.AddSingleton<SigningPipeline>();
+            s.AddSingleton<SimulatorBootstrap>();
+            s.AddSingleton<HealthServiceImpl>();
+            s.AddSingleton<HealthMonitor>();
+            s.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
+            s.AddGrpc(o =>
+            {
+                o.EnableDetailedErrors = false;
+                o.MaxReceiveMessageSize = (int)Math.Min(64L * 1024 * 1024, ((long)cfg.Limits.MaxJsonBytes * cfg.Limits.MaxBatch) + (64 * 1024));
+                o.MaxSendMessageSize = 256 * 1024 * 1024;
+            });
+            s.AddGrpcReflection();
+            ConfigureKestrel(builder, cfg);
+
+            var app = builder.Build();
+            app.MapGrpcService<CustodyService>();
+            app.MapGrpcService<AdminService>();
+            app.MapGrpcService<HealthServiceImpl>();
+            app.MapGrpcReflectionService();
+
+            if (simulatorTokens.Count > 0)
+            {
+                await app.Services.GetRequiredService<SimulatorBootstrap>().RunAsync(cancellation).ConfigureAwait(false);
+            }
+
+            app.Services.GetRequiredService<HealthMonitor>().Check();
+            PrepareSocketPath(cfg.UnixSocket);
+            await app.StartAsync(cancellation).ConfigureAwait(false);
+            if (cfg.UnixSocket is not null)
+            {
+                File.SetUnixFileMode(cfg.UnixSocket, cfg.SocketMode);
+                if (cfg.SocketGroup is { } gid)
+                {
+                    Posix.ChangeGroup(cfg.UnixSocket, gid);
+                }
+
+                Log.Information("Listening on unix:{Socket} (mode {Mode})", cfg.UnixSocket, Convert.ToString((int)cfg.SocketMode, 8));
+            }
+
+            if (cfg.Tcp is { } tcp)
+            {
+                Log.Information("Listening on {Host}:{Port} (mutual TLS)", tcp.Host, tcp.Port);
+            }
+
+            SdNotify.Send("READY=1");
+            return new DaemonHost(app, owned);
+        }
+        catch
+        {
+            foreach (var d in owned)
+            {
+                d.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg)
+    {
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxConcurrentConnections = 1024;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
+            k.Limits.Http2.MaxStreamsPerConnection = 256;
+            if (cfg.UnixSocket is { } path)
+            {
+                k.ListenUnixSocket(path, lo =>
+                {
+                    lo.Protocols = HttpProtocols.Http2;
+                    lo.Use(next => async connection =>
+                    {
+                        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+                        var principal = socket is null ? null : PeerCredentials.Read(socket);
+                        if (principal is null)
+                        {
+                            // No kernel-vouched identity: nothing is served anonymously.
+                            connection.Abort();
+                            return;
+                        }
+
+                        connection.Features.Set(new PeerPrincipalFeature(principal));
+                        await next(connection).ConfigureAwait(false);
+                    });
+                });
+            }
+
+            if (cfg.Tcp is { } tcp)
+            {
+                var address = tcp.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(tcp.Host);
+                k.Listen(address, tcp.Port, lo =>
+                {
+                    lo.Protocols = HttpProtocols.Http2;
+                    lo.UseHttps(https =>
+                    {
+                        https.ServerCertificate = X509Certificate2.CreateFromPemFile(tcp.Certificate, tcp.PrivateKey);
+                        https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        var trust = new X509Certificate2Collection();
+                        trust.ImportFromPemFile(tcp.ClientCa);
+                        https.ClientCertificateValidation = (certificate, _, _) => ClientCertificates.ChainsTo(certificate, trust);
+                    });
+                });
+            }
+        });
+    }
+
+    /// <summary>A leftover socket file from a crash is removed; a live daemon on it is an error.</summary>
+    private static void PrepareSocketPath(string? path)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            if (path is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            }
+
+            return;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            throw new DaemonStartException($"another process is listening on {path}; stop it or choose another listen.unixSocket");
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().ConfigureAwait(false);
+        await App.DisposeAsync().ConfigureAwait(false);
+        foreach (var d in _owned)
+        {
+            d.Dispose();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Security;
+using KeyCustody.Daemon.Signing;
+using KeyCustody.Matrix.CrossSigning;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Tokens;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>
+/// First start of the embedded default: generates the demo keys on the simulated card (master: PIN
+/// always + touch always; self-signing: touch cached; user-signing: touch always) and has the master
+/// key sign the self-signing and user-signing key objects through the normal pipeline, so the audit
+/// log shows it and GetPublicKeys has an upload body.
+/// </summary>
+public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline pipeline, IdentityStore identities, ILogger<SimulatorBootstrap> log)
+{
+    private static readonly Dictionary<string, (PinPolicy Pin, TouchPolicy Touch)> Policies = new(StringComparer.Ordinal)
+    {
+        ["9c"] = (PinPolicy.Always, TouchPolicy.Always),
+        ["9a"] = (PinPolicy.Never, TouchPolicy.Cached),
+        ["9d"] = (PinPolicy.Never, TouchPolicy.Always),
+    };
+
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        foreach (var key in keys.All.Where(k => k.Token.Settings.Kind == Configuration.TokenKind.Simulator))
+        {
+            if (key.Problem is null)
+            {
+                continue;
+            }
+
+            var token = key.Token.Get();
+            if (token.ListKeys(cancellation).Any(k => k.Id == key.Settings.KeyId))
+            {
+                continue;
+            }
+
+            var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
+            await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false);
+            LogGenerated(key.Name, key.Settings.KeyId, key.Token.Serial);
+            keys.Refresh(key);
+        }
+
+        var self = Principal.FromPeer(Configuration.Posix.EffectiveUid, Configuration.Posix.EffectiveGid, Environment.ProcessId);
+        foreach (var master in keys.All.Where(k => k.Settings.Role == Matrix.Policy.KeyRole.Master && k.Token.Settings.Kind == Configuration.TokenKind.Simulator && k.Problem is null))
+        {
+            var user = master.Settings.Owner;
+            foreach (var (role, usage) in new[] { (Matrix.Policy.KeyRole.SelfSigning, KeyUsage.SelfSigning), (Matrix.Policy.KeyRole.UserSigning, KeyUsage.UserSigning) })
+            {
+                var sub = keys.All.FirstOrDefault(k => k.Settings.Owner == user && k.Settings.Role == role && k.PublicKey is not null);
+                if (sub is null || identities.Get(user, usage) is { } known && known.PublicKey.Equals(sub.PublicKey))
+                {
+                    continue;
+                }
+
+                var obj = CanonicalJson.Encode(CrossSigningKey.Create(user, usage, sub.PublicKey!).Json);
+                await pipeline.RunAsync(self, master.Name, [obj], SignOperation.SignJson, _ => Task.CompletedTask, cancellation).ConfigureAwait(false);
+                var what = usage.Describe();
+                LogSigned(what, user);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Simulator: generated demo key {Key} in slot {Slot} of card {Serial}")]
+    private partial void LogGenerated(string key, string slot, string serial);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Simulator: the master key signed the {Usage} of {User}")]
+    private partial void LogSigned(string usage, string user);
+}

@@ -1,0 +1,78 @@
+using KeyCustody.Daemon.Configuration;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>
+/// The embedded default (<c>--simulator</c>): one in-process simulated YubiKey 5.7 with automatic
+/// touch, demo keys for @demo:localhost (master in 9c, self-signing in 9a, user-signing in 9d), the
+/// card's well-known default PIN and management key in 0600 files, and every right for the user who
+/// runs it. For demos and CI only: the keys live in a software simulation.
+/// </summary>
+public static class SimulatorDefaults
+{
+    public const string DemoUser = "@demo:localhost";
+    public const uint Serial = 10_000_001;
+
+    public static string DefaultStateDirectory() =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run ? run : Path.GetTempPath(), $"keycustody-simulator-{Posix.EffectiveUid}");
+
+    public static DaemonConfig Create(string stateDirectory)
+    {
+        var state = Path.GetFullPath(stateDirectory);
+        Prepare(state);
+        return new DaemonConfig
+        {
+            StateDirectory = state,
+            Listen = new ListenConfig { UnixSocket = Path.Combine(state, "keycustodyd.sock"), SocketMode = "0600" },
+            Tokens =
+            [
+                new TokenConfig
+                {
+                    Name = "sim",
+                    Kind = "simulator",
+                    Serial = Serial,
+                    Touch = "auto",
+                    TouchDelayMs = 300,
+                    StateFile = Path.Combine(state, "card.json"),
+                    Pin = new SecretRef { File = Path.Combine(state, "pin") },
+                    ManagementKey = new SecretRef { File = Path.Combine(state, "management-key") },
+                },
+            ],
+            Keys =
+            [
+                new KeyConfig { Name = "demo-master", Token = "sim", KeyId = "9c", Role = "master", Owner = DemoUser },
+                new KeyConfig { Name = "demo-ssk", Token = "sim", KeyId = "9a", Role = "self_signing", Owner = DemoUser },
+                new KeyConfig { Name = "demo-usk", Token = "sim", KeyId = "9d", Role = "user_signing", Owner = DemoUser },
+            ],
+            Access =
+            [
+                new AccessRuleConfig { Principal = $"uid:{Posix.EffectiveUid}", Keys = ["*"], Operations = ["sign", "approve", "admin"] },
+            ],
+        };
+    }
+
+    /// <summary>The state directory (0700) and the card's default PIN and management key (0600 files).</summary>
+    private static void Prepare(string state)
+    {
+        Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        WriteSecretFile(Path.Combine(state, "pin"), "123456"u8);
+        WriteSecretFile(Path.Combine(state, "management-key"), "010203040506070801020304050607080102030405060708"u8);
+    }
+
+    private static void WriteSecretFile(string path, ReadOnlySpan<byte> value)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        using var f = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        f.Write(value);
+    }
+}

@@ -1,0 +1,155 @@
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Tokens;
+
+namespace KeyCustody.Daemon.Keys;
+
+/// <summary>A configured key, bound to its token, with the public key it must have.</summary>
+public sealed class KeyEntry(KeySettings settings, TokenHost token)
+{
+    public KeySettings Settings { get; } = settings;
+
+    public TokenHost Token { get; } = token;
+
+    public string Name => Settings.Name;
+
+    /// <summary>The public key the token must report: configured, or pinned the first time it was seen.</summary>
+    public Ed25519PublicKey? PublicKey { get; internal set; }
+
+    /// <summary>What the token last said about the key (policies), when it was reachable.</summary>
+    public TokenKey? Info { get; internal set; }
+
+    /// <summary>Why the key cannot be used right now (token absent, key missing, public key differs from the pin).</summary>
+    public string? Problem { get; internal set; }
+
+    /// <summary>The Matrix key id signatures go under.</summary>
+    public string? MatrixKeyName => PublicKey is null ? null : Settings.MatrixKeyName(PublicKey);
+
+    /// <summary>Whether using the key waits for a touch (from the token's policy) or for an operator.</summary>
+    public PresenceKind PresenceKind => Settings.Presence switch
+    {
+        PresenceMode.None => PresenceKind.None,
+        PresenceMode.Operator => PresenceKind.Operator,
+        _ => Info is { TouchPolicy: TouchPolicy.Always or TouchPolicy.Cached } ? PresenceKind.Touch : PresenceKind.Operator,
+    };
+}
+
+public enum PresenceKind
+{
+    None,
+    Touch,
+    Operator,
+}
+
+/// <summary>
+/// All configured keys. At start (and when a token comes back) each key's public key is read from its
+/// token and compared with the configured one or the pin in the state directory (pinned on first
+/// sight). A token that reports another key for the slot is refused: it is not the device configured.
+/// </summary>
+public sealed class KeyRegistry
+{
+    private readonly Dictionary<string, KeyEntry> _keys;
+    private readonly string _pinFile;
+    private readonly Lock _pinLock = new();
+
+    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory)
+    {
+        _keys = keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
+        _pinFile = Path.Combine(stateDirectory, "pins.json");
+    }
+
+    public IEnumerable<KeyEntry> All => _keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal);
+
+    public KeyEntry? Find(string name) => _keys.GetValueOrDefault(name);
+
+    /// <summary>Reads every key from its token; returns the problems found (also kept on each entry).</summary>
+    public IReadOnlyList<string> Refresh()
+    {
+        var problems = new List<string>();
+        foreach (var key in All)
+        {
+            Refresh(key);
+            if (key.Problem is not null)
+            {
+                problems.Add($"{key.Name}: {key.Problem}");
+            }
+        }
+
+        return problems;
+    }
+
+    public void Refresh(KeyEntry key)
+    {
+        ISigningToken? token = null;
+        try
+        {
+            token = key.Token.Get();
+            var info = token.GetKey(key.Settings.KeyId);
+            var actual = new Ed25519PublicKey(info.PublicKey);
+            var expected = key.Settings.PublicKey ?? Pinned(key.Name);
+            if (expected is null)
+            {
+                Pin(key.Name, actual);
+                expected = actual;
+            }
+
+            if (!expected.Equals(actual))
+            {
+                key.Problem = $"token {key.Token.Name} holds public key {actual.Base64} in {key.Settings.KeyId}, but this key is {expected.Base64}: it is not the configured device or the key was replaced";
+                key.PublicKey = expected;
+                return;
+            }
+
+            key.PublicKey = actual;
+            key.Info = info;
+            key.Problem = null;
+        }
+        catch (TokenException e)
+        {
+            if (token is not null && e is TokenRemovedException or TokenNotFoundException)
+            {
+                key.Token.Reset(token);
+            }
+
+            key.PublicKey ??= key.Settings.PublicKey ?? Pinned(key.Name);
+            key.Problem = e.Message;
+        }
+    }
+
+    private Ed25519PublicKey? Pinned(string name)
+    {
+        lock (_pinLock)
+        {
+            if (!File.Exists(_pinFile))
+            {
+                return null;
+            }
+
+            var pins = CanonicalJson.ParseObject(File.ReadAllBytes(_pinFile));
+            return pins.GetString(name) is { } b64 ? Ed25519PublicKey.FromBase64(b64) : null;
+        }
+    }
+
+    private void Pin(string name, Ed25519PublicKey key)
+    {
+        lock (_pinLock)
+        {
+            var pins = File.Exists(_pinFile) ? CanonicalJson.ParseObject(File.ReadAllBytes(_pinFile)) : JsonObject.Empty;
+            var tmp = _pinFile + ".tmp";
+            using (var f = new FileStream(tmp, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                f.Write(CanonicalJson.Encode(pins.With(name, key.Base64)));
+                f.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, _pinFile, overwrite: true);
+        }
+    }
+}

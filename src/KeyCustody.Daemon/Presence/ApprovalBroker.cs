@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using KeyCustody.Daemon.Security;
+
+namespace KeyCustody.Daemon.Presence;
+
+/// <summary>A request waiting for an operator.</summary>
+public sealed record PendingApproval(
+    string RequestId,
+    Principal Requester,
+    string Key,
+    string Intent,
+    DateTimeOffset Created,
+    DateTimeOffset Expires,
+    IReadOnlyList<string> PayloadSha256,
+    string? RequiredApprover);
+
+/// <summary>
+/// Presence for tokens without a button (and four-eyes keys): the request waits here until a principal
+/// with the approve right on the key approves or denies it, the timeout passes, or the caller goes away.
+/// </summary>
+public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<PendingApproval> Pending => _pending.Values.Select(e => e.Request).OrderBy(p => p.Created).ToList();
+
+    /// <summary>Waits for the decision; the request is listed in <see cref="Pending"/> meanwhile. Returns the approver.</summary>
+    public async Task<Principal> WaitAsync(PendingApproval request, CancellationToken cancellation)
+    {
+        var entry = new Entry(request);
+        if (!_pending.TryAdd(request.RequestId, entry))
+        {
+            throw new InvalidOperationException("duplicate request id");
+        }
+
+        try
+        {
+            var timeout = request.Expires - time.GetUtcNow();
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timer.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+            try
+            {
+                return await entry.Decision.Task.WaitAsync(timer.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                throw DaemonErrors.ApprovalTimeout(request.RequestId, request.Expires - request.Created);
+            }
+        }
+        finally
+        {
+            _pending.TryRemove(request.RequestId, out _);
+        }
+    }
+
+    public void Approve(string requestId, Principal approver) => Decide(requestId, approver, approve: true, reason: string.Empty);
+
+    public void Deny(string requestId, Principal approver, string reason) => Decide(requestId, approver, approve: false, reason);
+
+    private void Decide(string requestId, Principal approver, bool approve, string reason)
+    {
+        if (!_pending.TryGetValue(requestId, out var entry))
+        {
+            throw DaemonErrors.UnknownRequest(requestId);
+        }
+
+        var request = entry.Request;
+        if (!access.Allows(approver, request.Key, Operations.Approve))
+        {
+            throw DaemonErrors.Denied(approver.ToString(), "approve requests", request.Key);
+        }
+
+        if (approve && approverMustDiffer && approver.SameIdentity(request.Requester))
+        {
+            throw new DaemonException(DaemonErrorKind.PermissionDenied, $"{approver} made request {requestId} and may not approve it too; another operator must");
+        }
+
+        if (approve && request.RequiredApprover is { } required && approver.ToString() != required && !MatchesSelector(approver, required))
+        {
+            throw new DaemonException(DaemonErrorKind.PermissionDenied, $"request {requestId} must be approved by {required}");
+        }
+
+        if (approve)
+        {
+            entry.Decision.TrySetResult(approver);
+        }
+        else
+        {
+            entry.Decision.TrySetException(DaemonErrors.ApprovalDenied(requestId, approver.ToString(), reason));
+        }
+    }
+
+    /// <summary>A required approver is written like an access-rule principal: uid:N, gid:N or cert:SUBJECT.</summary>
+    private static bool MatchesSelector(Principal p, string selector) => selector switch
+    {
+        _ when selector.StartsWith("uid:", StringComparison.Ordinal) => p.Uid?.ToString(System.Globalization.CultureInfo.InvariantCulture) == selector[4..],
+        _ when selector.StartsWith("gid:", StringComparison.Ordinal) => p.Gid?.ToString(System.Globalization.CultureInfo.InvariantCulture) == selector[4..],
+        _ when selector.StartsWith("cert:", StringComparison.Ordinal) => p.CertificateSubject == selector[5..],
+        _ => false,
+    };
+
+    private sealed class Entry(PendingApproval request)
+    {
+        public PendingApproval Request { get; } = request;
+
+        public TaskCompletionSource<Principal> Decision { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

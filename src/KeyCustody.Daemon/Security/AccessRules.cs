@@ -1,0 +1,79 @@
+namespace KeyCustody.Daemon.Security;
+
+/// <summary>What a rule lets a principal do with a key.</summary>
+[Flags]
+public enum Operations
+{
+    None = 0,
+    Sign = 1,
+    Approve = 2,
+    Admin = 4,
+}
+
+/// <summary>One rule: a principal selector, key patterns and operations.</summary>
+public sealed record AccessRule(string Selector, uint? Uid, uint? Gid, string? CertificateSubject, IReadOnlyList<string> KeyPatterns, Operations Operations)
+{
+    public bool Matches(Principal p) =>
+        (Uid is not null && p.Uid == Uid) || (Gid is not null && p.Gid == Gid) || (CertificateSubject is not null && p.CertificateSubject == CertificateSubject);
+
+    public bool CoversKey(string key) => KeyPatterns.Any(pattern => Glob(pattern, key));
+
+    /// <summary>'*' matches any run of characters; everything else literally.</summary>
+    internal static bool Glob(string pattern, string value)
+    {
+        var parts = pattern.Split('*');
+        if (parts.Length == 1)
+        {
+            return pattern == value;
+        }
+
+        if (!value.StartsWith(parts[0], StringComparison.Ordinal) || !value.EndsWith(parts[^1], StringComparison.Ordinal) || value.Length < parts[0].Length + parts[^1].Length)
+        {
+            return false;
+        }
+
+        var pos = parts[0].Length;
+        var end = value.Length - parts[^1].Length;
+        for (var i = 1; i < parts.Length - 1; i++)
+        {
+            var at = value.IndexOf(parts[i], pos, end - pos, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            pos = at + parts[i].Length;
+        }
+
+        return true;
+    }
+}
+
+/// <summary>Deny by default: a principal may do exactly what some rule grants it.</summary>
+public sealed class AccessRules(IReadOnlyList<AccessRule> rules)
+{
+    public IReadOnlyList<AccessRule> Rules { get; } = rules;
+
+    /// <summary>The operations <paramref name="p"/> may perform on <paramref name="key"/>.</summary>
+    public Operations Granted(Principal p, string key)
+    {
+        var ops = Operations.None;
+        foreach (var rule in Rules)
+        {
+            if (rule.Matches(p) && rule.CoversKey(key))
+            {
+                ops |= rule.Operations;
+            }
+        }
+
+        return ops;
+    }
+
+    public bool Allows(Principal p, string key, Operations op) => (Granted(p, key) & op) == op;
+
+    /// <summary>True when some rule names the principal at all (it is a known caller).</summary>
+    public bool Knows(Principal p) => Rules.Any(r => r.Matches(p));
+
+    /// <summary>Admin operations not tied to a key: granted by an admin rule over "*".</summary>
+    public bool AllowsGlobal(Principal p, Operations op) => Rules.Any(r => r.Matches(p) && (r.Operations & op) == op && r.KeyPatterns.Contains("*"));
+}

@@ -1,0 +1,22 @@
+namespace KeyCustody.Daemon.Security;
+
+/// <summary>
+/// Who is calling: a local process (peer uid/gid from SO_PEERCRED on the Unix socket) or a TLS client
+/// (its certificate's subject). Nothing is served without one.
+/// </summary>
+public sealed record Principal(uint? Uid, uint? Gid, int? Pid, string? CertificateSubject)
+{
+    /// <summary>The in-process caller used by the embedded simulator's bootstrap, never reachable from outside.</summary>
+    public static Principal Daemon { get; } = new(null, null, null, "keycustodyd");
+
+    public static Principal FromPeer(uint uid, uint gid, int pid) => new(uid, gid, pid, null);
+
+    public static Principal FromCertificate(string subject) => new(null, null, null, subject);
+
+    /// <summary>"uid:1000 gid:1000" or "cert:CN=bot": what logs and audit records show.</summary>
+    public override string ToString() => CertificateSubject is not null ? "cert:" + CertificateSubject : $"uid:{Uid} gid:{Gid}";
+
+    /// <summary>Same caller identity (pid ignored), for "the approver must differ from the requester".</summary>
+    public bool SameIdentity(Principal other) => Uid == other.Uid && Gid == other.Gid && CertificateSubject == other.CertificateSubject
+        && (Uid is not null || CertificateSubject is not null);
+}

@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Presence;
+using KeyCustody.Daemon.Security;
+using KeyCustody.Matrix.CrossSigning;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Policy;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Protos.V1;
+using KeyCustody.Tokens;
+
+namespace KeyCustody.Daemon.Signing;
+
+/// <summary>What the caller asked for.</summary>
+public enum SignOperation
+{
+    SignJson,
+    SignJsonBatch,
+    CrossSignDevice,
+    CrossSignUser,
+}
+
+/// <summary>The signed objects, the key id they are under, and the request id.</summary>
+public sealed record SignResult(string RequestId, string KeyId, IReadOnlyList<JsonObject> Signed);
+
+/// <summary>
+/// One signing request end to end (architecture.md "A signing request, end to end"): access rule,
+/// strict parse, role policy, intent on the audit log, operator approval when needed, the token's
+/// queue, the token (with a touch prompt when it will wait for one), verification against the pinned
+/// public key, merge, outcome on the audit log. Nothing reaches the token before the intent is on disk.
+/// </summary>
+public sealed partial class SigningPipeline(
+    KeyRegistry keys,
+    AccessRules access,
+    AuditLog audit,
+    ApprovalBroker approvals,
+    IdentityStore identities,
+    ValidatedConfig config,
+    TimeProvider time,
+    ILogger<SigningPipeline> log)
+{
+    public async Task<SignResult> RunAsync(
+        Principal principal,
+        string keyName,
+        IReadOnlyList<ReadOnlyMemory<byte>> payloads,
+        SignOperation operation,
+        Func<SignEvent, Task> emit,
+        CancellationToken cancellation)
+    {
+        var requestId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var started = Stopwatch.GetTimestamp();
+        var opName = OperationName(operation);
+        var who = principal.ToString();
+        var record = JsonObject.Of(("request_id", requestId), ("principal", who), ("key", keyName), ("operation", opName));
+
+        if (!access.Allows(principal, keyName, Operations.Sign))
+        {
+            Decide(record, "permission_denied", null);
+            LogDenied(who, keyName, requestId);
+            throw DaemonErrors.Denied(who, "sign", keyName);
+        }
+
+        var key = keys.Find(keyName);
+        if (key is null)
+        {
+            Decide(record, "unknown_key", null);
+            throw DaemonErrors.UnknownKey(keyName);
+        }
+
+        record = record.With("role", key.Settings.Role.ToConfigName());
+        var objects = ParseAll(payloads, operation, record);
+        CheckOperationMatchesRole(operation, key, record);
+
+        if (key.Problem is not null)
+        {
+            keys.Refresh(key);
+        }
+
+        if (key.Problem is not null || key.PublicKey is null)
+        {
+            Decide(record, "key_unavailable", key.Problem);
+            throw DaemonErrors.KeyUnavailable(keyName, key.Problem ?? "its public key is unknown");
+        }
+
+        var publicKey = key.PublicKey;
+        var entity = key.Settings.Owner;
+        var decisions = new List<PolicyDecision>(objects.Count);
+        var signingBytes = new List<byte[]>(objects.Count);
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, objects[i]);
+            if (!decision.Allowed)
+            {
+                Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "policy_denied", decision.Reason);
+                LogPolicyDenied(keyName, requestId, decision.Reason);
+                throw DaemonErrors.Policy(keyName, objects.Count == 1 ? decision.Reason : $"object {i}: {decision.Reason}");
+            }
+
+            decisions.Add(decision);
+            signingBytes.Add(SignedJson.SigningBytes(objects[i], entity));
+        }
+
+        var intent = decisions.Count == 1
+            ? decisions[0].Intent
+            : $"{decisions.Count} signatures with key '{keyName}': " + string.Join("; ", decisions.Select(d => d.Intent));
+        var presence = key.PresenceKind;
+        var needsApproval = presence == PresenceKind.Operator || key.Settings.RequireApprover is not null;
+        var hashes = Hashes(signingBytes);
+        record = record.With("payload_sha256", hashes).With("intent", intent)
+            .With("presence", needsApproval && presence == PresenceKind.Touch ? "touch+operator" : presence.ToString().ToLowerInvariant());
+
+        await emit(new SignEvent { Accepted = new Accepted { RequestId = requestId, Intent = intent } }).ConfigureAwait(false);
+
+        // The intent is on disk before anything else happens; if it cannot be written, nothing is signed.
+        audit.Append(record.With("kind", "intent").With("decision", "allowed"));
+        var hashText = string.Join(",", hashes.Select(h => ((JsonString)h).Value));
+        LogIntent(who, keyName, requestId, hashText);
+
+        var outcome = record.With("kind", "outcome");
+        try
+        {
+            if (needsApproval)
+            {
+                var timeout = TimeSpan.FromSeconds(config.Presence.ApprovalTimeoutSeconds);
+                await emit(new SignEvent
+                {
+                    PresenceRequired = new PresenceRequired
+                    {
+                        Method = PresenceRequired.Types.Method.Operator,
+                        TokenSerial = key.Token.Serial,
+                        TimeoutSeconds = (int)timeout.TotalSeconds,
+                        Intent = intent,
+                        RequestId = requestId,
+                    },
+                }).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                var approver = await approvals.WaitAsync(
+                    new PendingApproval(requestId, principal, keyName, intent, now, now + timeout, hashes.Select(h => ((JsonString)h).Value).ToList(), key.Settings.RequireApprover),
+                    cancellation).ConfigureAwait(false);
+                audit.Append(JsonObject.Of(("kind", "approval"), ("request_id", requestId), ("approver", approver.ToString())));
+                outcome = outcome.With("approver", approver.ToString());
+            }
+
+            var signed = new List<JsonObject>(objects.Count);
+            var touches = 0;
+            using (await key.Token.Queue.EnterAsync(
+                position => emit(new SignEvent { Queued = new Queued { Position = position } }),
+                cancellation).ConfigureAwait(false))
+            {
+                var token = key.Token.Get();
+                for (var i = 0; i < objects.Count; i++)
+                {
+                    var index = i;
+                    var interaction = key.Token.Interaction(async (prompt, ct) =>
+                    {
+                        touches++;
+                        await emit(new SignEvent
+                        {
+                            PresenceRequired = new PresenceRequired
+                            {
+                                Method = PresenceRequired.Types.Method.Touch,
+                                TokenSerial = prompt.TokenSerial,
+                                TimeoutSeconds = (int)Math.Ceiling(prompt.Timeout.TotalSeconds),
+                                Intent = objects.Count == 1 ? intent : $"{decisions[index].Intent} ({index + 1} of {objects.Count})",
+                                RequestId = requestId,
+                            },
+                        }).ConfigureAwait(false);
+                    });
+                    byte[] signature;
+                    try
+                    {
+                        signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, cancellation).ConfigureAwait(false);
+                    }
+                    catch (TokenException e) when (e is TokenRemovedException or TokenNotFoundException)
+                    {
+                        key.Token.Reset(token);
+                        throw;
+                    }
+
+                    // Verified against the pinned key, not the token's own idea of its key.
+                    signed.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature, verifyWith: publicKey));
+                }
+            }
+
+            audit.Append(outcome.With("outcome", "signed").With("touches", touches).With("latency_ms", ElapsedMs(started)));
+            Remember(key, signed);
+            return new SignResult(requestId, SignedJson.Ed25519Prefix + key.Settings.MatrixKeyName(publicKey), signed);
+        }
+        catch (Exception e)
+        {
+            (string What, string Message) failure = e switch
+            {
+                OperationCanceledException => ("cancelled", "the caller cancelled or its deadline passed; the token was not asked or its answer was discarded"),
+                DaemonException d => (d.Kind.ToString().ToLowerInvariant(), d.Message),
+                TokenException t => (t.Kind.ToString().ToLowerInvariant(), t.Message),
+                Matrix.MatrixFormatException m => ("signature_rejected", m.Message),
+                _ => ("internal_error", "internal error: " + e.GetType().Name),
+            };
+            try
+            {
+                audit.Append(outcome.With("outcome", failure.What).With("error", failure.Message).With("latency_ms", ElapsedMs(started)));
+            }
+            catch (DaemonException)
+            {
+                // The audit log failed too: the original error is what the caller needs; the log refuses further signing.
+            }
+
+            LogFailed(keyName, requestId, failure.What);
+            throw;
+        }
+    }
+
+    private static string OperationName(SignOperation op) => op switch
+    {
+        SignOperation.SignJson => "sign_json",
+        SignOperation.SignJsonBatch => "sign_json_batch",
+        SignOperation.CrossSignDevice => "cross_sign_device",
+        _ => "cross_sign_user",
+    };
+
+    private List<JsonObject> ParseAll(IReadOnlyList<ReadOnlyMemory<byte>> payloads, SignOperation operation, JsonObject record)
+    {
+        if (payloads.Count == 0)
+        {
+            Decide(record, "invalid_argument", "no JSON object given");
+            throw DaemonErrors.InvalidArgument("no JSON object given; nothing was signed");
+        }
+
+        if (payloads.Count > config.Limits.MaxBatch)
+        {
+            Decide(record, "invalid_argument", "batch too large");
+            throw DaemonErrors.InvalidArgument($"a batch holds at most {config.Limits.MaxBatch} objects, this one {payloads.Count}; nothing was signed");
+        }
+
+        var limits = new CanonicalJsonLimits { MaxBytes = config.Limits.MaxJsonBytes, MaxDepth = config.Limits.MaxJsonDepth };
+        var objects = new List<JsonObject>(payloads.Count);
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            try
+            {
+                objects.Add(CanonicalJson.ParseObject(payloads[i].Span, limits));
+            }
+            catch (CanonicalJsonException e)
+            {
+                Decide(record, "invalid_argument", e.Message);
+                throw DaemonErrors.InvalidJson(operation == SignOperation.SignJsonBatch ? i : -1, e.Message);
+            }
+        }
+
+        return objects;
+    }
+
+    private void CheckOperationMatchesRole(SignOperation operation, KeyEntry key, JsonObject record)
+    {
+        var needed = operation switch
+        {
+            SignOperation.CrossSignDevice => KeyRole.SelfSigning,
+            SignOperation.CrossSignUser => KeyRole.UserSigning,
+            _ => key.Settings.Role,
+        };
+        if (needed != key.Settings.Role)
+        {
+            Decide(record, "invalid_argument", "wrong key role for the operation");
+            throw DaemonErrors.InvalidArgument($"{OperationName(operation)} needs a {needed.Describe()}; '{key.Name}' is a {key.Settings.Role.Describe()}");
+        }
+    }
+
+    /// <summary>A decision taken before any intent: refused requests are audited too.</summary>
+    private void Decide(JsonObject record, string decision, string? reason)
+    {
+        var r = record.With("kind", "decision").With("decision", decision);
+        audit.Append(reason is null ? r : r.With("reason", reason));
+    }
+
+    private void Remember(KeyEntry key, List<JsonObject> signed)
+    {
+        if (key.Settings.Role != KeyRole.Master)
+        {
+            return;
+        }
+
+        foreach (var obj in signed)
+        {
+            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == key.Settings.Owner
+                && keys.All.Any(k => k.Settings.Owner == csk.UserId && k.PublicKey is not null && k.PublicKey.Equals(csk.PublicKey)))
+            {
+                identities.Remember(csk);
+            }
+        }
+    }
+
+    private static JsonArray Hashes(IEnumerable<byte[]> bytes) =>
+        new(bytes.Select(b => (JsonValue)Convert.ToHexStringLower(SHA256.HashData(b))).ToArray());
+
+    private static long ElapsedMs(long started) => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Sign request {RequestId} by {Principal} with key {Key}: intent recorded, payload SHA-256 {PayloadSha256}")]
+    private partial void LogIntent(string principal, string key, string requestId, string payloadSha256);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sign request {RequestId}: {Principal} has no sign right on key {Key}")]
+    private partial void LogDenied(string principal, string key, string requestId);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: {Reason}")]
+    private partial void LogPolicyDenied(string key, string requestId, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome}")]
+    private partial void LogFailed(string key, string requestId, string outcome);
+}

@@ -1,0 +1,194 @@
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Scheduling;
+using KeyCustody.HwSim;
+using KeyCustody.HwSim.Crypto;
+using KeyCustody.HwSim.Touch;
+using KeyCustody.Tokens;
+using KeyCustody.Tokens.Pcsc;
+using KeyCustody.Tokens.Piv;
+using KeyCustody.Tokens.Simulator;
+using KeyCustody.Tokens.Software;
+
+namespace KeyCustody.Daemon.Tokens;
+
+/// <summary>
+/// One configured token: opened on first use and reopened after it disappears, its queue, and how the
+/// daemon answers its questions (PIN and management key from their configured sources).
+/// </summary>
+public sealed class TokenHost : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Func<ISigningToken> _open;
+    private readonly IDisposable? _owned;
+    private ISigningToken? _token;
+
+    private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated)
+    {
+        Settings = settings;
+        _open = open;
+        _owned = owned;
+        SimulatedCard = simulated;
+        Queue = new TokenQueue(settings.Name, concurrency, maxQueue);
+    }
+
+    public TokenSettings Settings { get; }
+
+    public string Name => Settings.Name;
+
+    public TokenQueue Queue { get; }
+
+    /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
+    public VirtualCard? SimulatedCard { get; }
+
+    public bool IsHardwareBacked => Settings.Kind != TokenKind.Software;
+
+    public string Kind => Settings.Kind switch
+    {
+        TokenKind.Piv => "piv",
+        TokenKind.Pkcs11 => "pkcs11",
+        TokenKind.Software => "software",
+        _ => "simulator",
+    };
+
+    /// <summary>The serial as configured (PIV, simulator) or as last reported.</summary>
+    public string Serial { get; private set; } = string.Empty;
+
+    public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot)
+    {
+        switch (s.Kind)
+        {
+            case TokenKind.Software:
+                return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null) { Serial = "software:" + s.Directory };
+            case TokenKind.Piv:
+                return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
+                {
+                    Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+            case TokenKind.Simulator:
+                {
+                    var card = VirtualCard.Create(new CardOptions(simulatorRoot ?? throw new InvalidOperationException("a simulator token needs the simulator root"))
+                    {
+                        Serial = s.Serial,
+                        StatePath = s.StateFile,
+                        Touch = s.Touch switch { "manual" => TouchMode.Manual, "never" => TouchMode.Never, _ => TouchMode.Auto },
+                        AutoTouchDelay = TimeSpan.FromMilliseconds(s.TouchDelayMs),
+                    });
+                    var readers = new HwSimReaders();
+                    readers.Add(card);
+                    var owned = new Owned(readers, card);
+                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial), 1, limits.MaxQueuePerToken, owned, card)
+                    {
+                        Serial = card.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    };
+                }
+
+            default:
+                throw new ConfigException([$"tokens: kind {s.Kind} of token '{s.Name}' is not available in this build"]);
+        }
+    }
+
+    /// <summary>The open token, opening it if needed; throws the token's error when it is absent.</summary>
+    public ISigningToken Get()
+    {
+        lock (_lock)
+        {
+            return _token ??= _open();
+        }
+    }
+
+    /// <summary>Drops the handle after the device went away, so the next use looks for it again.</summary>
+    public void Reset(ISigningToken failed)
+    {
+        lock (_lock)
+        {
+            if (ReferenceEquals(_token, failed))
+            {
+                _token = null;
+                failed.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Status, or the reason the token is not usable.</summary>
+    public (TokenStatus? Status, string? Error) Probe()
+    {
+        ISigningToken? token = null;
+        try
+        {
+            token = Get();
+            var status = token.GetStatus();
+            Serial = status.Serial;
+            return (status, null);
+        }
+        catch (TokenException e)
+        {
+            if (token is not null && e is TokenRemovedException or TokenNotFoundException)
+            {
+                Reset(token);
+            }
+
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>The PIN and management-key callbacks, from the configured sources; <paramref name="presence"/> hears about touches.</summary>
+    public TokenInteraction Interaction(Func<PresencePrompt, CancellationToken, ValueTask>? presence) => new()
+    {
+        Pin = Settings.Pin is null ? null : (_, _) => ValueTask.FromResult<Secret?>(Settings.Pin.Read()),
+        ManagementKey = Settings.ManagementKey is null ? null : (_) => ValueTask.FromResult<Secret?>(ReadHexSecret(Settings.ManagementKey)),
+        Presence = presence,
+    };
+
+    private static Secret ReadHexSecret(SecretSource source)
+    {
+        using var text = source.Read();
+        var hex = text.Span;
+        if (hex.Length % 2 != 0)
+        {
+            throw new InvalidOperationException($"the management key from {source} is not hex");
+        }
+
+        var bytes = new byte[hex.Length / 2];
+        try
+        {
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = (byte)((Nibble(hex[2 * i]) << 4) | Nibble(hex[(2 * i) + 1]));
+            }
+
+            return Secret.Copy(bytes);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        }
+
+        int Nibble(byte c) => c switch
+        {
+            >= (byte)'0' and <= (byte)'9' => c - '0',
+            >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+            >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+            _ => throw new InvalidOperationException($"the management key from {source} is not hex"),
+        };
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _token?.Dispose();
+            _token = null;
+        }
+
+        _owned?.Dispose();
+    }
+
+    private sealed class Owned(HwSimReaders readers, VirtualCard card) : IDisposable
+    {
+        public void Dispose()
+        {
+            readers.Dispose();
+            card.Dispose();
+        }
+    }
+}
