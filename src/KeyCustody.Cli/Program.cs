@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Grpc.Core;
 using KeyCustody.Cli;
 
 // keycustody: the operator's and developer's command line. Every failure is one 'error:' line on
@@ -6,6 +7,12 @@ using KeyCustody.Cli;
 var root = new RootCommand("keycustody: Matrix cross-signing keys on hardware tokens\n\n" + ExitCodes.Help);
 root.Subcommands.Add(JsonCommands.Build());
 root.Subcommands.Add(TrustCommands.Build());
+var socket = DaemonCommands.SocketOption();
+root.Options.Add(socket);
+foreach (var command in DaemonCommands.Build(socket))
+{
+    root.Subcommands.Add(command);
+}
 
 // Matrix user IDs start with '@': never read them as response files.
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -18,6 +25,13 @@ if (parsed.Errors.Count > 0)
 try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (RpcException e)
+{
+    Console.Error.WriteLine("error: " + (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException
+        ? "cannot reach keycustodyd (is it running, and is --socket right?)"
+        : e.Status.Detail).ReplaceLineEndings(" "));
+    return ExitCodes.From(e);
 }
 catch (Exception e) when (e is FormatException or UsageException or IOException or UnauthorizedAccessException)
 {

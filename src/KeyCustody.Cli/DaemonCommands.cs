@@ -1,0 +1,226 @@
+using System.CommandLine;
+using Google.Protobuf;
+using KeyCustody.Client;
+using KeyCustody.Client.Audit;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Cli;
+
+/// <summary>Commands that talk to keycustodyd: keys, sign, cross-sign, pending, approve, deny, status; and audit verify.</summary>
+internal static class DaemonCommands
+{
+    public static Option<string> SocketOption() => new("--socket")
+    {
+        Description = "the daemon's Unix socket (default: $KEYCUSTODY_SOCKET, else " + KeyCustodyClient.DefaultSocket + ")",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KEYCUSTODY_SOCKET") is { Length: > 0 } s ? s : KeyCustodyClient.DefaultSocket,
+    };
+
+    public static IEnumerable<Command> Build(Option<string> socket)
+    {
+        yield return Keys(socket);
+        yield return Sign(socket);
+        yield return CrossSign(socket);
+        yield return Pending(socket);
+        yield return Approve(socket);
+        yield return Deny(socket);
+        yield return Status(socket);
+        yield return Audit(socket);
+    }
+
+    private static Command Keys(Option<string> socket)
+    {
+        var keys = new Command("keys", "keys held by the daemon");
+        var list = new Command("list", "the keys you may use, with their public keys, tokens and presence");
+        list.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.Custody.ListKeysAsync(new ListKeysRequest(), cancellationToken: ct);
+            foreach (var k in response.Keys)
+            {
+                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{k.PublicKey}\t{k.TokenKind}:{k.TokenSerial}\tpresence={k.Presence}\tpin={k.PinPolicy}\ttouch={k.TouchPolicy}\t{string.Join(",", k.Operations)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        keys.Subcommands.Add(list);
+        return keys;
+    }
+
+    private static Command Sign(Option<string> socket)
+    {
+        var key = new Option<string>("--key") { Description = "the daemon's name for the key", Required = true };
+        var file = new Argument<string?>("FILE") { Description = "JSON object; standard input when absent or '-'", Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command("sign", "have the daemon sign one JSON object; prints the canonical signed JSON") { key, file };
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var request = new SignJsonRequest { Key = r.GetValue(key)!, Json = ByteString.CopyFrom(CliIo.ReadDocument(r.GetValue(file))) };
+            var signed = await KeyCustodyClient.FollowAsync(client.Custody.SignJson(request, cancellationToken: ct), Progress, ct);
+            using var output = CliIo.OpenOutput();
+            CliIo.WriteLine(output, signed.SignedJson[0].Span);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command CrossSign(Option<string> socket)
+    {
+        var cross = new Command("cross-sign", "cross-sign a device (self-signing key) or another user (user-signing key)");
+        foreach (var (name, what) in new[] { ("device", "device keys as /keys/query returned them"), ("user", "the other user's master key object") })
+        {
+            var key = new Option<string>("--key") { Description = name == "device" ? "the self-signing key's name" : "the user-signing key's name", Required = true };
+            var file = new Argument<string?>("FILE") { Description = what + "; standard input when absent", Arity = ArgumentArity.ZeroOrOne };
+            var cmd = new Command(name, $"sign {what}; prints the /keys/signatures/upload body") { key, file };
+            cmd.SetAction(async (r, ct) =>
+            {
+                using var client = Connect(r, socket);
+                var json = ByteString.CopyFrom(CliIo.ReadDocument(r.GetValue(file)));
+                var call = name == "device"
+                    ? client.Custody.CrossSignDevice(new CrossSignDeviceRequest { Key = r.GetValue(key)!, DeviceKeys = json }, cancellationToken: ct)
+                    : client.Custody.CrossSignUser(new CrossSignUserRequest { Key = r.GetValue(key)!, MasterKey = json }, cancellationToken: ct);
+                var signed = await KeyCustodyClient.FollowAsync(call, Progress, ct);
+                using var output = CliIo.OpenOutput();
+                CliIo.WriteLine(output, signed.SignaturesUpload.Span);
+                return ExitCodes.Ok;
+            });
+            cross.Subcommands.Add(cmd);
+        }
+
+        return cross;
+    }
+
+    private static Command Pending(Option<string> socket)
+    {
+        var cmd = new Command("pending", "requests waiting for an operator's approval");
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.Admin.ListPendingAsync(new ListPendingRequest(), cancellationToken: ct);
+            foreach (var p in response.Pending)
+            {
+                var left = DateTimeOffset.FromUnixTimeSeconds(p.Expires) - DateTimeOffset.UtcNow;
+                Console.Out.WriteLine($"{p.RequestId}\t{p.Principal}\t{p.Key}\t{p.Intent}\t(expires in {Math.Max(0, (int)left.TotalSeconds)} s)");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Approve(Option<string> socket)
+    {
+        var id = new Argument<string>("REQUEST_ID") { Description = "from 'keycustody pending'" };
+        var cmd = new Command("approve", "approve a pending request") { id };
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            await client.Admin.ApproveAsync(new ApproveRequest { RequestId = r.GetValue(id)! }, cancellationToken: ct);
+            Console.Out.WriteLine("approved " + r.GetValue(id));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Deny(Option<string> socket)
+    {
+        var id = new Argument<string>("REQUEST_ID") { Description = "from 'keycustody pending'" };
+        var reason = new Option<string>("--reason") { Description = "told to the requester", DefaultValueFactory = _ => string.Empty };
+        var cmd = new Command("deny", "deny a pending request") { id, reason };
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            await client.Admin.DenyAsync(new DenyRequest { RequestId = r.GetValue(id)!, Reason = r.GetValue(reason)! }, cancellationToken: ct);
+            Console.Out.WriteLine("denied " + r.GetValue(id));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Status(Option<string> socket)
+    {
+        var cmd = new Command("status", "every configured token: present, serial, firmware, PIN retries");
+        cmd.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.Admin.TokenStatusAsync(new TokenStatusRequest(), cancellationToken: ct);
+            foreach (var t in response.Tokens)
+            {
+                Console.Out.WriteLine(t.Present
+                    ? $"{t.Name}\t{t.Kind}\tpresent\tserial {t.Serial}\tfirmware {(t.Firmware.Length > 0 ? t.Firmware : "-")}\tPIN retries {(t.PinRetries >= 0 ? t.PinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\t{t.Description}"
+                    : $"{t.Name}\t{t.Kind}\tABSENT\t{t.Error}");
+            }
+
+            return response.Tokens.All(t => t.Present) ? ExitCodes.Ok : ExitCodes.Unavailable;
+        });
+        return cmd;
+    }
+
+    private static Command Audit(Option<string> socket)
+    {
+        var audit = new Command("audit", "the daemon's hash-chained audit log");
+        var file = new Argument<string>("FILE") { Description = "an audit log (audit.jsonl in the state directory)" };
+        var verify = new Command("verify", "check the hash chain; names the first broken record (exit 1)") { file };
+        verify.SetAction(r =>
+        {
+            AuditVerification result;
+            try
+            {
+                using var stream = File.OpenRead(r.GetValue(file)!);
+                result = AuditChain.Verify(stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"cannot read {r.GetValue(file)}: {e.Message}");
+            }
+
+            if (!result.Valid)
+            {
+                Console.Error.WriteLine($"broken: line {result.BrokenLine} (seq {result.BrokenSeq}): {result.Problem}");
+                return ExitCodes.No;
+            }
+
+            Console.Out.WriteLine($"valid: {result.Records} records, head {result.HeadHash}");
+            return ExitCodes.Ok;
+        });
+        var count = new Option<int>("-n") { Description = "how many records", DefaultValueFactory = _ => 20 };
+        var tail = new Command("tail", "the last records, from the daemon") { count };
+        tail.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.Admin.AuditTailAsync(new AuditTailRequest { Count = r.GetValue(count) }, cancellationToken: ct);
+            using var output = CliIo.OpenOutput();
+            foreach (var record in response.Records)
+            {
+                CliIo.WriteLine(output, record.Span);
+            }
+
+            return ExitCodes.Ok;
+        });
+        audit.Subcommands.Add(verify);
+        audit.Subcommands.Add(tail);
+        return audit;
+    }
+
+    private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+
+    /// <summary>What the person needs to know while the daemon works: queue position, touch, approval.</summary>
+    private static void Progress(SignEvent e)
+    {
+        switch (e.EventCase)
+        {
+            case SignEvent.EventOneofCase.Accepted:
+                Console.Error.WriteLine($"request {e.Accepted.RequestId}: {e.Accepted.Intent}");
+                break;
+            case SignEvent.EventOneofCase.Queued:
+                Console.Error.WriteLine($"waiting for the token ({e.Queued.Position} ahead)");
+                break;
+            case SignEvent.EventOneofCase.PresenceRequired when e.PresenceRequired.Method == PresenceRequired.Types.Method.Touch:
+                Console.Error.WriteLine($"touch your YubiKey (serial {e.PresenceRequired.TokenSerial}) within {e.PresenceRequired.TimeoutSeconds} s to {e.PresenceRequired.Intent}");
+                break;
+            case SignEvent.EventOneofCase.PresenceRequired:
+                Console.Error.WriteLine($"waiting up to {e.PresenceRequired.TimeoutSeconds} s for an operator to approve: keycustody approve {e.PresenceRequired.RequestId}");
+                break;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Client;
+
+/// <summary>
+/// A connection to keycustodyd over its Unix socket (the usual way) with typed access to both services
+/// and a helper that follows a signing stream to its end.
+/// </summary>
+public sealed class KeyCustodyClient : IDisposable
+{
+    /// <summary>Where a system daemon listens unless KEYCUSTODY_SOCKET says otherwise.</summary>
+    public const string DefaultSocket = "/run/keycustody/keycustodyd.sock";
+
+    private readonly GrpcChannel _channel;
+
+    private KeyCustodyClient(GrpcChannel channel)
+    {
+        _channel = channel;
+        Custody = new Custody.CustodyClient(channel);
+        Admin = new Admin.AdminClient(channel);
+    }
+
+    public Custody.CustodyClient Custody { get; }
+
+    public Admin.AdminClient Admin { get; }
+
+    public ChannelBase Channel => _channel;
+
+    public static KeyCustodyClient ConnectUnix(string socketPath)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellation) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellation).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        var channel = GrpcChannel.ForAddress("http://keycustodyd", new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
+            MaxSendMessageSize = 64 * 1024 * 1024,
+        });
+        return new KeyCustodyClient(channel);
+    }
+
+    /// <summary>Follows a SignJson/SignJsonBatch/CrossSign* stream: every event to <paramref name="onEvent"/>, the final SIGNED returned.</summary>
+    public static async Task<Signed> FollowAsync(AsyncServerStreamingCall<SignEvent> call, Action<SignEvent>? onEvent, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        using (call)
+        {
+            await foreach (var e in call.ResponseStream.ReadAllAsync(cancellation).ConfigureAwait(false))
+            {
+                onEvent?.Invoke(e);
+                if (e.EventCase == SignEvent.EventOneofCase.Signed)
+                {
+                    return e.Signed;
+                }
+            }
+        }
+
+        throw new RpcException(new Status(StatusCode.Internal, "the daemon ended the stream without a result"));
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
