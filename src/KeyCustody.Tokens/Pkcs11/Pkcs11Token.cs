@@ -124,7 +124,7 @@ public sealed class Pkcs11Token : ISigningToken
             throw new ArgumentException("a PKCS#11 key id (CKA_LABEL) is 1..128 characters", nameof(request));
         }
 
-        bool wasLoggedIn = _loggedIn;
+        bool wasLoggedIn = IsLoggedIn();
         if (!wasLoggedIn)
         {
             using var pin = await ObtainPin(interaction, request.KeyId, cancellation).ConfigureAwait(false);
@@ -153,7 +153,7 @@ public sealed class Pkcs11Token : ISigningToken
         }
 
         var key = Resolve(keyId);
-        bool needsLogin = key.PrivateHandle is null || (key.IsPrivate && !_loggedIn);
+        bool needsLogin = key.PrivateHandle is null || (key.IsPrivate && !IsLoggedIn());
         using var pin = needsLogin || key.AlwaysAuthenticate ? await ObtainPin(interaction, keyId, cancellation).ConfigureAwait(false) : null;
         if (needsLogin)
         {
@@ -412,6 +412,22 @@ public sealed class Pkcs11Token : ISigningToken
         {
             _loginGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Login state belongs to the application, not to this object: another token object on the same module may
+    /// have logged in. Ask the admin session when our flag says no.
+    /// </summary>
+    private bool IsLoggedIn()
+    {
+        if (_loggedIn)
+        {
+            return true;
+        }
+
+        var state = Admin(session => session.GetSessionInfo().State, "C_GetSessionInfo");
+        _loggedIn = state is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
+        return _loggedIn;
     }
 
     private void Logout()

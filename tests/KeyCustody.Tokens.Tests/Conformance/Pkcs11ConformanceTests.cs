@@ -4,6 +4,7 @@ using KeyCustody.Tokens.Tests.Support;
 namespace KeyCustody.Tokens.Tests.Conformance;
 
 /// <summary>The conformance suite (no touch) against a real SoftHSM2 token this test creates.</summary>
+[Collection(SoftHsmCollection.Name)]
 public sealed class Pkcs11ConformanceTests : TokenConformanceTests
 {
     private readonly Pkcs11Token _token;

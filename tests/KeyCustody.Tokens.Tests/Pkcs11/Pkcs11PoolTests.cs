@@ -3,6 +3,7 @@ using KeyCustody.Tokens.Tests.Support;
 namespace KeyCustody.Tokens.Tests.Pkcs11;
 
 /// <summary>Parallel signing over the session pool, and a token that disappears, against real SoftHSM2.</summary>
+[Collection(SoftHsmCollection.Name)]
 public sealed class Pkcs11PoolTests
 {
     private static readonly byte[] Message = "{\"master_key\":\"x\"}"u8.ToArray();

@@ -124,9 +124,3 @@ public sealed partial class PrivatePcscd : IDisposable
         throw new InvalidOperationException("no free port pair for vpcd");
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class PcscdCollection : ICollectionFixture<PrivatePcscd>
-{
-    public const string Name = "tokens-pcscd";
-}

@@ -1,0 +1,212 @@
+using BenchmarkDotNet.Attributes;
+using KeyCustody.HwSim;
+using KeyCustody.HwSim.Crypto;
+using KeyCustody.HwSim.Transport;
+using KeyCustody.Tokens.Pcsc;
+using KeyCustody.Tokens.Piv;
+using KeyCustody.Tokens.Pkcs11;
+using KeyCustody.Tokens.Tests.Support;
+using Net.Pkcs11Interop.Common;
+using LowLevel = Net.Pkcs11Interop.LowLevelAPI80;
+
+namespace KeyCustody.Tokens.Bench;
+
+/// <summary>
+/// Signatures per second. Each benchmark does a batch (OperationsPerInvoke) so the reported mean is per
+/// signature. Our backends verify every signature before returning it; the raw C_Sign loop does not.
+/// </summary>
+public class TokenBenchmarks : IDisposable
+{
+    public const int SoftHsmBatch = 256;
+    public const int PivBatch = 16;
+    private const string KeyLabel = "bench-ssk";
+
+    private readonly byte[] _message = Enumerable.Range(0, 300).Select(i => (byte)('a' + i % 26)).ToArray();
+    private Pkcs11Token? _pool1;
+    private Pkcs11Token? _pool2;
+    private LowLevel.Pkcs11Library? _raw;
+    private ulong _rawSession;
+    private ulong _rawKey;
+    private SimulatorRoot? _root;
+    private VirtualCard? _inProcessCard;
+    private HwSimReaders? _inProcessReaders;
+    private PivToken? _inProcess;
+    private PrivatePcscd? _pcscd;
+    private VirtualCard? _vpcdCard;
+    private VpcdTransport? _vpcd;
+    private PcscReaders? _pcscReaders;
+    private PivToken? _viaPcscd;
+
+    [GlobalSetup(Targets = [nameof(RawCSignOneSession), nameof(OursPoolOf1), nameof(OursPoolOf2TwoSigners), nameof(OursPoolOf2FourSigners)])]
+    public void SetUpSoftHsm()
+    {
+        // BenchmarkDotNet runs a global setup per case: each case gets its own fresh token.
+        var label = SoftHsm.CreateToken();
+        _pool1 = SoftHsm.Open(label, poolSize: 1);
+        _pool2 = SoftHsm.Open(label, poolSize: 2);
+        var pin = new TokenInteraction { Pin = (_, _) => ValueTask.FromResult<Secret?>(Secret.Copy("123456"u8)) };
+        _pool1.GenerateKeyAsync(new KeyGenerationRequest(KeyLabel, PinPolicy.Once), pin).GetAwaiter().GetResult();
+        _pool1.LoginAsync(pin).GetAwaiter().GetResult();
+
+        // Raw Pkcs11Interop on the same (already initialised) module: one session, C_SignInit + C_Sign.
+        _raw = new LowLevel.Pkcs11Library(SoftHsm.Module);
+        ulong count = 0;
+        Check(_raw.C_GetSlotList(true, null, ref count));
+        var slots = new ulong[count];
+        Check(_raw.C_GetSlotList(true, slots, ref count));
+        var slot = slots.First(id =>
+        {
+            var info = new LowLevel.CK_TOKEN_INFO();
+            Check(_raw.C_GetTokenInfo(id, ref info));
+            return System.Text.Encoding.UTF8.GetString(info.Label).Trim() == label;
+        });
+        Check(_raw.C_OpenSession(slot, 0x04 /* CKF_SERIAL_SESSION */, IntPtr.Zero, IntPtr.Zero, ref _rawSession));
+        var template = new[]
+        {
+            LowLevel.CkaUtils.CreateAttribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
+            LowLevel.CkaUtils.CreateAttribute(CKA.CKA_LABEL, KeyLabel),
+        };
+        Check(_raw.C_FindObjectsInit(_rawSession, template, (ulong)template.Length));
+        var found = new ulong[1];
+        ulong foundCount = 0;
+        Check(_raw.C_FindObjects(_rawSession, found, 1, ref foundCount));
+        Check(_raw.C_FindObjectsFinal(_rawSession));
+        for (int i = 0; i < template.Length; i++)
+        {
+            UnmanagedMemory.Free(ref template[i].value);
+        }
+
+        _rawKey = foundCount == 1 ? found[0] : throw new InvalidOperationException("raw: key not found");
+    }
+
+    [GlobalSetup(Target = nameof(HwSimInProcess))]
+    public void SetUpInProcess()
+    {
+        _root = SimulatorRoot.CreateEphemeral();
+        _inProcessCard = VirtualCard.Create(new CardOptions(_root) { Serial = 11409355 });
+        _inProcessReaders = new HwSimReaders();
+        _inProcessReaders.Add(_inProcessCard);
+        _inProcess = PivToken.Open(_inProcessReaders, 11409355);
+        GeneratePiv(_inProcess);
+    }
+
+    [GlobalSetup(Target = nameof(HwSimThroughPcscdVpcd))]
+    public void SetUpPcscd()
+    {
+        _root = SimulatorRoot.CreateEphemeral();
+        _pcscd = new PrivatePcscd();
+        _vpcdCard = VirtualCard.Create(new CardOptions(_root) { Serial = 22334455 });
+        _vpcd = new VpcdTransport(_vpcdCard, _pcscd.Slot(0));
+        _vpcd.Start();
+        if (!_vpcd.WaitUntilConnected(TimeSpan.FromSeconds(20)))
+        {
+            throw new InvalidOperationException("hw-sim did not reach vpcd");
+        }
+
+        _pcscReaders = PcscReaders.Open();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (_pcscReaders.ReadersWithCard().Count == 0 && DateTime.UtcNow < deadline)
+        {
+            _pcscReaders.WaitForChange(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        }
+
+        _viaPcscd = PivToken.Open(_pcscReaders, 22334455);
+        GeneratePiv(_viaPcscd);
+    }
+
+    public void Dispose()
+    {
+        CleanUp();
+        GC.SuppressFinalize(this);
+    }
+
+    [GlobalCleanup]
+    public void CleanUp()
+    {
+        _pool1?.Dispose();
+        _pool2?.Dispose();
+        _raw?.Dispose();
+        _inProcess?.Dispose();
+        _inProcessReaders?.Dispose();
+        _inProcessCard?.Dispose();
+        _viaPcscd?.Dispose();
+        _pcscReaders?.Dispose();
+        _vpcd?.Dispose();
+        _vpcdCard?.Dispose();
+        _pcscd?.Dispose();
+        _root?.Dispose();
+        (_pool1, _pool2, _raw, _inProcess, _inProcessReaders, _inProcessCard) = (null, null, null, null, null, null);
+        (_viaPcscd, _pcscReaders, _vpcd, _vpcdCard, _pcscd, _root) = (null, null, null, null, null, null);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign, 1 session, 1 thread")]
+    public void RawCSignOneSession()
+    {
+        var signature = new byte[64];
+        for (int i = 0; i < SoftHsmBatch; i++)
+        {
+            var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
+            Check(_raw!.C_SignInit(_rawSession, ref mechanism, _rawKey));
+            ulong length = 64;
+            Check(_raw.C_Sign(_rawSession, _message, (ulong)_message.Length, signature, ref length));
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "KeyCustody PKCS#11, pool of 1, 1 signer")]
+    public void OursPoolOf1() => Sign(_pool1!, signers: 1, SoftHsmBatch);
+
+    [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "KeyCustody PKCS#11, pool of 2, 2 signers")]
+    public void OursPoolOf2TwoSigners() => Sign(_pool2!, signers: 2, SoftHsmBatch);
+
+    [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "KeyCustody PKCS#11, pool of 2, 4 signers")]
+    public void OursPoolOf2FourSigners() => Sign(_pool2!, signers: 4, SoftHsmBatch);
+
+    [Benchmark(OperationsPerInvoke = PivBatch, Description = "KeyCustody PIV, hw-sim in-process")]
+    public void HwSimInProcess() => Sign(_inProcess!, signers: 1, PivBatch);
+
+    [Benchmark(OperationsPerInvoke = PivBatch, Description = "KeyCustody PIV, hw-sim via pcscd + vpcd")]
+    public void HwSimThroughPcscdVpcd() => Sign(_viaPcscd!, signers: 1, PivBatch);
+
+    private void Sign(ISigningToken token, int signers, int total)
+    {
+        if (signers == 1)
+        {
+            for (int i = 0; i < total; i++)
+            {
+                token.SignAsync(token is PivToken ? "9c" : KeyLabel, _message, TokenInteraction.None).GetAwaiter().GetResult();
+            }
+
+            return;
+        }
+
+        var keyId = KeyLabel;
+        var workers = new Task[signers];
+        for (int w = 0; w < signers; w++)
+        {
+            workers[w] = Task.Run(() =>
+            {
+                for (int i = 0; i < total / signers; i++)
+                {
+                    token.SignAsync(keyId, _message, TokenInteraction.None).GetAwaiter().GetResult();
+                }
+            });
+        }
+
+        Task.WaitAll(workers);
+    }
+
+    private static void GeneratePiv(PivToken token)
+    {
+        var managementKey = Convert.FromHexString("010203040506070801020304050607080102030405060708");
+        var interaction = new TokenInteraction { ManagementKey = _ => ValueTask.FromResult<Secret?>(Secret.Copy(managementKey)) };
+        token.GenerateKeyAsync(new KeyGenerationRequest("9c", PinPolicy.Never, TouchPolicy.Never), interaction).GetAwaiter().GetResult();
+    }
+
+    private static void Check(CKR rv)
+    {
+        if (rv != CKR.CKR_OK)
+        {
+            throw new InvalidOperationException($"raw PKCS#11 call failed: {rv}");
+        }
+    }
+}
