@@ -26,6 +26,7 @@ public class TokenBenchmarks : IDisposable
     private Pkcs11Token? _pool2;
     private LowLevel.Pkcs11Library? _raw;
     private ulong _rawSession;
+    private ulong _rawSession2;
     private ulong _rawKey;
     private SimulatorRoot? _root;
     private VirtualCard? _inProcessCard;
@@ -37,7 +38,7 @@ public class TokenBenchmarks : IDisposable
     private PcscReaders? _pcscReaders;
     private PivToken? _viaPcscd;
 
-    [GlobalSetup(Targets = [nameof(RawCSignOneSession), nameof(OursPoolOf1), nameof(OursPoolOf2TwoSigners), nameof(OursPoolOf2FourSigners)])]
+    [GlobalSetup(Targets = [nameof(RawCSignOneSession), nameof(RawCSignTwoSessions), nameof(OursPoolOf1), nameof(OursPoolOf2TwoSigners), nameof(OursPoolOf2FourSigners)])]
     public void SetUpSoftHsm()
     {
         // BenchmarkDotNet runs a global setup per case: each case gets its own fresh token.
@@ -61,6 +62,7 @@ public class TokenBenchmarks : IDisposable
             return System.Text.Encoding.UTF8.GetString(info.Label).Trim() == label;
         });
         Check(_raw.C_OpenSession(slot, 0x04 /* CKF_SERIAL_SESSION */, IntPtr.Zero, IntPtr.Zero, ref _rawSession));
+        Check(_raw.C_OpenSession(slot, 0x04, IntPtr.Zero, IntPtr.Zero, ref _rawSession2));
         var template = new[]
         {
             LowLevel.CkaUtils.CreateAttribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
@@ -150,6 +152,29 @@ public class TokenBenchmarks : IDisposable
             ulong length = 64;
             Check(_raw.C_Sign(_rawSession, _message, (ulong)_message.Length, signature, ref length));
         }
+    }
+
+    [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign, 2 sessions, 2 threads")]
+    public void RawCSignTwoSessions()
+    {
+        var workers = new Task[2];
+        for (int w = 0; w < 2; w++)
+        {
+            var session = w == 0 ? _rawSession : _rawSession2;
+            workers[w] = Task.Run(() =>
+            {
+                var signature = new byte[64];
+                for (int i = 0; i < SoftHsmBatch / 2; i++)
+                {
+                    var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
+                    Check(_raw!.C_SignInit(session, ref mechanism, _rawKey));
+                    ulong length = 64;
+                    Check(_raw.C_Sign(session, _message, (ulong)_message.Length, signature, ref length));
+                }
+            });
+        }
+
+        Task.WaitAll(workers);
     }
 
     [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "KeyCustody PKCS#11, pool of 1, 1 signer")]

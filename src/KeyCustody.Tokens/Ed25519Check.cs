@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NSec.Cryptography;
 
 namespace KeyCustody.Tokens;
@@ -7,6 +8,9 @@ internal static class Ed25519Check
 {
     public const int PublicKeyLength = 32;
     public const int SignatureLength = 64;
+
+    // Imported (decompressed) public keys, per key array instance: backends reuse one TokenKey per key.
+    private static readonly ConditionalWeakTable<byte[], PublicKey> Imported = new();
 
     public static bool Verifies(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
@@ -24,6 +28,23 @@ internal static class Ed25519Check
     }
 
     /// <summary>Returns <paramref name="signature"/> if it verifies; otherwise throws <see cref="DeviceErrorException"/>.</summary>
-    public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature) =>
-        Verifies(key.PublicKey, message, signature) ? signature : throw TokenErrors.SignatureInvalid(token, key.Id);
+    public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature)
+    {
+        bool valid = signature.Length == SignatureLength && key.PublicKey.Length == PublicKeyLength && Imported.TryGetValue(key.PublicKey, out var imported)
+            ? SignatureAlgorithm.Ed25519.Verify(imported, message, signature)
+            : VerifiesAndRemembers(key.PublicKey, message, signature);
+        return valid ? signature : throw TokenErrors.SignatureInvalid(token, key.Id);
+    }
+
+    private static bool VerifiesAndRemembers(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength
+            || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null)
+        {
+            return false;
+        }
+
+        Imported.AddOrUpdate(publicKey, key);
+        return SignatureAlgorithm.Ed25519.Verify(key, message, signature);
+    }
 }
