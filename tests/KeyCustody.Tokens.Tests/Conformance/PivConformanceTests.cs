@@ -261,4 +261,26 @@ public sealed class PivPcscdConformanceTests : PivConformanceTests
         : base(new PcscRig(pcscd))
     {
     }
+
+    [Fact]
+    public async Task Another_pcsc_program_can_use_the_card_between_our_operations()
+    {
+        var key = await Generate(0, PinPolicy.Once);
+        await Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin));
+
+        // Our connection stays open; its transactions are over, so a second client gets the card at once.
+        using var other = KeyCustody.Tokens.Pcsc.PcscReaders.Open();
+        var reader = Assert.Single(other.ReadersWithCard());
+        using (var connection = other.Connect(reader)!)
+        using (connection.BeginTransaction())
+        {
+            Assert.Equal("61 11 4F 06 00 00 10 00 01 00 79 07 4F 05 A0 00 00 03 08 90 00", Hex.Format(connection.Transmit(Hex.Parse("00 A4 04 00 05 A0 00 00 03 08"))));
+            Assert.Equal("90 00", Hex.Format(connection.Transmit(Hex.Parse("00 FD 00 00")).AsSpan(3)));
+        }
+
+        // hw-sim keeps the PIN verified across the other SELECT, so no new prompt (a card that forgot it would be
+        // asked again after the status probe, never sent a stale assumption).
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, await Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin))));
+        Assert.Single(Prompts.PinRequests);
+    }
 }
