@@ -77,5 +77,8 @@ public sealed class KeyCustodyClient : IDisposable
         throw new RpcException(new Status(StatusCode.Internal, "the daemon ended the stream without a result"));
     }
 
+    public Task<GetPublicKeysResponse> GetPublicKeysAsync(string userId, CancellationToken cancellation = default) =>
+        Custody.GetPublicKeysAsync(new GetPublicKeysRequest { UserId = userId }, cancellationToken: cancellation).ResponseAsync;
+
     public void Dispose() => _channel.Dispose();
 }

@@ -20,6 +20,9 @@ internal static class PythonOracle
         if mode == "sign":
             key = signedjson.key.decode_signing_key_base64("ed25519", sys.argv[4], sys.argv[2])
             entity = sys.argv[3]
+        if mode == "verify":
+            verify_key = signedjson.key.decode_verify_key_base64("ed25519", sys.argv[4], sys.argv[2])
+            entity = sys.argv[3]
         out = sys.stdout.buffer
         for line in sys.stdin.buffer:
             line = line.rstrip(b"\n")
@@ -27,6 +30,9 @@ internal static class PythonOracle
                 obj = json.loads(line)
                 if mode == "canon":
                     result = encode_canonical_json(obj)
+                elif mode == "verify":
+                    signedjson.sign.verify_signed_json(obj, entity, verify_key)
+                    result = b"valid"
                 else:
                     result = encode_canonical_json(signedjson.sign.sign_json(obj, entity, key))
                 out.write(result + b"\n")
@@ -39,6 +45,10 @@ internal static class PythonOracle
 
     public static IReadOnlyList<byte[]> Sign(IReadOnlyList<byte[]> documents, string seedBase64, string entity, string keyName) =>
         Run(documents, "sign", seedBase64, entity, keyName);
+
+    /// <summary>python-signedjson's verify_signed_json: "valid" or "error: &lt;exception type&gt;" per document.</summary>
+    public static IReadOnlyList<string> Verify(IReadOnlyList<byte[]> documents, string publicKeyBase64, string entity, string keyName) =>
+        Run(documents, "verify", publicKeyBase64, entity, keyName).Select(Show).ToList();
 
     private static List<byte[]> Run(IReadOnlyList<byte[]> documents, params string[] args)
     {

@@ -125,6 +125,9 @@ public sealed class TokenConfig
     /// <summary>Simulator: milliseconds before an automatic touch.</summary>
     public int TouchDelayMs { get; set; }
 
+    /// <summary>Simulator: how long the card waits for a touch before answering 6982 (15 s like a YubiKey).</summary>
+    public int TouchTimeoutMs { get; set; } = 15_000;
+
     /// <summary>Simulator: state file so the card keeps its keys across restarts.</summary>
     public string? StateFile { get; set; }
 }

@@ -43,6 +43,7 @@ public sealed record TokenSettings(
     SecretSource? ManagementKey,
     string Touch,
     int TouchDelayMs,
+    int TouchTimeoutMs,
     string? StateFile);
 
 /// <summary>How a key's use is confirmed by a person.</summary>

@@ -6,6 +6,7 @@ using KeyCustody.HwSim.Touch;
 using KeyCustody.Tokens;
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Piv;
+using KeyCustody.Tokens.Pkcs11;
 using KeyCustody.Tokens.Simulator;
 using KeyCustody.Tokens.Software;
 
@@ -64,6 +65,17 @@ public sealed class TokenHost : IDisposable
                 {
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
+            case TokenKind.Pkcs11:
+                return new TokenHost(
+                    s,
+                    () => Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = s.Module!, TokenLabel = s.TokenLabel, TokenSerial = s.TokenSerial, PoolSize = s.Sessions }),
+                    s.Sessions,
+                    limits.MaxQueuePerToken,
+                    null,
+                    null)
+                {
+                    Serial = s.TokenSerial ?? s.TokenLabel!,
+                };
             case TokenKind.Simulator:
                 {
                     var card = VirtualCard.Create(new CardOptions(simulatorRoot ?? throw new InvalidOperationException("a simulator token needs the simulator root"))
@@ -72,11 +84,13 @@ public sealed class TokenHost : IDisposable
                         StatePath = s.StateFile,
                         Touch = s.Touch switch { "manual" => TouchMode.Manual, "never" => TouchMode.Never, _ => TouchMode.Auto },
                         AutoTouchDelay = TimeSpan.FromMilliseconds(s.TouchDelayMs),
+                        TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs),
                     });
                     var readers = new HwSimReaders();
                     readers.Add(card);
                     var owned = new Owned(readers, card);
-                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial), 1, limits.MaxQueuePerToken, owned, card)
+                    var options = new PivTokenOptions { TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs) };
+                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial, options), 1, limits.MaxQueuePerToken, owned, card)
                     {
                         Serial = card.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     };

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using KeyCustody.Client;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>
+/// A real keycustodyd process for one test: its own state directory, configuration file (0600) and
+/// Unix socket, started with `dotnet keycustodyd.dll --config`, stopped with SIGTERM or killed with SIGKILL.
+/// </summary>
+internal sealed class DaemonProcess : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private DaemonProcess(string root)
+    {
+        Root = root;
+        StateDirectory = Path.Combine(root, "state");
+        SocketDirectory = Path.Combine(root, "sock");
+        Socket = Path.Combine(SocketDirectory, "keycustodyd.sock");
+        ConfigFile = Path.Combine(root, "keycustodyd.json");
+        Directory.CreateDirectory(StateDirectory);
+        File.SetUnixFileMode(StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(SocketDirectory);
+        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(SocketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+    }
+
+    public string Root { get; }
+
+    public string StateDirectory { get; }
+
+    public string SocketDirectory { get; }
+
+    public string Socket { get; }
+
+    public string ConfigFile { get; }
+
+    public string AuditLog => Path.Combine(StateDirectory, "audit.jsonl");
+
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A new test directory; write the configuration with <see cref="Configure"/> and then <see cref="StartAsync"/>.</summary>
+    public static DaemonProcess Create() => new(Directory.CreateTempSubdirectory("keycustodyd-test-").FullName);
+
+    /// <summary>Writes the configuration; <c>stateDirectory</c> and <c>listen.unixSocket</c> are filled in.</summary>
+    public void Configure(object config)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(config, Json))!.AsObject();
+        node["stateDirectory"] = StateDirectory;
+        var listen = node["listen"]?.AsObject() ?? [];
+        listen.Remove("unixSocket");
+        listen["unixSocket"] = Socket;
+        node.Remove("listen");
+        node["listen"] = listen;
+        File.WriteAllText(ConfigFile, node.ToJsonString());
+        File.SetUnixFileMode(ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>Starts the daemon and waits until it answers on its socket.</summary>
+    public async Task StartAsync(TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keycustodyd.dll"));
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigFile);
+        foreach (var (k, v) in Environment)
+        {
+            start.Environment[k] = v;
+        }
+
+        var process = Process.Start(start)!;
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"keycustodyd exited with {process.ExitCode}:\n{Output}");
+            }
+
+            if (File.Exists(Socket))
+            {
+                try
+                {
+                    using var client = Client();
+                    await client.Custody.ListKeysAsync(new ListKeysRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
+                    return;
+                }
+                catch (global::Grpc.Core.RpcException)
+                {
+                    // Not accepting calls yet.
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"keycustodyd did not answer on {Socket}:\n{Output}");
+    }
+
+    /// <summary>Starts and expects the daemon to refuse to start; returns its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> RunExpectingFailureAsync()
+    {
+        try
+        {
+            await StartAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (InvalidOperationException)
+        {
+            return (_process!.ExitCode, Output);
+        }
+
+        throw new InvalidOperationException("keycustodyd started but was expected to refuse");
+    }
+
+    public KeyCustodyClient Client() => KeyCustodyClient.ConnectUnix(Socket);
+
+    public bool HasExited => _process?.HasExited ?? true;
+
+    /// <summary>SIGKILL: no chance to write anything more.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            // SIGTERM for a clean stop, then SIGKILL if it hangs.
+            _ = Posix.Kill(_process.Id, 15);
+            if (!_process.WaitForExit(10_000))
+            {
+                _process.Kill();
+            }
+        }
+
+        _process?.Dispose();
+        await Task.Yield();
+        if (System.Environment.GetEnvironmentVariable("KEYCUSTODY_KEEP_TEST_DIRS") is null)
+        {
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
+
+internal static partial class Posix
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    public static partial int Kill(int pid, int signal);
+}

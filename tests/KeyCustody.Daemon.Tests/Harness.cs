@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Client;
+using KeyCustody.Client.Audit;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>Configuration pieces and helpers shared by the end-to-end tests.</summary>
+internal static class Harness
+{
+    public const string User = "@alice:example.org";
+    public const string Other = "@bob:example.org";
+
+    /// <summary>An in-process simulated YubiKey in the daemon (kind "simulator"); keys in 9c/9a/9d are generated at start.</summary>
+    public static object Simulator(DaemonProcess d, string name, uint serial, string touch = "auto", int touchTimeoutMs = 15_000)
+    {
+        var pin = SecretFile(d, name + ".pin", "123456");
+        var mgm = SecretFile(d, name + ".mgm", "010203040506070801020304050607080102030405060708");
+        return new { name, kind = "simulator", serial, touch, touchDelayMs = 20, touchTimeoutMs, pin = new { file = pin }, managementKey = new { file = mgm } };
+    }
+
+    public static object Software(DaemonProcess d, string name)
+    {
+        var dir = Path.Combine(d.Root, name);
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new { name, kind = "software", directory = dir };
+    }
+
+    public static object Key(string name, string token, string keyId, string role, string owner = User, string? presence = null, string? version = null) =>
+        new { name, token, keyId, role, owner, presence, version };
+
+    public static object Rule(string principal, string[] keys, params string[] operations) => new { principal, keys, operations };
+
+    public static string SecretFile(DaemonProcess d, string name, string value)
+    {
+        var path = Path.Combine(d.Root, name);
+        File.WriteAllText(path, value);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    /// <summary>The access-rule principal of this test process (the daemon sees it through SO_PEERCRED).</summary>
+    public static string Me => "uid:" + Posix.Uid().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Runs one signing stream to its end, returning every event (SIGNED last) or the status it failed with.</summary>
+    public static async Task<(List<SignEvent> Events, RpcException? Error)> Collect(AsyncServerStreamingCall<SignEvent> call)
+    {
+        var events = new List<SignEvent>();
+        try
+        {
+            using (call)
+            {
+                await foreach (var e in call.ResponseStream.ReadAllAsync())
+                {
+                    events.Add(e);
+                }
+            }
+
+            return (events, null);
+        }
+        catch (RpcException e)
+        {
+            return (events, e);
+        }
+    }
+
+    public static SignJsonRequest SignRequest(string key, byte[] json) => new() { Key = key, Json = ByteString.CopyFrom(json) };
+
+    public static SignJsonRequest SignRequest(string key, JsonObject json) => SignRequest(key, CanonicalJson.Encode(json));
+
+    /// <summary>Every record of the daemon's audit log, after checking the whole chain.</summary>
+    public static List<JsonObject> ReadAudit(DaemonProcess d)
+    {
+        using (var stream = File.OpenRead(d.AuditLog))
+        {
+            var check = AuditChain.Verify(stream);
+            if (!check.Valid)
+            {
+                throw new InvalidOperationException($"audit chain broken at line {check.BrokenLine}: {check.Problem}");
+            }
+        }
+
+        return File.ReadAllLines(d.AuditLog).Select(l => CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))).ToList();
+    }
+
+    public static List<JsonObject> For(this List<JsonObject> audit, string requestId) => audit.Where(r => r.GetString("request_id") == requestId).ToList();
+
+    /// <summary>Generates a key on a token through the Admin service; returns its public key.</summary>
+    public static async Task<string> Generate(KeyCustodyClient client, string token, string keyId, string pin = "default", string touch = "default")
+    {
+        var response = await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Token = token, KeyId = keyId, PinPolicy = pin, TouchPolicy = touch });
+        return response.PublicKey;
+    }
+
+    /// <summary>Runs the keycustody CLI as another user (setpriv), e.g. an approver who is not the requester.</summary>
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args)
+    {
+        var start = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Path.Combine(AppContext.BaseDirectory, "keycustody.dll") }.Concat(args))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["HOME"] = "/tmp";
+        start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var p = Process.Start(start)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output.Result + error);
+    }
+}
+
+internal static partial class Posix
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint Uid();
+}
