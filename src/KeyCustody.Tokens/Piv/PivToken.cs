@@ -10,7 +10,8 @@ namespace KeyCustody.Tokens.Piv;
 /// never retried, and not tried with one retry or fewer left unless the caller allows it; the presence hook is
 /// called before an operation that will wait for a touch; 6982 after it is a <see cref="TouchTimeoutException"/>.
 /// If the card is removed, the operation fails with <see cref="TokenRemovedException"/> and the next one
-/// finds the card again by serial.
+/// finds the card again by serial. Card I/O runs on the calling thread (a touch can hold it for ~15 s): the
+/// daemon's per-token worker is the intended caller.
 /// </summary>
 public sealed class PivToken : ISigningToken
 {
@@ -165,12 +166,19 @@ public sealed class PivToken : ISigningToken
             var (metadata, pinNeeded, retriesLeft) = WithCard(session =>
             {
                 var key = RequireEd25519(session, slot);
-                return key.PinPolicy switch
+                if (key.PinPolicy == PinPolicy.Never)
                 {
-                    PinPolicy.Never => (key, false, (int?)null),
-                    PinPolicy.Always => (key, true, session.GetPinMetadata().RetriesLeft),
-                    _ => session.PinStatus() is var (verified, retries) ? (key, !verified, retries) : default,
-                };
+                    return (key, false, (int?)null);
+                }
+
+                if (key.PinPolicy == PinPolicy.Always)
+                {
+                    // VERIFY must come right before the signature; the counter comes from metadata, not a probe.
+                    return (key, true, session.GetPinMetadata().RetriesLeft);
+                }
+
+                var (verified, retries) = session.PinStatus();
+                return (key, !verified, retries);
             });
 
             // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
