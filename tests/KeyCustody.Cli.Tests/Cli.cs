@@ -15,7 +15,7 @@ internal static class Cli
 
     public static Result Run(byte[]? stdin, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "keycustody.dll");
+        var dll = KeyCustody.Tests.Shared.Binaries.Cli;
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,

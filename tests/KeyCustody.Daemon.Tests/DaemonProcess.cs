@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using KeyCustody.Client;
+using KeyCustody.Tests.Shared;
 using KeyCustody.Protos.V1;
 
 namespace KeyCustody.Daemon.Tests;
@@ -82,7 +83,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keycustodyd.dll"));
+        start.ArgumentList.Add(Binaries.Daemon);
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(ConfigFile);
         foreach (var (k, v) in Environment)

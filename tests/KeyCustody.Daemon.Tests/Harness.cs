@@ -5,6 +5,7 @@ using KeyCustody.Client;
 using KeyCustody.Client.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Protos.V1;
+using KeyCustody.Tests.Shared;
 
 namespace KeyCustody.Daemon.Tests;
 
@@ -100,7 +101,7 @@ internal static class Harness
     public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args)
     {
         var start = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Path.Combine(AppContext.BaseDirectory, "keycustody.dll") }.Concat(args))
+        foreach (var a in new[] { $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Binaries.Cli }.Concat(args))
         {
             start.ArgumentList.Add(a);
         }

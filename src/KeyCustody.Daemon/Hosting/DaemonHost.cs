@@ -83,7 +83,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             owned.Add(audit);
-            var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory);
+            var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory, cfg.AllowSoftwareMasterKey);
             foreach (var problem in registry.Refresh())
             {
                 Log.Warning("Key not usable yet: {Problem}", problem);

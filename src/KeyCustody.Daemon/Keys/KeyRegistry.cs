@@ -54,8 +54,11 @@ public sealed class KeyRegistry
     private readonly string _pinFile;
     private readonly Lock _pinLock = new();
 
-    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory)
+    private readonly bool _allowSoftwareMaster;
+
+    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory, bool allowSoftwareMaster)
     {
+        _allowSoftwareMaster = allowSoftwareMaster;
         _keys = keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
         _pinFile = Path.Combine(stateDirectory, "pins.json");
     }
@@ -104,7 +107,9 @@ public sealed class KeyRegistry
 
             key.PublicKey = actual;
             key.Info = info;
-            key.Problem = null;
+            key.Problem = key.Settings.Role == Matrix.Policy.KeyRole.Master && !token.IsHardwareBacked && !_allowSoftwareMaster
+                ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
+                : null;
         }
         catch (TokenException e)
         {

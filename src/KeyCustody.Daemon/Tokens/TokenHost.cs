@@ -41,7 +41,17 @@ public sealed class TokenHost : IDisposable
     /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
     public VirtualCard? SimulatedCard { get; }
 
-    public bool IsHardwareBacked => Settings.Kind != TokenKind.Software;
+    /// <summary>What the open token says (SoftHSM2 is PKCS#11 but not hardware); the kind's answer until it is open.</summary>
+    public bool IsHardwareBacked
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv or TokenKind.Simulator;
+            }
+        }
+    }
 
     public string Kind => Settings.Kind switch
     {
