@@ -24,6 +24,7 @@ public sealed class VpcdTransport : IDisposable
     private Thread? _thread;
     private Socket? _socket;
     private volatile bool _connected;
+    private bool _disposed;
 
     private readonly bool _logApdus;
 
@@ -73,6 +74,12 @@ public sealed class VpcdTransport : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _card.PresenceChanged -= OnPresenceChanged;
         _stop.Cancel();
         CloseSocket();

@@ -70,6 +70,6 @@ public sealed class MeasurementTests
 
         var sign = clock.Elapsed / Rounds;
         Assert.True(SignatureAlgorithm.Ed25519.Verify(key, message, signature[4..]));
-        _output.WriteLine($"{path}: GET VERSION round trip {roundTrip.TotalMilliseconds:F3} ms; Ed25519 sign of 300 bytes (2 chained APDUs) {sign.TotalMilliseconds:F3} ms (mean of {Rounds})");
+        _output.WriteLine($"{path}: GET VERSION round trip {roundTrip.TotalMicroseconds:F1} µs; Ed25519 sign of 300 bytes (2 chained APDUs) {sign.TotalMicroseconds:F1} µs (mean of {Rounds})");
     }
 }
