@@ -1,36 +1,48 @@
 #!/usr/bin/env bash
-# The main job on the embedded default. Until the daemon lands (issue: keycustodyd), this shows the
-# Matrix core through the CLI: canonical JSON, refusals, signing the spec vector, verification,
-# cross-signing a device with a self-signing key, and the MSC1756 trust check.
+# The main job on the embedded default: keycustodyd on an in-process simulated YubiKey 5.7 (hw-sim,
+# automatic touch), driven by the keycustody CLI over the daemon's Unix socket: the demo identity's
+# keys, signing a device with the self-signing key (the touch prompt is shown), verification, a policy
+# refusal, the upload body, the audit chain.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
 dotnet build src/KeyCustody.Cli -c Release -nologo -v quiet
+
+state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)
+socket="$state/keycustodyd.sock"
+dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --state-dir "$state" >"$state/daemon.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "canonical JSON: code-point key order, raw UTF-8, -0 read as 0"
-input='{"😀": 1, "\uFB33": 2, "b": [-0, "\u65E5\u672C", "tab\there"]}'
-echo "in:  $input"
-echo -n "out: "; echo "$input" | kc json canonicalize
+for _ in $(seq 1 300); do [[ -S "$socket" ]] && kc --socket "$socket" keys list >/dev/null 2>&1 && break; sleep 0.1; done
+step "keycustodyd --simulator is up (log: $state/daemon.log)"
+grep -E "SIMULATOR|generated|signed the|Listening" "$state/daemon.log" | sed 's/^/  /'
 
-step "refused input: every rejection says what and where"
-for bad in '{"a": 1e10}' '{"a": 1, "a": 2}' '{"a": "\ud800"}' '{"a": 9007199254740992}'; do
-  echo -n "$bad  ->  "; echo "$bad" | kc json canonicalize 2>&1 || true
-done
+step "the keys of @demo:localhost (on the simulated YubiKey, serial 10000001)"
+kc --socket "$socket" keys list
+kc --socket "$socket" status
 
-step "sign the spec appendix vector (seed YJDBA9..., server 'domain', key ed25519:1)"
-echo '{"one": 1, "two": "Two"}' | kc json sign --seed YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1 --entity domain --key-name 1 | tee /tmp/keycustody-demo-signed.json
-echo -n "verify: "; kc json verify --public-key XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI --entity domain --key-name 1 /tmp/keycustody-demo-signed.json
+step "a device of @demo:localhost, self-signed by its own device key (development seed)"
+device='{"user_id":"@demo:localhost","device_id":"DEMOPHONE","algorithms":["m.olm.v1.curve25519-aes-sha2","m.megolm.v1.aes-sha2"],"keys":{"curve25519:DEMOPHONE":"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI","ed25519:DEMOPHONE":"aXceGe19ufgBArmAjKeIPEEk0eaA4c3yIB6WjkjvYNE"}}'
+echo "$device" | kc json sign --seed ZGV2aWNlMTJkZXZpY2UxMmRldmljZTEyZGV2aWNlMTI --entity @demo:localhost --key-name DEMOPHONE >"$state/device.json"
+cat "$state/device.json"
 
-step "cross-sign device JLAFKJWSCS of @alice:example.org with her self-signing key (development seed)"
-ssk=EmkqvokUn8p+vQAGZitOk4PWjp7Ukp3txV2TbMPEiBQ
-kc json sign --seed HvQBbU+hc2Zr+JP1sE0XwBe1pfZZEYtJNPJLZJtS+F8 --entity @alice:example.org --key-name "$ssk" examples/device-JLAFKJWSCS.json | tee /tmp/keycustody-demo-device.json
-echo -n "verify the self-signing key's signature: "
-kc json verify --public-key "$ssk" --entity @alice:example.org --key-name "$ssk" /tmp/keycustody-demo-device.json
+step "the daemon signs it with the self-signing key (watch for the touch prompt)"
+kc --socket "$socket" sign --key demo-ssk "$state/device.json" | tee "$state/device-signed.json"
 
-step "trust check: Alice trusts her master key nqOvzeu...; is her device trusted?"
-kc trust check --query examples/keys-query-alice.json --user @alice:example.org --master-key nqOvzeuGWT/sRx3h7+MHoInYj3Uk2LD/unI9kDYcHwk
-step "trust check against a different pinned master key (what a replaced identity looks like)"
-kc trust check --query examples/keys-query-alice.json --user @alice:example.org --master-key XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI || echo "(exit $?: not trusted)"
+step "verify the cross-signature with the CLI"
+ssk=$(kc --socket "$socket" keys list | awk '$1=="demo-ssk"{print $4}')
+kc json verify --public-key "$ssk" --entity @demo:localhost --key-name "$ssk" "$state/device-signed.json"
+
+step "policy: the user-signing key must not sign the user's own device"
+kc --socket "$socket" sign --key demo-usk "$state/device.json" || echo "(exit $?: refused before the token was asked)"
+
+step "the /keys/device_signing/upload body (master key, and the self-signing and user-signing keys it signed)"
+kc --socket "$socket" keys public --user @demo:localhost
+
+step "the audit log: hash chain checked"
+kc audit verify "$state/audit.jsonl"

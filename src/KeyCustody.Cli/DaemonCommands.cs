@@ -44,6 +44,27 @@ internal static class DaemonCommands
             return ExitCodes.Ok;
         });
         keys.Subcommands.Add(list);
+        var user = new Option<string>("--user") { Description = "the user whose cross-signing keys to show", Required = true };
+        var publicKeys = new Command("public", "a user's public cross-signing keys as the /keys/device_signing/upload body") { user };
+        publicKeys.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.GetPublicKeysAsync(r.GetValue(user)!, ct);
+            foreach (var missing in response.Missing)
+            {
+                Console.Error.WriteLine("incomplete: " + missing);
+            }
+
+            if (response.DeviceSigningUpload.IsEmpty)
+            {
+                return ExitCodes.No;
+            }
+
+            using var output = CliIo.OpenOutput();
+            CliIo.WriteLine(output, response.DeviceSigningUpload.Span);
+            return response.Missing.Count == 0 ? ExitCodes.Ok : ExitCodes.No;
+        });
+        keys.Subcommands.Add(publicKeys);
         return keys;
     }
 

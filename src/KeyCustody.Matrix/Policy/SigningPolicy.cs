@@ -79,7 +79,7 @@ public static class SigningPolicy
 
         if (!CrossSigningKey.TryParse(payload, out var key, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the master key signs only {owner}'s self-signing and user-signing keys; this is not a valid cross-signing key: {error}");
+            return PolicyDecision.Deny(kind, $"the master key signs only {owner}'s self-signing and user-signing keys; {Describe(kind, error)}");
         }
 
         if (key!.UserId != owner)
@@ -107,7 +107,7 @@ public static class SigningPolicy
         var kind = Classify(payload);
         if (!DeviceKeys.TryParse(payload, out var device, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the self-signing key signs only {owner}'s device keys; this is not valid device keys: {error}");
+            return PolicyDecision.Deny(kind, $"the self-signing key signs only {owner}'s device keys; {(kind == PayloadKind.Other ? "this is not valid device keys: " + error : Describe(kind, error))}");
         }
 
         if (device!.UserId != owner)
@@ -134,7 +134,7 @@ public static class SigningPolicy
         var kind = Classify(payload);
         if (!CrossSigningKey.TryParse(payload, out var key, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the user-signing key signs only other users' master keys; this is not a valid cross-signing key: {error}");
+            return PolicyDecision.Deny(kind, $"the user-signing key signs only other users' master keys; {Describe(kind, error)}");
         }
 
         if (key!.Usage != KeyUsage.Master)
@@ -149,6 +149,17 @@ public static class SigningPolicy
 
         return PolicyDecision.Allow(kind, $"sign the master key {key.PublicKey.Base64} of {key.UserId} with the user-signing key of {owner}");
     }
+
+    /// <summary>What the refused payload is, in words.</summary>
+    private static string Describe(PayloadKind kind, string error) => kind switch
+    {
+        PayloadKind.DeviceKeys => "this is device keys",
+        PayloadKind.KeyBackupAuthData => "this is key-backup auth data",
+        PayloadKind.MasterKey => "this is a master key",
+        PayloadKind.SelfSigningKey => "this is a self-signing key",
+        PayloadKind.UserSigningKey => "this is a user-signing key",
+        _ => "this is not a valid cross-signing key: " + error,
+    };
 
     /// <summary>Key-backup <c>auth_data</c> (m.megolm_backup.v1.curve25519-aes-sha2): exactly a canonical 32-byte <c>public_key</c>.</summary>
     private static bool IsKeyBackupAuthData(JsonObject payload)
