@@ -58,6 +58,32 @@ public sealed class KeyCustodyClient : IDisposable
         return new KeyCustodyClient(channel);
     }
 
+    /// <summary>
+    /// TCP with mutual TLS: <paramref name="clientCertificate"/> (with its private key) identifies the caller, and
+    /// the server's certificate must chain to <paramref name="serverCa"/>.
+    /// </summary>
+    public static KeyCustodyClient ConnectTls(Uri address, System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate, System.Security.Cryptography.X509Certificates.X509Certificate2Collection serverCa)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.ClientCertificates = clientCertificate is null ? null : [clientCertificate];
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is null)
+            {
+                return false;
+            }
+
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(serverCa);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            using var cert = new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate);
+            return chain.Build(cert);
+        };
+        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        return new KeyCustodyClient(channel);
+    }
+
     /// <summary>Follows a SignJson/SignJsonBatch/CrossSign* stream: every event to <paramref name="onEvent"/>, the final SIGNED returned.</summary>
     public static async Task<Signed> FollowAsync(AsyncServerStreamingCall<SignEvent> call, Action<SignEvent>? onEvent, CancellationToken cancellation = default)
     {
