@@ -94,6 +94,7 @@ internal static class Scard
     public const uint ESharingViolation = 0x8010000B;
     public const uint ENoSmartcard = 0x8010000C;
     public const uint EReaderUnavailable = 0x80100017;
+    public const uint ENotTransacted = 0x80100016;
     public const uint ENoService = 0x8010001D;
     public const uint EServiceStopped = 0x8010001E;
     public const uint ENoReadersAvailable = 0x8010002E;

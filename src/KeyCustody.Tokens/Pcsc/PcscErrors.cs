@@ -14,7 +14,8 @@ internal static class PcscErrors
     public static TokenException ToError(uint code, string token, string operation) => code switch
     {
         Scard.WRemovedCard or Scard.WResetCard or Scard.ENoSmartcard or Scard.EReaderUnavailable
-            or Scard.EUnknownReader or Scard.WUnpoweredCard or Scard.WUnresponsiveCard or Scard.EInvalidHandle or Scard.ECommDataLost =>
+            or Scard.EUnknownReader or Scard.WUnpoweredCard or Scard.WUnresponsiveCard or Scard.EInvalidHandle or Scard.ECommDataLost
+            or Scard.ENotTransacted =>
             TokenErrors.TokenRemoved(token, new IOException($"{operation}: {Name(code)}")),
         Scard.ENoService or Scard.EServiceStopped => TokenErrors.Device(
             token, $"{operation}: the PC/SC daemon is not running (start pcscd)", Name(code)),
@@ -34,6 +35,7 @@ internal static class PcscErrors
         Scard.ESharingViolation => "SCARD_E_SHARING_VIOLATION",
         Scard.ENoSmartcard => "SCARD_E_NO_SMARTCARD",
         Scard.EReaderUnavailable => "SCARD_E_READER_UNAVAILABLE",
+        Scard.ENotTransacted => "SCARD_E_NOT_TRANSACTED",
         Scard.ENoService => "SCARD_E_NO_SERVICE",
         Scard.EServiceStopped => "SCARD_E_SERVICE_STOPPED",
         Scard.ENoReadersAvailable => "SCARD_E_NO_READERS_AVAILABLE",

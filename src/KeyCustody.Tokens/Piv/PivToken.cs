@@ -74,7 +74,7 @@ public sealed class PivToken : ISigningToken
         {
             while (true)
             {
-                if (TryConnect())
+                if (TryConnect() && IsAlive())
                 {
                     return true;
                 }
@@ -364,27 +364,81 @@ public sealed class PivToken : ISigningToken
         }
     }
 
-    /// <summary>One card transaction: (re)connect by serial if needed, SELECT, the action. Caller holds the gate.</summary>
+    /// <summary>
+    /// One card transaction: (re)connect by serial if needed, SELECT, the action. Caller holds the gate. A
+    /// connection found dead before anything of this operation reached the card (the card was pulled and put
+    /// back since the last operation) is replaced once by finding the card again.
+    /// </summary>
     private T WithCard<T>(Func<PivSession, T> action)
     {
-        if (!TryConnect())
+        bool reconnected = false;
+        while (true)
         {
-            throw TokenErrors.TokenNotFound($"YubiKey with serial {Serial}", "it is not in any reader");
-        }
-
-        var card = _card!;
-        try
-        {
-            using (card.Connection.BeginTransaction())
+            bool fresh = _card is null;
+            if (!TryConnect())
             {
-                card.Session.Select();
+                throw TokenErrors.TokenNotFound($"YubiKey with serial {Serial}", "it is not in any reader");
+            }
+
+            var card = _card!;
+            IDisposable transaction;
+            try
+            {
+                transaction = card.Connection.BeginTransaction();
+                try
+                {
+                    card.Session.Select();
+                }
+                catch
+                {
+                    transaction.Dispose();
+                    throw;
+                }
+            }
+            catch (TokenRemovedException) when (!fresh && !reconnected)
+            {
+                DropCard();
+                reconnected = true;
+                continue;
+            }
+            catch (TokenRemovedException)
+            {
+                DropCard();
+                throw;
+            }
+
+            try
+            {
                 return action(card.Session);
             }
+            catch (TokenRemovedException)
+            {
+                DropCard();
+                throw;
+            }
+            finally
+            {
+                transaction.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Whether the connection we hold still reaches the card (dropped if not).</summary>
+    private bool IsAlive()
+    {
+        try
+        {
+            using (_card!.Connection.BeginTransaction())
+            {
+                _card.Session.Select();
+            }
+
+            return true;
         }
         catch (TokenRemovedException)
         {
             DropCard();
-            throw;
+            return false;
         }
     }
 

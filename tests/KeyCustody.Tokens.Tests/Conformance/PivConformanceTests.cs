@@ -172,6 +172,16 @@ public abstract class PivConformanceTests : TokenConformanceTests
     }
 
     [Fact]
+    public async Task Pulled_and_put_back_between_operations_the_next_one_just_works()
+    {
+        var key = await Generate(0, PinPolicy.Never);
+        Card.Unplug();
+        Card.Plug();
+        Assert.True(_token.WaitUntilPresent(PivRig.Patience));
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, await Token.SignAsync(KeyId(0), Message, TokenInteraction.None)));
+    }
+
+    [Fact]
     public async Task Removed_while_waiting_for_the_touch()
     {
         await Generate(0, PinPolicy.Never, TouchPolicy.Always);
@@ -251,6 +261,22 @@ public sealed class PivInProcessConformanceTests : PivConformanceTests
     public PivInProcessConformanceTests()
         : base(new InProcessRig())
     {
+    }
+
+    /// <summary>In-process the card is back at once, so no wait: the stale connection is replaced inside the operation.</summary>
+    [Fact]
+    public async Task A_stale_connection_is_replaced_before_anything_is_sent()
+    {
+        var key = await Generate(0, PinPolicy.Once);
+        await Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin));
+        Card.Unplug();
+        Card.Plug();
+
+        var signature = await Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin));
+
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, signature));
+        Assert.Equal(2, Prompts.PinRequests.Count);
+        Assert.Equal(3, Token.GetStatus().PinRetriesLeft);
     }
 }
 
