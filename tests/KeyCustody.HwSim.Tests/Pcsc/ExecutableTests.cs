@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using KeyCustody.HwSim.Tests.Support;
+using KeyCustody.Tests.Shared;
 
 namespace KeyCustody.HwSim.Tests.Pcsc;
 
@@ -9,18 +10,18 @@ namespace KeyCustody.HwSim.Tests.Pcsc;
 public sealed class ExecutableTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private readonly PcscdFixture _pcscd;
+    private readonly PrivatePcscd _pcscd;
     private readonly string _work = Directory.CreateTempSubdirectory("hwsim-exe-").FullName;
     private readonly string _control;
     private readonly Process _simulator;
-    private readonly string _reader = PcscdFixture.ReaderName(0);
+    private readonly string _reader = PrivatePcscd.ReaderName(0);
 
-    public ExecutableTests(PcscdFixture pcscd)
+    public ExecutableTests(PcscdFixture fixture)
     {
-        _pcscd = pcscd;
+        _pcscd = fixture.Pcscd;
         _control = Path.Combine(_work, "control.sock");
         _simulator = StartDotnet(
-            "run", "--vpcd", pcscd.Endpoint(0).ToString(), "--serial", "5550003", "--touch", "manual",
+            "run", "--vpcd", _pcscd.Endpoint(0).ToString(), "--serial", "5550003", "--touch", "manual",
             "--touch-timeout", "30000", "--control", _control, "--root", Path.Combine(_work, "root.json"),
             "--state", Path.Combine(_work, "card.json"));
         var deadline = DateTime.UtcNow + Patience;

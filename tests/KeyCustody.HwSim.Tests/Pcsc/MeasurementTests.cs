@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KeyCustody.HwSim.Tests.Support;
 using KeyCustody.HwSim.Transport;
+using KeyCustody.Tests.Shared;
 using NSec.Cryptography;
 using Xunit.Abstractions;
 
@@ -14,12 +15,12 @@ namespace KeyCustody.HwSim.Tests.Pcsc;
 public sealed class MeasurementTests
 {
     private const int Rounds = 100;
-    private readonly PcscdFixture _pcscd;
+    private readonly PrivatePcscd _pcscd;
     private readonly ITestOutputHelper _output;
 
-    public MeasurementTests(PcscdFixture pcscd, ITestOutputHelper output)
+    public MeasurementTests(PcscdFixture fixture, ITestOutputHelper output)
     {
-        _pcscd = pcscd;
+        _pcscd = fixture.Pcscd;
         _output = output;
     }
 
@@ -33,13 +34,13 @@ public sealed class MeasurementTests
         using var transport = new VpcdTransport(card, _pcscd.Endpoint(0));
         transport.Start();
         using var client = new PcscClient();
-        using (var pcsc = client.ConnectWhenPresent(PcscdFixture.ReaderName(0), TimeSpan.FromSeconds(15)))
+        using (var pcsc = client.ConnectWhenPresent(PrivatePcscd.ReaderName(0), TimeSpan.FromSeconds(15)))
         {
             Measure("pcscd+vpcd", pcsc.Transmit);
         }
 
         transport.Dispose();
-        Assert.True(client.WaitUntilAbsent(PcscdFixture.ReaderName(0), TimeSpan.FromSeconds(15)));
+        Assert.True(client.WaitUntilAbsent(PrivatePcscd.ReaderName(0), TimeSpan.FromSeconds(15)));
     }
 
     private void Measure(string path, Func<byte[], byte[]> transmit)

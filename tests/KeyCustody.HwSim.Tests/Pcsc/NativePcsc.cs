@@ -43,8 +43,4 @@ internal static class NativePcsc
 
     [DllImport(Library)]
     public static extern nint SCardStatus(nint card, byte[]? readerName, ref nuint readerLength, out nuint state, out nuint protocol, byte[] atr, ref nuint atrLength);
-
-    /// <summary>libc setenv: .NET's Environment.SetEnvironmentVariable does not reach native getenv on Unix.</summary>
-    [DllImport("libc", EntryPoint = "setenv")]
-    public static extern int SetEnv(byte[] name, byte[] value, int overwrite);
 }

@@ -1,5 +1,6 @@
 using KeyCustody.HwSim.Tests.Support;
 using KeyCustody.HwSim.Transport;
+using KeyCustody.Tests.Shared;
 using NSec.Cryptography;
 
 namespace KeyCustody.HwSim.Tests.Pcsc;
@@ -9,16 +10,16 @@ namespace KeyCustody.HwSim.Tests.Pcsc;
 public sealed class VpcdTransportTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
-    private readonly PcscdFixture _pcscd;
+    private readonly PrivatePcscd _pcscd;
     private readonly VirtualCard _card = TestCards.Create(serial: 5550001);
     private readonly VpcdTransport _transport;
     private readonly PcscClient _client = new();
-    private readonly string _reader = PcscdFixture.ReaderName(0);
+    private readonly string _reader = PrivatePcscd.ReaderName(0);
 
-    public VpcdTransportTests(PcscdFixture pcscd)
+    public VpcdTransportTests(PcscdFixture fixture)
     {
-        _pcscd = pcscd;
-        _transport = new VpcdTransport(_card, pcscd.Endpoint(0));
+        _pcscd = fixture.Pcscd;
+        _transport = new VpcdTransport(_card, _pcscd.Endpoint(0));
         _transport.Start();
         Assert.True(_transport.WaitUntilConnected(Patience), "simulator did not reach vpcd");
     }

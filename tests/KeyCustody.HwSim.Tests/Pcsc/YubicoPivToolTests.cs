@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Tests.Support;
 using KeyCustody.HwSim.Transport;
+using KeyCustody.Tests.Shared;
 
 namespace KeyCustody.HwSim.Tests.Pcsc;
 
@@ -15,18 +16,18 @@ public sealed class YubicoPivToolTests : IDisposable
 {
     private const string DefaultKey = "010203040506070801020304050607080102030405060708";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
-    private readonly PcscdFixture _pcscd;
+    private readonly PrivatePcscd _pcscd;
     private readonly VirtualCard _card = TestCards.Create(serial: 5550002, mgm: ManagementKeyAlgorithm.TripleDes);
     private readonly VpcdTransport _transport;
     private readonly string _work = Directory.CreateTempSubdirectory("hwsim-ykpiv-").FullName;
 
-    public YubicoPivToolTests(PcscdFixture pcscd)
+    public YubicoPivToolTests(PcscdFixture fixture)
     {
-        _pcscd = pcscd;
-        _transport = new VpcdTransport(_card, pcscd.Endpoint(1));
+        _pcscd = fixture.Pcscd;
+        _transport = new VpcdTransport(_card, _pcscd.Endpoint(1));
         _transport.Start();
         using var client = new PcscClient();
-        Assert.True(client.WaitUntilPresent(PcscdFixture.ReaderName(1), Patience), "pcscd did not see the card");
+        Assert.True(client.WaitUntilPresent(PrivatePcscd.ReaderName(1), Patience), "pcscd did not see the card");
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class YubicoPivToolTests : IDisposable
         _transport.Dispose();
         _card.Dispose();
         using var client = new PcscClient();
-        Assert.True(client.WaitUntilAbsent(PcscdFixture.ReaderName(1), Patience), "pcscd did not notice the card leaving");
+        Assert.True(client.WaitUntilAbsent(PrivatePcscd.ReaderName(1), Patience), "pcscd did not notice the card leaving");
         Directory.Delete(_work, recursive: true);
     }
 
@@ -143,7 +144,7 @@ public sealed class YubicoPivToolTests : IDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        _pcscd.Configure(start);
+        _pcscd.AddTo(start);
         start.ArgumentList.Add("--reader=CCID 00 01");
         if (!arguments.Any(a => a.StartsWith("--key=", StringComparison.Ordinal)))
         {

@@ -1,0 +1,33 @@
+using KeyCustody.Tests.Shared;
+
+namespace KeyCustody.HwSim.Tests.Pcsc;
+
+/// <summary>
+/// The hw-sim tests' private pcscd (tests/Shared/PrivatePcscd.cs), one for the whole run. xunit needs a public fixture
+/// type, so this thin owner holds the internal shared one. The in-test libpcsclite client (NativePcsc) reaches it
+/// through the native environment; yubico-piv-tool children through their start info.
+/// </summary>
+public sealed class PcscdFixture : IDisposable
+{
+    public PcscdFixture()
+    {
+        if (!File.Exists("/usr/bin/yubico-piv-tool"))
+        {
+            throw new InvalidOperationException("/usr/bin/yubico-piv-tool is missing: run scripts/ensure-deps.sh (yubico-piv-tool)");
+        }
+
+        Pcscd = new PrivatePcscd("hwsim-pcscd-");
+        Pcscd.ExportToThisProcess();
+    }
+
+    internal PrivatePcscd Pcscd { get; }
+
+    public void Dispose() => Pcscd.Dispose();
+}
+
+/// <summary>Every test that uses the private pcscd; they run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class PcscdCollection : ICollectionFixture<PcscdFixture>
+{
+    public const string Name = "pcscd";
+}
