@@ -142,7 +142,7 @@ public sealed class PivToken : ISigningToken
                 session.AuthenticateManagementKey(algorithm, managementKey.Span);
                 session.Generate(slot, request.PinPolicy, request.TouchPolicy);
                 return RequireEd25519(session, slot);
-            });
+            }, mayReconnect: false);
             return ToKey(slot, metadata);
         }
         finally
@@ -203,7 +203,7 @@ public sealed class PivToken : ISigningToken
                 }
 
                 return session.Sign(slot, message.Span, touch);
-            });
+            }, mayReconnect: false);
             return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature);
         }
         finally
@@ -367,9 +367,10 @@ public sealed class PivToken : ISigningToken
     /// <summary>
     /// One card transaction: (re)connect by serial if needed, SELECT, the action. Caller holds the gate. A
     /// connection found dead before anything of this operation reached the card (the card was pulled and put
-    /// back since the last operation) is replaced once by finding the card again.
+    /// back since the last operation) is replaced once by finding the card again. The second step of a signature
+    /// or generation may not reconnect: what step one learnt (PIN verified, slot empty) was about the old session.
     /// </summary>
-    private T WithCard<T>(Func<PivSession, T> action)
+    private T WithCard<T>(Func<PivSession, T> action, bool mayReconnect = true)
     {
         bool reconnected = false;
         while (true)
@@ -395,7 +396,7 @@ public sealed class PivToken : ISigningToken
                     throw;
                 }
             }
-            catch (TokenRemovedException) when (!fresh && !reconnected)
+            catch (TokenRemovedException) when (mayReconnect && !fresh && !reconnected)
             {
                 DropCard();
                 reconnected = true;
