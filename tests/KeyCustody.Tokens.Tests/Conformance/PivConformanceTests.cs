@@ -278,6 +278,28 @@ public sealed class PivInProcessConformanceTests : PivConformanceTests
         Assert.Equal(2, Prompts.PinRequests.Count);
         Assert.Equal(3, Token.GetStatus().PinRetriesLeft);
     }
+
+    /// <summary>What was learnt before the prompt was about the old session: fail, do not guess.</summary>
+    [Fact]
+    public async Task A_card_swapped_while_the_person_types_the_pin_fails_the_signature()
+    {
+        await Generate(0, PinPolicy.Once, TouchPolicy.Always);
+        var interaction = new TokenInteraction
+        {
+            Pin = (_, _) =>
+            {
+                Card.Unplug();
+                Card.Plug();
+                return ValueTask.FromResult<Secret?>(Secret.Copy("123456"u8));
+            },
+        };
+        int touches = Card.Button.Requests;
+
+        await Assert.ThrowsAsync<TokenRemovedException>(() => Token.SignAsync(KeyId(0), Message, interaction));
+
+        Assert.Equal(touches, Card.Button.Requests);
+        Assert.Equal(3, Token.GetStatus().PinRetriesLeft);
+    }
 }
 
 [Collection(PcscdCollection.Name)]
