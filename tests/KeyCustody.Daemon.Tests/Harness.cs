@@ -31,8 +31,8 @@ internal static class Harness
         return new { name, kind = "software", directory = dir };
     }
 
-    public static object Key(string name, string token, string keyId, string role, string owner = User, string? presence = null, string? version = null) =>
-        new { name, token, keyId, role, owner, presence, version };
+    public static object Key(string name, string token, string keyId, string role, string owner = User, string? presence = null, string? version = null, string? requireApprover = null) =>
+        new { name, token, keyId, role, owner, presence, version, requireApprover };
 
     public static object Rule(string principal, string[] keys, params string[] operations) => new { principal, keys, operations };
 
