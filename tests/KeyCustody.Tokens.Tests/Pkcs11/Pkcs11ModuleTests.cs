@@ -24,6 +24,37 @@ public sealed class Pkcs11ModuleTests
     }
 
     [Fact]
+    public void A_token_is_found_by_serial_too_and_the_default_pool_fits_the_cores()
+    {
+        var label = SoftHsm.CreateToken();
+        using var byLabel = SoftHsm.Open(label);
+        Assert.Equal(Environment.ProcessorCount, byLabel.PoolSize);
+        using var bySerial = KeyCustody.Tokens.Pkcs11.Pkcs11Token.Open(new KeyCustody.Tokens.Pkcs11.Pkcs11TokenOptions
+        {
+            ModulePath = SoftHsm.Module,
+            TokenSerial = byLabel.Serial,
+        });
+        Assert.Equal(label, bySerial.Label);
+        Assert.Equal(byLabel.Serial, bySerial.GetStatus().Serial);
+        Assert.Equal("pkcs11", bySerial.GetStatus().Kind);
+        Assert.Contains("SoftHSM", bySerial.GetStatus().Description, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => KeyCustody.Tokens.Pkcs11.Pkcs11Token.Open(new KeyCustody.Tokens.Pkcs11.Pkcs11TokenOptions
+        {
+            ModulePath = SoftHsm.Module,
+            TokenLabel = label,
+            TokenSerial = byLabel.Serial,
+        }));
+    }
+
+    [Fact]
+    public void A_missing_module_is_named()
+    {
+        var error = Assert.Throws<TokenNotFoundException>(() => KeyCustody.Tokens.Pkcs11.Pkcs11Token.Open(
+            new KeyCustody.Tokens.Pkcs11.Pkcs11TokenOptions { ModulePath = "/nonexistent/libpkcs11.so", TokenLabel = "x" }));
+        Assert.Contains("/nonexistent/libpkcs11.so", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_token_objects_on_one_token_share_the_login()
     {
         var label = SoftHsm.CreateToken();
