@@ -13,6 +13,8 @@ internal static class Binaries
 
     public static string Daemon => Output("src/KeyCustody.Daemon", "keycustodyd.dll");
 
+    public static string HwSim => Output("hw-sim/KeyCustody.HwSim", "keycustody-hwsim.dll");
+
     private static string Output(string project, string file)
     {
         var path = Path.Combine(TestPaths.RepoRoot, project, "bin", Configuration, "net10.0", file);
