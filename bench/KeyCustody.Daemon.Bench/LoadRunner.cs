@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Client;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Daemon.Bench;
+
+/// <summary>One measured cell: completed signatures per second and call latencies, with failures by status.</summary>
+internal sealed record CellResult(string Key, string Kind, int Clients, int Signatures, double Seconds, double DaemonCpuSeconds, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<StatusCode, int> Errors)
+{
+    public double PerSecond => Signatures / Seconds;
+
+    /// <summary>The daemon's CPU time per signature: what the machine's load cannot inflate much.</summary>
+    public double DaemonCpuMicrosecondsPerSignature => Signatures == 0 ? double.NaN : DaemonCpuSeconds * 1e6 / Signatures;
+
+    public double Percentile(double p)
+    {
+        if (LatenciesMs.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = LatenciesMs.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+}
+
+/// <summary>
+/// Concurrent callers, each with its own connection to the daemon's Unix socket (its own gRPC channel), each
+/// following every signing stream to SIGNED before it sends the next request.
+/// </summary>
+internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> devices)
+{
+    private static readonly TimeSpan CallDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>Single SignJson calls for <paramref name="warmup"/> (not counted), then for <paramref name="window"/>.</summary>
+    public async Task<CellResult> SinglesAsync(string key, int clients, TimeSpan warmup, TimeSpan window)
+    {
+        var errors = new Errors();
+        var clock = Stopwatch.StartNew();
+        var from = warmup;
+        var until = warmup + window;
+        var cpu = Task.Run(async () =>
+        {
+            await Task.Delay(from);
+            var before = daemon.CpuSeconds();
+            await Task.Delay(window);
+            return daemon.CpuSeconds() - before;
+        });
+        var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            using var client = daemon.Client();
+            var latencies = new List<double>();
+            var index = c;
+            while (clock.Elapsed < until)
+            {
+                var request = new SignJsonRequest { Key = key, Json = ByteString.CopyFrom(devices[index % devices.Count]) };
+                index += clients;
+                var started = clock.Elapsed;
+                var ok = await CallAsync(client.Custody.SignJson(request, deadline: DateTime.UtcNow + CallDeadline), 1, errors, started >= from);
+                var ended = clock.Elapsed;
+                if (ok && started >= from && ended <= until)
+                {
+                    latencies.Add((ended - started).TotalMilliseconds);
+                }
+            }
+
+            return latencies;
+        })));
+        var all = perClient.SelectMany(l => l).ToList();
+        return new CellResult(key, "single", clients, all.Count, window.TotalSeconds, await cpu, all, errors.Snapshot());
+    }
+
+    /// <summary>Each client sends <paramref name="rounds"/> SignJsonBatch calls of every device; wall time from the first to the last.</summary>
+    public async Task<CellResult> BatchesAsync(string key, int clients, int rounds)
+    {
+        var batch = new SignJsonBatchRequest { Key = key };
+        batch.Json.AddRange(devices.Select(ByteString.CopyFrom));
+        var errors = new Errors();
+        var connections = Enumerable.Range(0, clients).Select(_ => daemon.Client()).ToList();
+        try
+        {
+            // Connect first, so the wall time is signing, not HTTP/2 set-up.
+            await Task.WhenAll(connections.Select(c => c.Custody.ListKeysAsync(new ListKeysRequest()).ResponseAsync));
+            var cpuBefore = daemon.CpuSeconds();
+            var clock = Stopwatch.StartNew();
+            var perClient = await Task.WhenAll(connections.Select(client => Task.Run(async () =>
+            {
+                var latencies = new List<double>();
+                for (var r = 0; r < rounds; r++)
+                {
+                    var started = clock.Elapsed;
+                    if (await CallAsync(client.Custody.SignJsonBatch(batch, deadline: DateTime.UtcNow + CallDeadline), devices.Count, errors, true))
+                    {
+                        latencies.Add((clock.Elapsed - started).TotalMilliseconds);
+                    }
+                }
+
+                return latencies;
+            })));
+            var seconds = clock.Elapsed.TotalSeconds;
+            var cpu = daemon.CpuSeconds() - cpuBefore;
+            var all = perClient.SelectMany(l => l).ToList();
+            return new CellResult(key, "batch", clients, all.Count * devices.Count, seconds, cpu, all, errors.Snapshot());
+        }
+        finally
+        {
+            connections.ForEach(c => c.Dispose());
+        }
+    }
+
+    private static async Task<bool> CallAsync(AsyncServerStreamingCall<SignEvent> call, int expected, Errors errors, bool counted)
+    {
+        try
+        {
+            var signed = await KeyCustodyClient.FollowAsync(call, null);
+            if (signed.SignedJson.Count != expected)
+            {
+                throw new InvalidOperationException($"expected {expected} signed objects, got {signed.SignedJson.Count}");
+            }
+
+            return true;
+        }
+        catch (RpcException e)
+        {
+            if (counted)
+            {
+                errors.Add(e.StatusCode);
+            }
+
+            return false;
+        }
+    }
+
+    private sealed class Errors
+    {
+        private readonly Dictionary<StatusCode, int> _counts = [];
+
+        public void Add(StatusCode code)
+        {
+            lock (_counts)
+            {
+                _counts[code] = _counts.GetValueOrDefault(code) + 1;
+            }
+        }
+
+        public Dictionary<StatusCode, int> Snapshot()
+        {
+            lock (_counts)
+            {
+                return new Dictionary<StatusCode, int>(_counts);
+            }
+        }
+    }
+}

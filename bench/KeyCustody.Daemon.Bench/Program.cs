@@ -1,0 +1,148 @@
+using System.Globalization;
+using KeyCustody.Daemon.Bench;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Protos.V1;
+
+// keycustodyd under load, one run: python-signedjson in-process first (the yardstick), then the real daemon
+// over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory.
+// Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep.
+var options = Options.Parse(args);
+var repo = FindRepo();
+var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
+if (!File.Exists(daemonDll))
+{
+    Console.Error.WriteLine($"error: {daemonDll} is missing: dotnet build src/KeyCustody.Daemon -c Release");
+    return 2;
+}
+
+var work = Directory.CreateTempSubdirectory("keycustody-daemon-bench-").FullName;
+var loadAtStart = LoadAverage();
+var devices = Devices.Create(1000);
+var devicesFile = Path.Combine(work, "devices.jsonl");
+File.WriteAllLines(devicesFile, devices.Select(d => System.Text.Encoding.UTF8.GetString(d)));
+
+Console.Error.WriteLine("python-signedjson yardstick...");
+var python = Yardstick.Run(devicesFile);
+var fsyncMs = FsyncProbe.MedianMilliseconds(work);
+
+Console.Error.WriteLine("starting keycustodyd...");
+var cells = new List<CellResult>();
+double idle, peakSampled, peakHwm, idleAfter;
+await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
+{
+    await Task.Delay(TimeSpan.FromSeconds(3));
+    idle = daemon.MemoryMB("VmRSS");
+    var runner = new LoadRunner(daemon, devices);
+    await using (var sampler = new MemorySampler(daemon))
+    {
+        foreach (var key in new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey })
+        {
+            await CheckOneSignatureAsync(daemon, key, devices[0]);
+            foreach (var clients in new[] { 1, 8, 32 })
+            {
+                Console.Error.WriteLine($"{key}: {clients} clients, single calls...");
+                cells.Add(await runner.SinglesAsync(key, clients, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Seconds)));
+            }
+
+            Console.Error.WriteLine($"{key}: batches...");
+            await runner.BatchesAsync(key, 1, 1);
+            cells.Add(await runner.BatchesAsync(key, 1, 3));
+            cells.Add(await runner.BatchesAsync(key, 8, 1));
+        }
+
+        peakSampled = sampler.PeakMB;
+    }
+
+    peakHwm = daemon.MemoryMB("VmHWM");
+    await Task.Delay(TimeSpan.FromSeconds(5));
+    idleAfter = daemon.MemoryMB("VmRSS");
+}
+
+var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {Tool("/usr/bin/python3", "--version")}, " +
+    $"python3-signedjson {Package("python3-signedjson")}, softhsm2 {Package("softhsm2")}; state directory (audit log, fsync per record) on {FileSystem(work)}";
+var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, cells, idle, peakSampled, peakHwm, idleAfter);
+var (markdown, allMet) = Report.Render(result, "bench/run-daemon.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty));
+Console.WriteLine(markdown);
+if (options.Out is not null)
+{
+    File.WriteAllText(options.Out, markdown);
+}
+
+if (!options.Keep)
+{
+    Directory.Delete(work, recursive: true);
+}
+
+return allMet ? 0 : 1;
+
+// One signature per key, checked here against the key's public key: the load figures are for real signatures.
+static async Task CheckOneSignatureAsync(DaemonUnderTest daemon, string key, byte[] device)
+{
+    using var client = daemon.Client();
+    var info = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == key);
+    var signed = await KeyCustody.Client.KeyCustodyClient.FollowAsync(
+        client.Custody.SignJson(new SignJsonRequest { Key = key, Json = Google.Protobuf.ByteString.CopyFrom(device) }), null);
+    var check = SignedJson.Verify(CanonicalJson.ParseObject(signed.SignedJson[0].Span), Devices.User, info.KeyId, Ed25519PublicKey.FromBase64(info.PublicKey));
+    if (!check.IsValid)
+    {
+        throw new InvalidOperationException($"{key}: the daemon's signature does not verify: {check.Reason}");
+    }
+}
+
+static string FindRepo()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "KeyCustody.sln")))
+    {
+        dir = dir.Parent;
+    }
+
+    return dir?.FullName ?? throw new InvalidOperationException("cannot find KeyCustody.sln above " + AppContext.BaseDirectory);
+}
+
+static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+static string CpuModel() =>
+    File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+static string Package(string name) => Tool("/usr/bin/dpkg-query", "-W", "-f=${Version}", name);
+
+static string FileSystem(string path) => Tool("/usr/bin/stat", "-f", "-c", "%T", path);
+
+static string Tool(string program, params string[] arguments)
+{
+    var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    foreach (var a in arguments)
+    {
+        start.ArgumentList.Add(a);
+    }
+
+    using var p = System.Diagnostics.Process.Start(start)!;
+    var text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+    p.WaitForExit();
+    return text.Trim();
+}
+
+/// <summary>Command-line options.</summary>
+internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep)
+{
+    public static Options Parse(string[] args)
+    {
+        var o = new Options(null, 5, 2, null, false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            o = args[i] switch
+            {
+                "--daemon" => o with { Daemon = args[++i] },
+                "--seconds" => o with { Seconds = double.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--warmup" => o with { Warmup = double.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--out" => o with { Out = args[++i] },
+                "--keep" => o with { Keep = true },
+                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep)"),
+            };
+        }
+
+        return o;
+    }
+}

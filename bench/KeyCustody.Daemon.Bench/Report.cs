@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+
+namespace KeyCustody.Daemon.Bench;
+
+/// <summary>What one run measured, and the markdown table for the README.</summary>
+internal sealed record RunResult(
+    string Machine,
+    string LoadAtStart,
+    string LoadAtEnd,
+    Yardstick Python,
+    double FsyncMs,
+    IReadOnlyList<CellResult> Cells,
+    double IdleMB,
+    double PeakSampledMB,
+    double PeakHwmMB,
+    double IdleAfterMB);
+
+internal static class Report
+{
+    private static readonly Dictionary<string, string> TokenNames = new(StringComparer.Ordinal)
+    {
+        [DaemonUnderTest.SoftwareKey] = "software token",
+        [DaemonUnderTest.SoftHsmKey] = "SoftHSM2 (2 sessions)",
+        [DaemonUnderTest.SimulatorKey] = "hw-sim card (auto-touch, 0 ms)",
+    };
+
+    /// <summary>The table, and whether every target was met.</summary>
+    public static (string Markdown, bool AllMet) Render(RunResult r, string command)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"Machine: {r.Machine}. Load average (1/5/15 min) at start {r.LoadAtStart}, at end {r.LoadAtEnd}."));
+        md.AppendLine();
+        md.AppendLine("| token | call | clients | signatures/s | p50 ms | p99 ms | CPU µs/signature | failed calls |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var c in r.Cells)
+        {
+            var call = c.Kind == "single" ? "SignJson" : "SignJsonBatch ×1,000";
+            var failed = c.Errors.Count == 0 ? "0" : string.Join(", ", c.Errors.Select(e => Inv($"{e.Value} {e.Key}")));
+            md.AppendLine(Inv($"| {TokenNames[c.Key]} | {call} | {c.Clients} | {c.PerSecond:F0} | {c.Percentile(0.50):F2} | {c.Percentile(0.99):F2} | {c.DaemonCpuMicrosecondsPerSignature:F0} | {failed} |"));
+        }
+
+        md.AppendLine(Inv($"| python-signedjson in-process (yardstick) | `sign_json` on parsed objects | 1 thread | {r.Python.SignJsonPerSecond:F0} | | | {r.Python.SignJsonCpuMicroseconds:F0} | |"));
+        md.AppendLine(Inv($"| python-signedjson in-process | `json.loads` + `sign_json` + `encode_canonical_json` | 1 thread | {r.Python.BytesToBytesPerSecond:F0} | | | {r.Python.BytesToBytesCpuMicroseconds:F0} | |"));
+        md.AppendLine();
+        md.AppendLine("CPU µs/signature: the daemon's user + system time (/proc/PID/stat) over the cell divided by the signatures; for Python, its process time.");
+        md.AppendLine(Inv($"A 400-byte append + fsync on the state directory's filesystem takes {r.FsyncMs:F2} ms (median of 200); the audit log does two per request under one lock, so single calls cannot exceed about {1000 / (2 * r.FsyncMs):F0}/s on this disk."));
+        md.AppendLine();
+        md.AppendLine(Inv($"Daemon memory (VmRSS, /proc/PID/status; MB = 10^6 bytes): idle after start {r.IdleMB:F1} MB; under load peak {r.PeakHwmMB:F1} MB (VmHWM; highest 50 ms sample {r.PeakSampledMB:F1} MB); idle again 5 s after the load {r.IdleAfterMB:F1} MB."));
+        md.AppendLine();
+
+        var yard = r.Python.SignJsonPerSecond;
+        var single8 = r.Cells.Single(c => c.Key == DaemonUnderTest.SoftwareKey && c.Kind == "single" && c.Clients == 8);
+        var batch8 = r.Cells.Single(c => c.Key == DaemonUnderTest.SoftwareKey && c.Kind == "batch" && c.Clients == 8);
+        var targets = new (string Target, string Measured, bool Met)[]
+        {
+            (Inv($"software token, 8 clients, single calls ≥ 25% of python `sign_json` ({0.25 * yard:F0}/s)"), Inv($"{single8.PerSecond:F0}/s = {100 * single8.PerSecond / yard:F0}%"), single8.PerSecond >= 0.25 * yard),
+            (Inv($"software token, 8 clients, batches ≥ 1.2× python `sign_json` ({1.2 * yard:F0}/s)"), Inv($"{batch8.PerSecond:F0}/s = {batch8.PerSecond / yard:F2}×"), batch8.PerSecond >= 1.2 * yard),
+            ("software token, 8 clients, single calls: p99 ≤ 5 ms", Inv($"{single8.Percentile(0.99):F2} ms"), single8.Percentile(0.99) <= 5.0),
+            ("idle memory ≤ 100 MB", Inv($"{r.IdleMB:F1} MB"), r.IdleMB <= 100.0),
+        };
+        md.AppendLine("| target | measured | |");
+        md.AppendLine("|---|---|---|");
+        foreach (var (target, measured, met) in targets)
+        {
+            md.AppendLine($"| {target} | {measured} | {(met ? "met" : "**missed**")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine($"Reproduce: `{command}`");
+        return (md.ToString(), targets.All(t => t.Met));
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

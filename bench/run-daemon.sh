@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# keycustodyd under load, one run: python-signedjson in-process (the yardstick), then the real daemon (Release)
+# over its Unix socket with 1, 8 and 32 clients on the software token, SoftHSM2 and an in-process hw-sim card,
+# batches of 1,000 device keys, and the daemon's memory. Prints the README table last; exits 1 if a target is
+# missed. Options go to the benchmark: --seconds N (measured window per cell, 5), --warmup N (2), --out FILE,
+# --keep (keep the temporary directory with the daemon's log and audit log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
+dotnet build bench/KeyCustody.Daemon.Bench -c Release -nologo -v quiet
+echo "uptime before: $(uptime)"
+status=0
+dotnet bench/KeyCustody.Daemon.Bench/bin/Release/net10.0/KeyCustody.Daemon.Bench.dll "$@" || status=$?
+echo "uptime after: $(uptime)"
+exit $status
