@@ -77,7 +77,7 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             var request = new SignJsonRequest { Key = r.GetValue(key)!, Json = ByteString.CopyFrom(CliIo.ReadDocument(r.GetValue(file))) };
-            var signed = await KeyCustodyClient.FollowAsync(client.Custody.SignJson(request, cancellationToken: ct), Progress, ct);
+            var signed = await KeyCustodyClient.FollowAsync(client.Custody.SignJson(request, cancellationToken: ct), Progress.Show, ct);
             using var output = CliIo.OpenOutput();
             CliIo.WriteLine(output, signed.SignedJson[0].Span);
             return ExitCodes.Ok;
@@ -100,7 +100,7 @@ internal static class DaemonCommands
                 var call = name == "device"
                     ? client.Custody.CrossSignDevice(new CrossSignDeviceRequest { Key = r.GetValue(key)!, DeviceKeys = json }, cancellationToken: ct)
                     : client.Custody.CrossSignUser(new CrossSignUserRequest { Key = r.GetValue(key)!, MasterKey = json }, cancellationToken: ct);
-                var signed = await KeyCustodyClient.FollowAsync(call, Progress, ct);
+                var signed = await KeyCustodyClient.FollowAsync(call, Progress.Show, ct);
                 using var output = CliIo.OpenOutput();
                 CliIo.WriteLine(output, signed.SignaturesUpload.Span);
                 return ExitCodes.Ok;
@@ -224,24 +224,4 @@ internal static class DaemonCommands
     }
 
     private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
-
-    /// <summary>What the person needs to know while the daemon works: queue position, touch, approval.</summary>
-    private static void Progress(SignEvent e)
-    {
-        switch (e.EventCase)
-        {
-            case SignEvent.EventOneofCase.Accepted:
-                Console.Error.WriteLine($"request {e.Accepted.RequestId}: {e.Accepted.Intent}");
-                break;
-            case SignEvent.EventOneofCase.Queued:
-                Console.Error.WriteLine($"waiting for the token ({e.Queued.Position} ahead)");
-                break;
-            case SignEvent.EventOneofCase.PresenceRequired when e.PresenceRequired.Method == PresenceRequired.Types.Method.Touch:
-                Console.Error.WriteLine($"touch your YubiKey (serial {e.PresenceRequired.TokenSerial}) within {e.PresenceRequired.TimeoutSeconds} s to {e.PresenceRequired.Intent}");
-                break;
-            case SignEvent.EventOneofCase.PresenceRequired:
-                Console.Error.WriteLine($"waiting up to {e.PresenceRequired.TimeoutSeconds} s for an operator to approve: keycustody approve {e.PresenceRequired.RequestId}");
-                break;
-        }
-    }
 }

@@ -14,6 +14,8 @@ foreach (var command in DaemonCommands.Build(socket))
     root.Subcommands.Add(command);
 }
 
+root.Subcommands.Add(KeyCustody.Cli.Provisioning.ProvisionCommand.Build(socket));
+
 // Matrix user IDs start with '@': never read them as response files.
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
@@ -32,6 +34,11 @@ catch (RpcException e)
         ? "cannot reach keycustodyd (is it running, and is --socket right?)"
         : e.Status.Detail).ReplaceLineEndings(" "));
     return ExitCodes.From(e);
+}
+catch (KeyCustody.Cli.Provisioning.AttestationMismatchException e)
+{
+    Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
+    return ExitCodes.Refused;
 }
 catch (Exception e) when (e is FormatException or UsageException or IOException or UnauthorizedAccessException)
 {

@@ -35,16 +35,25 @@ public sealed class KeyCustodyClient : IDisposable
         {
             ConnectCallback = async (_, cancellation) =>
             {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
+                // A busy daemon's full accept backlog shows up as a transient connect error: retry briefly.
+                for (var attempt = 0; ; attempt++)
                 {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellation).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellation).ConfigureAwait(false);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch (SocketException e) when (attempt < 5 && e.SocketErrorCode is SocketError.TryAgain or SocketError.AddressNotAvailable or SocketError.WouldBlock)
+                    {
+                        socket.Dispose();
+                        await Task.Delay(50 << attempt, cancellation).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
                 }
             },
         };

@@ -251,6 +251,11 @@ public static class ConfigValidator
             Bad("directory", "required: where the development seeds are kept");
         }
 
+        if (t.DemoKeys && kind != TokenKind.Simulator)
+        {
+            Bad("demoKeys", "only simulator tokens make demo keys");
+        }
+
         if (kind == TokenKind.Simulator && t.TouchTimeoutMs is < 100 or > 600_000)
         {
             Bad("touchTimeoutMs", "must be between 100 and 600000");
@@ -265,7 +270,7 @@ public static class ConfigValidator
         var mgm = ValidateSecret(t.ManagementKey, $"{at}.managementKey", fail, ref ok);
         return ok
             ? new TokenSettings(t.Name!, kind, t.Serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
-                pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.StateFile is null ? null : Path.GetFullPath(t.StateFile))
+                pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile))
             : null;
     }
 

@@ -128,6 +128,9 @@ public sealed class TokenConfig
     /// <summary>Simulator: how long the card waits for a touch before answering 6982 (15 s like a YubiKey).</summary>
     public int TouchTimeoutMs { get; set; } = 15_000;
 
+    /// <summary>Simulator: generate missing keys in 9c/9a/9d at start and have a master key sign the others (the embedded demo).</summary>
+    public bool DemoKeys { get; set; }
+
     /// <summary>Simulator: state file so the card keeps its keys across restarts.</summary>
     public string? StateFile { get; set; }
 }

@@ -44,6 +44,7 @@ public sealed record TokenSettings(
     string Touch,
     int TouchDelayMs,
     int TouchTimeoutMs,
+    bool DemoKeys,
     string? StateFile);
 
 /// <summary>How a key's use is confirmed by a person.</summary>

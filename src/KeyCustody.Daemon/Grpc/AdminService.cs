@@ -86,7 +86,17 @@ internal sealed class AdminService(
         try
         {
             var caller = RequireAdmin(context, "generate keys");
-            var host = tokens.FirstOrDefault(t => t.Name == request.Token) ?? throw new DaemonException(DaemonErrorKind.NotFound, $"no token named '{request.Token}'");
+            TokenHost host;
+            if (request.Key.Length > 0)
+            {
+                var configured = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
+                (host, request.KeyId) = (configured.Token, configured.Settings.KeyId);
+            }
+            else
+            {
+                host = tokens.FirstOrDefault(t => t.Name == request.Token) ?? throw new DaemonException(DaemonErrorKind.NotFound, $"no token named '{request.Token}'");
+            }
+
             var pin = ParsePin(request.PinPolicy);
             var touch = ParseTouch(request.TouchPolicy);
             var record = JsonObject.Of(("operation", "generate_key"), ("principal", caller.ToString()), ("token", host.Name), ("key_id", request.KeyId),
@@ -110,7 +120,7 @@ internal sealed class AdminService(
             audit.Append(record.With("kind", "admin_outcome").With("outcome", "generated").With("public_key", publicKey));
             foreach (var key in keys.All.Where(k => k.Token == host && k.Settings.KeyId == request.KeyId))
             {
-                keys.Refresh(key);
+                keys.Repin(key, new Matrix.Signing.Ed25519PublicKey(generated.PublicKey));
             }
 
             return new GenerateKeyResponse

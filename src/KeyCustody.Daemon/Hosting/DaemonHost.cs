@@ -118,7 +118,7 @@ public sealed class DaemonHost : IAsyncDisposable
             app.MapGrpcService<HealthServiceImpl>();
             app.MapGrpcReflectionService();
 
-            if (simulatorTokens.Count > 0)
+            if (simulatorTokens.Any(t => t.DemoKeys))
             {
                 await app.Services.GetRequiredService<SimulatorBootstrap>().RunAsync(cancellation).ConfigureAwait(false);
             }

@@ -8,7 +8,7 @@ using KeyCustody.Tokens;
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
-/// First start of the embedded default: generates the demo keys on the simulated card (master: PIN
+/// First start of the embedded default (simulator tokens with demoKeys): generates the demo keys on the simulated card (master: PIN
 /// always + touch always; self-signing: touch cached; user-signing: touch always) and has the master
 /// key sign the self-signing and user-signing key objects through the normal pipeline, so the audit
 /// log shows it and GetPublicKeys has an upload body.
@@ -24,7 +24,7 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
 
     public async Task RunAsync(CancellationToken cancellation)
     {
-        foreach (var key in keys.All.Where(k => k.Token.Settings.Kind == Configuration.TokenKind.Simulator))
+        foreach (var key in keys.All.Where(k => k.Token.Settings.DemoKeys))
         {
             if (key.Problem is null)
             {
@@ -44,7 +44,7 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
         }
 
         var self = Principal.FromPeer(Configuration.Posix.EffectiveUid, Configuration.Posix.EffectiveGid, Environment.ProcessId);
-        foreach (var master in keys.All.Where(k => k.Settings.Role == Matrix.Policy.KeyRole.Master && k.Token.Settings.Kind == Configuration.TokenKind.Simulator && k.Problem is null))
+        foreach (var master in keys.All.Where(k => k.Settings.Role == Matrix.Policy.KeyRole.Master && k.Token.Settings.DemoKeys && k.Problem is null))
         {
             var user = master.Settings.Owner;
             foreach (var (role, usage) in new[] { (Matrix.Policy.KeyRole.SelfSigning, KeyUsage.SelfSigning), (Matrix.Policy.KeyRole.UserSigning, KeyUsage.UserSigning) })

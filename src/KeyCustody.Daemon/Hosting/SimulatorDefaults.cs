@@ -33,6 +33,7 @@ public static class SimulatorDefaults
                     Serial = Serial,
                     Touch = "auto",
                     TouchDelayMs = 300,
+                    DemoKeys = true,
                     StateFile = Path.Combine(state, "card.json"),
                     Pin = new SecretRef { File = Path.Combine(state, "pin") },
                     ManagementKey = new SecretRef { File = Path.Combine(state, "management-key") },

@@ -123,6 +123,20 @@ public sealed class KeyRegistry
         }
     }
 
+    /// <summary>
+    /// After an operator generated a new key for <paramref name="key"/> (audited by the caller), the pin follows it.
+    /// A public key written in the configuration is never overridden: the configuration must change.
+    /// </summary>
+    public void Repin(KeyEntry key, Ed25519PublicKey generated)
+    {
+        if (key.Settings.PublicKey is null)
+        {
+            Pin(key.Name, generated);
+        }
+
+        Refresh(key);
+    }
+
     private Ed25519PublicKey? Pinned(string name)
     {
         lock (_pinLock)

@@ -1,0 +1,269 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Client;
+using KeyCustody.Matrix.Codecs;
+using KeyCustody.Matrix.CrossSigning;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Protos.V1;
+
+namespace KeyCustody.Cli.Provisioning;
+
+/// <summary>
+/// <c>keycustody provision --user ID</c>: from blank tokens to a cross-signing identity, through the daemon.
+/// Generates the user's configured master, self-signing and user-signing keys on their tokens, checks each
+/// attestation against roots the operator trusts, has the master key sign the other two (touch prompts shown),
+/// and writes the /keys/device_signing/upload body and a provisioning record. <c>--rotate ssk|usk</c> replaces
+/// one of those; <c>--rotate master</c> makes a new identity and says so.
+/// </summary>
+internal static class ProvisionCommand
+{
+    private static readonly string[] PinPolicies = ["default", "never", "once", "always"];
+    private static readonly string[] TouchPolicies = ["default", "never", "always", "cached"];
+
+    public static Command Build(Option<string> socket)
+    {
+        var user = new Option<string>("--user") { Description = "the Matrix user whose keys to make (their keys must be configured in the daemon)", Required = true };
+        var roots = new Option<string[]>("--attestation-root") { Description = "PEM file of a root CA trusted for PIV attestation (Yubico's, or hw-sim's `keycustody-hwsim root-cert`); repeatable", AllowMultipleArgumentsPerToken = true };
+        var extra = new Option<string[]>("--attestation-intermediate") { Description = "PEM file of an intermediate CA not carried by the card (YubiKey 5.7.4+); repeatable", AllowMultipleArgumentsPerToken = true };
+        var unattested = new Option<bool>("--allow-unattested") { Description = "continue for keys whose token has no attestation (PKCS#11); the record says so" };
+        var rotate = new Option<string?>("--rotate") { Description = "replace one existing key: ssk, usk, or master (a new identity)" };
+        var confirm = new Option<bool>("--confirm-new-identity") { Description = "required with --rotate master" };
+        var outDir = new Option<string>("--out") { Description = "directory for the upload body and the provisioning record", DefaultValueFactory = _ => "." };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var policy = new Dictionary<string, (Option<string> Pin, Option<string> Touch)>();
+        foreach (var (role, pin, touch) in new[] { ("master", "always", "always"), ("ssk", "never", "cached"), ("usk", "never", "always") })
+        {
+            var p = new Option<string>($"--{role}-pin") { Description = $"PIN policy of the {role} key", DefaultValueFactory = _ => pin };
+            p.AcceptOnlyFromAmong(PinPolicies);
+            var t = new Option<string>($"--{role}-touch") { Description = $"touch policy of the {role} key", DefaultValueFactory = _ => touch };
+            t.AcceptOnlyFromAmong(TouchPolicies);
+            policy[role] = (p, t);
+        }
+
+        var cmd = new Command("provision", "generate a user's cross-signing keys on their tokens, check attestations, sign, write the upload body")
+        {
+            user, roots, extra, unattested, rotate, confirm, outDir, json,
+        };
+        foreach (var (p, t) in policy.Values)
+        {
+            cmd.Options.Add(p);
+            cmd.Options.Add(t);
+        }
+
+        cmd.SetAction(async (r, ct) =>
+        {
+            var request = new Request(
+                r.GetValue(user)!,
+                LoadCertificates(r.GetValue(roots) ?? [], "--attestation-root"),
+                LoadCertificates(r.GetValue(extra) ?? [], "--attestation-intermediate"),
+                r.GetValue(unattested),
+                r.GetValue(rotate),
+                r.GetValue(confirm),
+                r.GetValue(outDir)!,
+                policy.ToDictionary(kv => kv.Key, kv => (r.GetValue(kv.Value.Pin)!, r.GetValue(kv.Value.Touch)!)));
+            using var client = KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+            var result = await RunAsync(client, request, ct);
+            if (r.GetValue(json))
+            {
+                Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(CanonicalJson.Encode(result)));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    internal sealed record Request(
+        string User,
+        X509Certificate2Collection Roots,
+        X509Certificate2Collection Intermediates,
+        bool AllowUnattested,
+        string? Rotate,
+        bool ConfirmNewIdentity,
+        string OutDirectory,
+        Dictionary<string, (string Pin, string Touch)> Policies);
+
+    private static async Task<JsonObject> RunAsync(KeyCustodyClient client, Request request, CancellationToken ct)
+    {
+        if (request.Rotate is not (null or "ssk" or "usk" or "master"))
+        {
+            throw new UsageException("--rotate takes ssk, usk or master");
+        }
+
+        if (request.Rotate == "master" && !request.ConfirmNewIdentity)
+        {
+            throw new UsageException("--rotate master replaces the identity itself: every peer will see a new master key, everyone who verified you must verify you again, and your devices must be cross-signed again. Add --confirm-new-identity if that is what you want");
+        }
+
+        if (request.Roots.Count == 0 && !request.AllowUnattested)
+        {
+            throw new UsageException("give --attestation-root (the PEM root CA that PIV attestations must chain to), or --allow-unattested");
+        }
+
+        var keys = (await client.GetPublicKeysAsync(request.User, ct)).Keys;
+        var roles = new[] { ("master", "master"), ("ssk", "self_signing"), ("usk", "user_signing") };
+        var byRole = new Dictionary<string, KeyInfo>();
+        foreach (var (shortName, role) in roles)
+        {
+            byRole[shortName] = keys.FirstOrDefault(k => k.Role == role)
+                ?? throw new UsageException($"the daemon has no {role} key configured for {request.User}; add one to its configuration first");
+        }
+
+        if (byRole["master"].Token == byRole["ssk"].Token || byRole["master"].Token == byRole["usk"].Token)
+        {
+            Console.Error.WriteLine($"warning: the master key shares token {byRole["master"].Token} with another key; a master key is best alone on its own token");
+        }
+
+        // The key being rotated is replaced; keys not generated yet are made; existing ones are left alone.
+        var toGenerate = byRole.Where(kv => kv.Key == request.Rotate || kv.Value.PublicKey.Length == 0).Select(kv => kv.Key).ToList();
+        if (request.Rotate is null && toGenerate.Count == 0)
+        {
+            throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
+        }
+        var record = new List<JsonValue>();
+        foreach (var shortName in new[] { "master", "ssk", "usk" })
+        {
+            var key = byRole[shortName];
+            if (!toGenerate.Contains(shortName))
+            {
+                continue;
+            }
+
+            var (pin, touch) = request.Policies[shortName];
+            Console.Error.WriteLine($"generating the {shortName} key '{key.Name}' on token {key.Token} (PIN {pin}, touch {touch})");
+            GenerateKeyResponse generated;
+            try
+            {
+                generated = await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Key = key.Name, PinPolicy = pin, TouchPolicy = touch, Overwrite = request.Rotate == shortName }, cancellationToken: ct);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+            {
+                throw new UsageException($"{key.Name} already exists on its token; this user is already provisioned (use --rotate to replace a key)");
+            }
+
+            record.Add(await Attest(client, request, key, shortName, generated, pin, touch, ct));
+        }
+
+        var master = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Role == "master");
+        var masterKey = Ed25519PublicKey.FromBase64(master.PublicKey);
+        foreach (var (shortName, usage) in new[] { ("ssk", KeyUsage.SelfSigning), ("usk", KeyUsage.UserSigning) })
+        {
+            if (!toGenerate.Contains("master") && !toGenerate.Contains(shortName))
+            {
+                continue;
+            }
+
+            var key = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Name == byRole[shortName].Name);
+            var obj = CrossSigningKey.Create(request.User, usage, Ed25519PublicKey.FromBase64(key.PublicKey)).Json;
+            var signed = await KeyCustodyClient.FollowAsync(
+                client.Custody.SignJson(new SignJsonRequest { Key = master.Name, Json = ByteString.CopyFrom(CanonicalJson.Encode(obj)) }, cancellationToken: ct),
+                Progress.Show,
+                ct);
+            var check = CrossSigningKey.Parse(CanonicalJson.ParseObject(signed.SignedJson[0].Span), usage).VerifySignedBy(request.User, masterKey);
+            if (!check.IsValid)
+            {
+                throw new AttestationMismatchException($"the master key's signature on the {usage.Describe()} does not verify: {check.Reason}");
+            }
+        }
+
+        var publicKeys = await client.GetPublicKeysAsync(request.User, ct);
+        if (publicKeys.Missing.Count > 0)
+        {
+            throw new AttestationMismatchException("the upload body is incomplete: " + string.Join("; ", publicKeys.Missing));
+        }
+
+        Directory.CreateDirectory(request.OutDirectory);
+        var bodyPath = Path.Combine(request.OutDirectory, "device-signing-upload.json");
+        var recordPath = Path.Combine(request.OutDirectory, "provisioning-record.json");
+        File.WriteAllBytes(bodyPath, publicKeys.DeviceSigningUpload.ToByteArray());
+        var result = JsonObject.Of(
+            ("user_id", request.User),
+            ("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)),
+            ("operation", request.Rotate is null ? "provision" : "rotate " + request.Rotate),
+            ("master_key", masterKey.Base64),
+            ("keys", new JsonArray(record)),
+            ("device_signing_upload", bodyPath));
+        File.WriteAllBytes(recordPath, CanonicalJson.Encode(result));
+        Console.Error.WriteLine($"wrote {bodyPath} and {recordPath}");
+        if (request.Rotate == "master")
+        {
+            Console.Error.WriteLine("NEW IDENTITY: after publishing, every peer sees a new master key for " + request.User +
+                ". Those who verified you will be warned and must verify you again; cross-sign your devices again with the self-signing key.");
+        }
+
+        return result;
+    }
+
+    private static async Task<JsonObject> Attest(KeyCustodyClient client, Request request, KeyInfo key, string shortName, GenerateKeyResponse generated, string pin, string touch, CancellationToken ct)
+    {
+        var entry = JsonObject.Of(
+            ("role", key.Role),
+            ("name", key.Name),
+            ("token", key.Token),
+            ("token_kind", key.TokenKind),
+            ("token_serial", key.TokenSerial),
+            ("public_key", generated.PublicKey),
+            ("pin_policy", generated.PinPolicy),
+            ("touch_policy", generated.TouchPolicy));
+        AttestResponse attestation;
+        try
+        {
+            attestation = await client.Admin.AttestAsync(new AttestRequest { Key = key.Name }, cancellationToken: ct);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
+        {
+            if (!request.AllowUnattested)
+            {
+                throw new AttestationMismatchException($"token {key.Token} ({key.TokenKind}) cannot attest the {shortName} key; add --allow-unattested to continue without proof that it was made on the device");
+            }
+
+            return entry.With("attestation", "none: the token has no attestation");
+        }
+
+        uint? serial = uint.TryParse(key.TokenSerial, out var s) ? s : null;
+        AttestedKey attested;
+        try
+        {
+            attested = AttestationCheck.Verify(
+                attestation.Certificate.ToByteArray(), attestation.Intermediates.Select(i => i.ToByteArray()).ToList(),
+                request.Roots, request.Intermediates, UnpaddedBase64.Decode(generated.PublicKey), pin, touch, serial);
+        }
+        catch (AttestationMismatchException e)
+        {
+            throw new AttestationMismatchException($"provisioning stopped: the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. " +
+                $"The key generated in {key.Token} is not trusted and nothing was signed or written; replace it (--rotate {shortName}) once the cause is found");
+        }
+
+        Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
+        return entry.With("attestation", JsonObject.Of(
+            ("certificate", Pem("CERTIFICATE", attestation.Certificate.ToByteArray())),
+            ("intermediates", new JsonArray(attestation.Intermediates.Select(i => (JsonValue)Pem("CERTIFICATE", i.ToByteArray())).ToArray())),
+            ("serial", attested.Serial?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
+            ("firmware", attested.Firmware ?? string.Empty),
+            ("root", attested.RootSubject)));
+    }
+
+    private static string Pem(string label, byte[] der) => new(PemEncoding.Write(label, der));
+
+    private static X509Certificate2Collection LoadCertificates(string[] files, string option)
+    {
+        var collection = new X509Certificate2Collection();
+        foreach (var file in files)
+        {
+            try
+            {
+                collection.ImportFromPemFile(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new UsageException($"{option} {file}: {e.Message}");
+            }
+        }
+
+        return collection;
+    }
+}
