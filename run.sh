@@ -1,48 +1,59 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: keycustodyd on an in-process simulated YubiKey 5.7 (hw-sim,
-# automatic touch), driven by the keycustody CLI over the daemon's Unix socket: the demo identity's
-# keys, signing a device with the self-signing key (the touch prompt is shown), verification, a policy
-# refusal, the upload body, the audit chain.
+# The main job on the embedded default: keycustodyd on two in-process simulated YubiKeys 5.7 (hw-sim,
+# automatic touch), driven by the keycustody CLI over the daemon's Unix socket. It provisions the
+# cross-signing identity of @demo:localhost (keys generated on the cards, attestations checked against
+# the simulator's root, the master key signing the other two), has the self-signing key sign a device
+# (the simulated touch is shown), verifies it, shows a policy refusal, prints the upload bodies and
+# checks the audit chain. It says how long it took.
 set -euo pipefail
 cd "$(dirname "$0")"
+started=$(date +%s)
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
 dotnet build src/KeyCustody.Cli -c Release -nologo -v quiet
+built=$(date +%s)
 
 state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)
 socket="$state/keycustodyd.sock"
-dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --state-dir "$state" >"$state/daemon.log" 2>&1 &
+dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --no-demo-keys --state-dir "$state" >"$state/daemon.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-for _ in $(seq 1 300); do [[ -S "$socket" ]] && kc --socket "$socket" keys list >/dev/null 2>&1 && break; sleep 0.1; done
-step "keycustodyd --simulator is up (log: $state/daemon.log)"
-grep -E "SIMULATOR|generated|signed the|Listening" "$state/daemon.log" | sed 's/^/  /'
-
-step "the keys of @demo:localhost (on the simulated YubiKey, serial 10000001)"
-kc --socket "$socket" keys list
+for _ in $(seq 1 300); do [[ -S "$socket" ]] && kc --socket "$socket" status >/dev/null 2>&1 && break; sleep 0.1; done
+step "keycustodyd --simulator is up: two blank simulated YubiKeys (log: $state/daemon.log)"
+grep -E "SIMULATOR|Listening" "$state/daemon.log" | sed 's/^/  /'
 kc --socket "$socket" status
+
+step "provision @demo:localhost: master alone on card 10000001, self-signing and user-signing on card 10000002"
+dotnet hw-sim/KeyCustody.HwSim/bin/Release/net10.0/keycustody-hwsim.dll root-cert --root "$state/simulator-root.json" >"$state/simulator-root.pem"
+kc --socket "$socket" provision --user @demo:localhost --attestation-root "$state/simulator-root.pem" --out "$state/provisioned"
+kc --socket "$socket" keys list
 
 step "a device of @demo:localhost, self-signed by its own device key (development seed)"
 device='{"user_id":"@demo:localhost","device_id":"DEMOPHONE","algorithms":["m.olm.v1.curve25519-aes-sha2","m.megolm.v1.aes-sha2"],"keys":{"curve25519:DEMOPHONE":"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI","ed25519:DEMOPHONE":"aXceGe19ufgBArmAjKeIPEEk0eaA4c3yIB6WjkjvYNE"}}'
 echo "$device" | kc json sign --seed ZGV2aWNlMTJkZXZpY2UxMmRldmljZTEyZGV2aWNlMTI --entity @demo:localhost --key-name DEMOPHONE >"$state/device.json"
 cat "$state/device.json"
 
-step "the daemon signs it with the self-signing key (watch for the touch prompt)"
-kc --socket "$socket" sign --key demo-ssk "$state/device.json" | tee "$state/device-signed.json"
+step "the daemon cross-signs it with the self-signing key (the simulated touch prompt is shown)"
+kc --socket "$socket" cross-sign device --key demo-ssk "$state/device.json" | tee "$state/signatures-upload.json"
 
 step "verify the cross-signature with the CLI"
 ssk=$(kc --socket "$socket" keys list | awk '$1=="demo-ssk"{print $4}')
+/usr/bin/python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); print(json.dumps(b["@demo:localhost"]["DEMOPHONE"]))' "$state/signatures-upload.json" >"$state/device-signed.json"
 kc json verify --public-key "$ssk" --entity @demo:localhost --key-name "$ssk" "$state/device-signed.json"
 
 step "policy: the user-signing key must not sign the user's own device"
 kc --socket "$socket" sign --key demo-usk "$state/device.json" || echo "(exit $?: refused before the token was asked)"
 
-step "the /keys/device_signing/upload body (master key, and the self-signing and user-signing keys it signed)"
-kc --socket "$socket" keys public --user @demo:localhost
+step "the upload bodies: /keys/device_signing/upload, then /keys/signatures/upload"
+cat "$state/provisioned/device-signing-upload.json"; echo
+cat "$state/signatures-upload.json"
 
 step "the audit log: hash chain checked"
 kc audit verify "$state/audit.jsonl"
+
+finished=$(date +%s)
+step "done in $((finished - started)) s ($((built - started)) s building, $((finished - built)) s running); everything is in $state"

@@ -3,7 +3,7 @@ using KeyCustody.Daemon.Configuration;
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
-/// Command line → configuration: <c>--config FILE</c>, <c>--simulator</c>, <c>--state-dir DIR</c>,
+/// Command line → configuration: <c>--config FILE</c>, <c>--simulator [--no-demo-keys]</c>, <c>--state-dir DIR</c>,
 /// <c>--socket PATH</c>, and any setting as <c>--section:setting=value</c>; the environment overrides
 /// the file with <c>KEYCUSTODY_section__setting</c>. The command line wins over both.
 /// </summary>
@@ -15,6 +15,7 @@ public static class ConfigLoader
     {
         string? file = null;
         var simulator = false;
+        var demoKeys = true;
         string? stateDir = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
@@ -26,6 +27,9 @@ public static class ConfigLoader
                     break;
                 case "--simulator":
                     simulator = true;
+                    break;
+                case "--no-demo-keys":
+                    demoKeys = false;
                     break;
                 case "--state-dir" when i + 1 < args.Length:
                     stateDir = args[++i];
@@ -52,7 +56,7 @@ public static class ConfigLoader
         var config = new DaemonConfig();
         if (simulator && file is null)
         {
-            config = SimulatorDefaults.Create(stateDir ?? SimulatorDefaults.DefaultStateDirectory());
+            config = SimulatorDefaults.Create(stateDir ?? SimulatorDefaults.DefaultStateDirectory(), demoKeys);
         }
 
         var builder = new ConfigurationBuilder();

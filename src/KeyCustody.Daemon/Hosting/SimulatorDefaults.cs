@@ -3,8 +3,9 @@ using KeyCustody.Daemon.Configuration;
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
-/// The embedded default (<c>--simulator</c>): one in-process simulated YubiKey 5.7 with automatic
-/// touch, demo keys for @demo:localhost (master in 9c, self-signing in 9a, user-signing in 9d), the
+/// The embedded default (<c>--simulator</c>): two in-process simulated YubiKeys 5.7 with automatic
+/// touch, demo keys for @demo:localhost (master alone on the first card in 9c; self-signing in 9a and
+/// user-signing in 9d on the second; <c>--no-demo-keys</c> leaves the cards blank), the
 /// card's well-known default PIN and management key in 0600 files, and every right for the user who
 /// runs it. For demos and CI only: the keys live in a software simulation.
 /// </summary>
@@ -16,7 +17,9 @@ public static class SimulatorDefaults
     public static string DefaultStateDirectory() =>
         Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run ? run : Path.GetTempPath(), $"keycustody-simulator-{Posix.EffectiveUid}");
 
-    public static DaemonConfig Create(string stateDirectory)
+    /// <param name="stateDirectory">Where the cards, the audit log and the socket live.</param>
+    /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
+    public static DaemonConfig Create(string stateDirectory, bool demoKeys = true)
     {
         var state = Path.GetFullPath(stateDirectory);
         Prepare(state);
@@ -26,24 +29,14 @@ public static class SimulatorDefaults
             Listen = new ListenConfig { UnixSocket = Path.Combine(state, "keycustodyd.sock"), SocketMode = "0600" },
             Tokens =
             [
-                new TokenConfig
-                {
-                    Name = "sim",
-                    Kind = "simulator",
-                    Serial = Serial,
-                    Touch = "auto",
-                    TouchDelayMs = 300,
-                    DemoKeys = true,
-                    StateFile = Path.Combine(state, "card.json"),
-                    Pin = new SecretRef { File = Path.Combine(state, "pin") },
-                    ManagementKey = new SecretRef { File = Path.Combine(state, "management-key") },
-                },
+                SimulatedCard(state, "sim-master", Serial, demoKeys),
+                SimulatedCard(state, "sim-daily", Serial + 1, demoKeys),
             ],
             Keys =
             [
-                new KeyConfig { Name = "demo-master", Token = "sim", KeyId = "9c", Role = "master", Owner = DemoUser },
-                new KeyConfig { Name = "demo-ssk", Token = "sim", KeyId = "9a", Role = "self_signing", Owner = DemoUser },
-                new KeyConfig { Name = "demo-usk", Token = "sim", KeyId = "9d", Role = "user_signing", Owner = DemoUser },
+                new KeyConfig { Name = "demo-master", Token = "sim-master", KeyId = "9c", Role = "master", Owner = DemoUser },
+                new KeyConfig { Name = "demo-ssk", Token = "sim-daily", KeyId = "9a", Role = "self_signing", Owner = DemoUser },
+                new KeyConfig { Name = "demo-usk", Token = "sim-daily", KeyId = "9d", Role = "user_signing", Owner = DemoUser },
             ],
             Access =
             [
@@ -51,6 +44,19 @@ public static class SimulatorDefaults
             ],
         };
     }
+
+    private static TokenConfig SimulatedCard(string state, string name, uint serial, bool demoKeys) => new()
+    {
+        Name = name,
+        Kind = "simulator",
+        Serial = serial,
+        Touch = "auto",
+        TouchDelayMs = 300,
+        DemoKeys = demoKeys,
+        StateFile = Path.Combine(state, name + ".card.json"),
+        Pin = new SecretRef { File = Path.Combine(state, "pin") },
+        ManagementKey = new SecretRef { File = Path.Combine(state, "management-key") },
+    };
 
     /// <summary>The state directory (0700) and the card's default PIN and management key (0600 files).</summary>
     private static void Prepare(string state)
