@@ -58,7 +58,9 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 },
                 new JsonObject
                 {
-                    ["name"] = "sim", ["kind"] = "simulator", ["serial"] = 30000001, ["touch"] = "auto", ["touchDelayMs"] = 0,
+                    // demoKeys: the daemon's simulator bootstrap makes the card's keys at first start (9a: PIN never, touch
+                    // cached); daemons from before that setting existed ignore it and always bootstrap.
+                    ["name"] = "sim", ["kind"] = "simulator", ["serial"] = 30000001, ["touch"] = "auto", ["touchDelayMs"] = 0, ["demoKeys"] = true,
                     ["stateFile"] = Path.Combine(state, "card.json"),
                     ["pin"] = new JsonObject { ["file"] = SecretFile(work, "sim.pin", "123456") },
                     ["managementKey"] = new JsonObject { ["file"] = SecretFile(work, "sim.mgm", "010203040506070801020304050607080102030405060708") },
@@ -97,15 +99,27 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var daemon = new DaemonUnderTest(process, socket, log);
-        await daemon.WaitUntilServingAsync(work);
-
-        using var client = daemon.Client();
-        foreach (var token in new[] { "soft", "hsm" })
+        try
         {
-            await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Token = token, KeyId = "ssk", PinPolicy = "default", TouchPolicy = "default" });
-        }
+            await daemon.WaitUntilServingAsync(work);
+            using var client = daemon.Client();
+            var keys = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys;
+            foreach (var (key, token, keyId, touch) in new[] { (SoftwareKey, "soft", "ssk", "default"), (SoftHsmKey, "hsm", "ssk", "default"), (SimulatorKey, "sim", "9a", "cached") })
+            {
+                // The card's key normally comes from the bootstrap; made here, with the same policies, if it did not.
+                if (keys.Single(k => k.Name == key).PublicKey.Length == 0)
+                {
+                    await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Token = token, KeyId = keyId, PinPolicy = token == "sim" ? "never" : "default", TouchPolicy = touch });
+                }
+            }
 
-        return daemon;
+            return daemon;
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
     }
 
     public KeyCustodyClient Client() => KeyCustodyClient.ConnectUnix(Socket);
@@ -170,11 +184,8 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 try
                 {
                     using var client = Client();
-                    var keys = await client.Custody.ListKeysAsync(new ListKeysRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
-                    if (keys.Keys.Any(k => k.Name == SimulatorKey && k.PublicKey.Length > 0))
-                    {
-                        return;
-                    }
+                    await client.Custody.ListKeysAsync(new ListKeysRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+                    return;
                 }
                 catch (Grpc.Core.RpcException)
                 {

@@ -5,7 +5,8 @@ using KeyCustody.Matrix.Signing;
 using KeyCustody.Protos.V1;
 
 // keycustodyd under load, one run: python-signedjson in-process first (the yardstick), then the real daemon
-// over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory.
+// over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory. Idle memory
+// is read before any request; then 3 s of load and one batch per key warm the daemon up, unmeasured.
 // Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep.
 var options = Options.Parse(args);
 var repo = FindRepo();
@@ -28,6 +29,7 @@ var fsyncMs = FsyncProbe.MedianMilliseconds(work);
 
 Console.Error.WriteLine("starting keycustodyd...");
 var cells = new List<CellResult>();
+var keyNotes = new List<string>();
 double idle, peakSampled, peakHwm, idleAfter;
 await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 {
@@ -36,9 +38,18 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
     var runner = new LoadRunner(daemon, devices);
     await using (var sampler = new MemorySampler(daemon))
     {
+        // Steady state: every code path jitted and tiered up before the first measured cell.
+        Console.Error.WriteLine("warm-up...");
         foreach (var key in new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey })
         {
-            await CheckOneSignatureAsync(daemon, key, devices[0]);
+            await runner.SinglesAsync(key, 8, TimeSpan.Zero, TimeSpan.FromSeconds(3));
+            await runner.BatchesAsync(key, 1, 1);
+        }
+
+        foreach (var key in new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey })
+        {
+            var info = await CheckOneSignatureAsync(daemon, key, devices[0]);
+            keyNotes.Add($"{key} on {info.TokenKind} {info.TokenSerial}: presence {info.Presence}, touch policy {info.TouchPolicy}");
             foreach (var clients in new[] { 1, 8, 32 })
             {
                 Console.Error.WriteLine($"{key}: {clients} clients, single calls...");
@@ -46,7 +57,6 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
             }
 
             Console.Error.WriteLine($"{key}: batches...");
-            await runner.BatchesAsync(key, 1, 1);
             cells.Add(await runner.BatchesAsync(key, 1, 3));
             cells.Add(await runner.BatchesAsync(key, 8, 1));
         }
@@ -61,7 +71,7 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 
 var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {Tool("/usr/bin/python3", "--version")}, " +
     $"python3-signedjson {Package("python3-signedjson")}, softhsm2 {Package("softhsm2")}; state directory (audit log, fsync per record) on {FileSystem(work)}";
-var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, cells, idle, peakSampled, peakHwm, idleAfter);
+var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, keyNotes, cells, idle, peakSampled, peakHwm, idleAfter);
 var (markdown, allMet) = Report.Render(result, "bench/run-daemon.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty));
 Console.WriteLine(markdown);
 if (options.Out is not null)
@@ -77,7 +87,7 @@ if (!options.Keep)
 return allMet ? 0 : 1;
 
 // One signature per key, checked here against the key's public key: the load figures are for real signatures.
-static async Task CheckOneSignatureAsync(DaemonUnderTest daemon, string key, byte[] device)
+static async Task<KeyInfo> CheckOneSignatureAsync(DaemonUnderTest daemon, string key, byte[] device)
 {
     using var client = daemon.Client();
     var info = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == key);
@@ -88,6 +98,8 @@ static async Task CheckOneSignatureAsync(DaemonUnderTest daemon, string key, byt
     {
         throw new InvalidOperationException($"{key}: the daemon's signature does not verify: {check.Reason}");
     }
+
+    return info;
 }
 
 static string FindRepo()

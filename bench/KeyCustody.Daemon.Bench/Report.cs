@@ -10,6 +10,7 @@ internal sealed record RunResult(
     string LoadAtEnd,
     Yardstick Python,
     double FsyncMs,
+    IReadOnlyList<string> KeyNotes,
     IReadOnlyList<CellResult> Cells,
     double IdleMB,
     double PeakSampledMB,
@@ -30,6 +31,8 @@ internal static class Report
     {
         var md = new StringBuilder();
         md.AppendLine(Inv($"Machine: {r.Machine}. Load average (1/5/15 min) at start {r.LoadAtStart}, at end {r.LoadAtEnd}."));
+        md.AppendLine();
+        md.AppendLine("Keys (self-signing keys of @bench:example.org; every request is a device-keys object with its own valid self-signature): " + string.Join("; ", r.KeyNotes) + ".");
         md.AppendLine();
         md.AppendLine("| token | call | clients | signatures/s | p50 ms | p99 ms | CPU µs/signature | failed calls |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
