@@ -9,6 +9,8 @@ namespace KeyCustody.Cli;
 /// <summary>Commands that talk to keycustodyd: keys, sign, cross-sign, pending, approve, deny, status; and audit verify.</summary>
 internal static class DaemonCommands
 {
+    private static Option<bool> Json { get; set; } = null!;
+
     public static Option<string> SocketOption() => new("--socket")
     {
         Description = "the daemon's Unix socket (default: $KEYCUSTODY_SOCKET, else " + KeyCustodyClient.DefaultSocket + ")",
@@ -16,8 +18,9 @@ internal static class DaemonCommands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KEYCUSTODY_SOCKET") is { Length: > 0 } s ? s : KeyCustodyClient.DefaultSocket,
     };
 
-    public static IEnumerable<Command> Build(Option<string> socket)
+    public static IEnumerable<Command> Build(Option<string> socket, Option<bool> json)
     {
+        Json = json;
         yield return Keys(socket);
         yield return Sign(socket);
         yield return CrossSign(socket);
@@ -36,6 +39,14 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             var response = await client.Custody.ListKeysAsync(new ListKeysRequest(), cancellationToken: ct);
+            if (r.GetValue(Json))
+            {
+                return JsonOut.Write(response.Keys.Select(k => JsonOut.Object(
+                    ("name", k.Name), ("role", k.Role), ("owner", k.Owner), ("public_key", k.PublicKey), ("key_id", k.KeyId), ("token", k.Token),
+                    ("token_kind", k.TokenKind), ("token_serial", k.TokenSerial), ("hardware_backed", k.HardwareBacked), ("presence", k.Presence),
+                    ("pin_policy", k.PinPolicy), ("touch_policy", k.TouchPolicy), ("operations", JsonOut.Array(k.Operations)))));
+            }
+
             foreach (var k in response.Keys)
             {
                 Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{k.PublicKey}\t{k.TokenKind}:{k.TokenSerial}\tpresence={k.Presence}\tpin={k.PinPolicy}\ttouch={k.TouchPolicy}\t{string.Join(",", k.Operations)}");
@@ -93,17 +104,17 @@ internal static class DaemonCommands
             var key = new Option<string>("--key") { Description = name == "device" ? "the self-signing key's name" : "the user-signing key's name", Required = true };
             var file = new Argument<string?>("FILE") { Description = what + "; standard input when absent", Arity = ArgumentArity.ZeroOrOne };
             var cmd = new Command(name, $"sign {what}; prints the /keys/signatures/upload body") { key, file };
+            var upload = Publishing.SignaturesUploadHook.AddTo(cmd);
             cmd.SetAction(async (r, ct) =>
             {
+                using var homeserver = upload.Open(r);
                 using var client = Connect(r, socket);
                 var json = ByteString.CopyFrom(CliIo.ReadDocument(r.GetValue(file)));
                 var call = name == "device"
                     ? client.Custody.CrossSignDevice(new CrossSignDeviceRequest { Key = r.GetValue(key)!, DeviceKeys = json }, cancellationToken: ct)
                     : client.Custody.CrossSignUser(new CrossSignUserRequest { Key = r.GetValue(key)!, MasterKey = json }, cancellationToken: ct);
                 var signed = await KeyCustodyClient.FollowAsync(call, Progress.Show, ct);
-                using var output = CliIo.OpenOutput();
-                CliIo.WriteLine(output, signed.SignaturesUpload.Span);
-                return ExitCodes.Ok;
+                return await upload.FinishAsync(r, homeserver, signed.SignaturesUpload.Memory, ct);
             });
             cross.Subcommands.Add(cmd);
         }
@@ -118,6 +129,13 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             var response = await client.Admin.ListPendingAsync(new ListPendingRequest(), cancellationToken: ct);
+            if (r.GetValue(Json))
+            {
+                return JsonOut.Write(response.Pending.Select(p => JsonOut.Object(
+                    ("request_id", p.RequestId), ("principal", p.Principal), ("key", p.Key), ("intent", p.Intent), ("created", p.Created), ("expires", p.Expires),
+                    ("payload_sha256", JsonOut.Array(p.PayloadSha256)))));
+            }
+
             foreach (var p in response.Pending)
             {
                 var left = DateTimeOffset.FromUnixTimeSeconds(p.Expires) - DateTimeOffset.UtcNow;
@@ -137,7 +155,7 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             await client.Admin.ApproveAsync(new ApproveRequest { RequestId = r.GetValue(id)! }, cancellationToken: ct);
-            Console.Out.WriteLine("approved " + r.GetValue(id));
+            _ = r.GetValue(Json) ? JsonOut.Write(JsonOut.Object(("approved", r.GetValue(id)!))) : Say("approved " + r.GetValue(id));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -152,7 +170,7 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             await client.Admin.DenyAsync(new DenyRequest { RequestId = r.GetValue(id)!, Reason = r.GetValue(reason)! }, cancellationToken: ct);
-            Console.Out.WriteLine("denied " + r.GetValue(id));
+            _ = r.GetValue(Json) ? JsonOut.Write(JsonOut.Object(("denied", r.GetValue(id)!))) : Say("denied " + r.GetValue(id));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -165,6 +183,14 @@ internal static class DaemonCommands
         {
             using var client = Connect(r, socket);
             var response = await client.Admin.TokenStatusAsync(new TokenStatusRequest(), cancellationToken: ct);
+            if (r.GetValue(Json))
+            {
+                JsonOut.Write(response.Tokens.Select(t => JsonOut.Object(
+                    ("name", t.Name), ("kind", t.Kind), ("present", t.Present), ("serial", t.Serial), ("firmware", t.Firmware), ("pin_retries", t.PinRetries),
+                    ("hardware_backed", t.HardwareBacked), ("description", t.Description), ("error", t.Error))));
+                return response.Tokens.All(t => t.Present) ? ExitCodes.Ok : ExitCodes.Unavailable;
+            }
+
             foreach (var t in response.Tokens)
             {
                 Console.Out.WriteLine(t.Present
@@ -195,6 +221,14 @@ internal static class DaemonCommands
                 throw new UsageException($"cannot read {r.GetValue(file)}: {e.Message}");
             }
 
+            if (r.GetValue(Json))
+            {
+                JsonOut.Write(result.Valid
+                    ? JsonOut.Object(("valid", true), ("records", result.Records), ("head", result.HeadHash!))
+                    : JsonOut.Object(("valid", false), ("broken_line", result.BrokenLine ?? 0), ("broken_seq", result.BrokenSeq ?? 0), ("problem", result.Problem!)));
+                return result.Valid ? ExitCodes.Ok : ExitCodes.No;
+            }
+
             if (!result.Valid)
             {
                 Console.Error.WriteLine($"broken: line {result.BrokenLine} (seq {result.BrokenSeq}): {result.Problem}");
@@ -221,6 +255,12 @@ internal static class DaemonCommands
         audit.Subcommands.Add(verify);
         audit.Subcommands.Add(tail);
         return audit;
+    }
+
+    private static int Say(string text)
+    {
+        Console.Out.WriteLine(text);
+        return ExitCodes.Ok;
     }
 
     private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);

@@ -6,15 +6,18 @@ using KeyCustody.Cli;
 // stderr with exit code 2 (bad input) or 1 (a "no" answer); see ExitCodes.
 var root = new RootCommand("keycustody: Matrix cross-signing keys on hardware tokens\n\n" + ExitCodes.Help);
 root.Subcommands.Add(JsonCommands.Build());
-root.Subcommands.Add(TrustCommands.Build());
+var json = new Option<bool>("--json") { Description = "machine-readable output (canonical JSON) for scripts", Recursive = true };
+root.Options.Add(json);
+root.Subcommands.Add(TrustCommands.Build(json));
 var socket = DaemonCommands.SocketOption();
 root.Options.Add(socket);
-foreach (var command in DaemonCommands.Build(socket))
+foreach (var command in DaemonCommands.Build(socket, json))
 {
     root.Subcommands.Add(command);
 }
 
-root.Subcommands.Add(KeyCustody.Cli.Provisioning.ProvisionCommand.Build(socket));
+root.Subcommands.Add(KeyCustody.Cli.Provisioning.ProvisionCommand.Build(socket, json));
+root.Subcommands.Add(KeyCustody.Cli.Publishing.PublishCommand.Build(socket));
 
 // Matrix user IDs start with '@': never read them as response files.
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -30,6 +33,7 @@ try
 }
 catch (RpcException e)
 {
+    Progress.Stop();
     Console.Error.WriteLine("error: " + (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException
         ? "cannot reach keycustodyd (is it running, and is --socket right?)"
         : e.Status.Detail).ReplaceLineEndings(" "));

@@ -2,26 +2,87 @@ using KeyCustody.Protos.V1;
 
 namespace KeyCustody.Cli;
 
-/// <summary>What a person needs to know while the daemon works on a request, on stderr.</summary>
+/// <summary>
+/// What a person needs to know while the daemon works on a request, on stderr: the intent, the queue,
+/// and a clear line while a touch or an approval is awaited. On a terminal that line is coloured and
+/// carries a spinner with the seconds left; otherwise (scripts, logs) plain lines only. NO_COLOR is honoured.
+/// </summary>
 internal static class Progress
 {
-    /// <summary>What the person needs to know while the daemon works: queue position, touch, approval.</summary>
+    private static readonly bool Terminal = !Console.IsErrorRedirected;
+    private static readonly bool Colour = Terminal && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+    private static readonly Lock Gate = new();
+    private static Timer? _spinner;
+    private static int _frame;
+
     public static void Show(SignEvent e)
     {
+        Stop();
         switch (e.EventCase)
         {
             case SignEvent.EventOneofCase.Accepted:
-                Console.Error.WriteLine($"request {e.Accepted.RequestId}: {e.Accepted.Intent}");
+                Line($"request {e.Accepted.RequestId}: {e.Accepted.Intent}", null);
                 break;
             case SignEvent.EventOneofCase.Queued:
-                Console.Error.WriteLine($"waiting for the token ({e.Queued.Position} ahead)");
+                Line($"waiting for the token ({e.Queued.Position} ahead)", null);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired when e.PresenceRequired.Method == PresenceRequired.Types.Method.Touch:
-                Console.Error.WriteLine($"touch your YubiKey (serial {e.PresenceRequired.TokenSerial}) within {e.PresenceRequired.TimeoutSeconds} s to {e.PresenceRequired.Intent}");
+                Waiting($"touch your YubiKey (serial {e.PresenceRequired.TokenSerial}) to {e.PresenceRequired.Intent}", e.PresenceRequired.TimeoutSeconds);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired:
-                Console.Error.WriteLine($"waiting up to {e.PresenceRequired.TimeoutSeconds} s for an operator to approve: keycustody approve {e.PresenceRequired.RequestId}");
+                Waiting($"waiting for an operator to approve: keycustody approve {e.PresenceRequired.RequestId}", e.PresenceRequired.TimeoutSeconds);
                 break;
+            case SignEvent.EventOneofCase.Signed:
+                Line("signed", "32");
+                break;
+        }
+    }
+
+    /// <summary>Ends a spinner line, if one is running (also before an error is printed).</summary>
+    public static void Stop()
+    {
+        lock (Gate)
+        {
+            if (_spinner is null)
+            {
+                return;
+            }
+
+            _spinner.Dispose();
+            _spinner = null;
+            Console.Error.WriteLine();
+        }
+    }
+
+    private static void Line(string text, string? colour) =>
+        Console.Error.WriteLine(Colour && colour is not null ? $"\u001b[{colour}m{text}\u001b[0m" : text);
+
+    private static void Waiting(string text, int timeoutSeconds)
+    {
+        if (!Terminal)
+        {
+            Console.Error.WriteLine($"{text} (within {timeoutSeconds} s)");
+            return;
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        const string frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+        lock (Gate)
+        {
+            _spinner = new Timer(_ =>
+            {
+                lock (Gate)
+                {
+                    if (_spinner is null)
+                    {
+                        return;
+                    }
+
+                    var left = Math.Max(0, (int)(deadline - DateTime.UtcNow).TotalSeconds);
+                    var line = $"{frames[_frame++ % frames.Length]} {text} ({left} s left)";
+                    Console.Error.Write("\r" + (Colour ? $"\u001b[1;33m{line}\u001b[0m\u001b[K" : line));
+                }
+            }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(100));
         }
     }
 }

@@ -8,16 +8,15 @@ namespace KeyCustody.Cli;
 /// <summary><c>keycustody trust check</c>: MSC1756 verdicts for every device of a /keys/query response.</summary>
 internal static class TrustCommands
 {
-    public static Command Build()
+    public static Command Build(Option<bool> json)
     {
         var trust = new Command("trust", "cross-signing trust decisions");
         var query = new Option<string>("--query") { Description = "a /keys/query response (JSON file, '-' for stdin)", Required = true };
         var user = new Option<string>("--user") { Description = "the viewing user's ID", Required = true };
         var master = new Option<string>("--master-key") { Description = "the viewing user's trusted master key (unpadded base64)", Required = true };
-        var json = new Option<bool>("--json") { Description = "print the verdicts as canonical JSON" };
         var check = new Command("check", "a verdict for every device: trusted, or which link of the chain failed; exit 0 all trusted, 1 some not")
         {
-            query, user, master, json,
+            query, user, master,
         };
         check.SetAction(r =>
         {

@@ -220,6 +220,27 @@ public sealed class SimulatorSigningTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_cli_prints_keys_and_token_status_as_json_for_scripts()
+    {
+        foreach (var (command, field) in new[] { ("keys", "name"), ("status", "serial") })
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in command == "keys" ? new[] { Binaries.Cli, "--socket", _d.Socket, "--json", "keys", "list" } : [Binaries.Cli, "--socket", _d.Socket, "status", "--json"])
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(start)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            var items = (JsonArray)CanonicalJson.Parse(System.Text.Encoding.UTF8.GetBytes(output.TrimEnd('\n')));
+            Assert.NotEmpty(items);
+            Assert.All(items, i => Assert.NotNull(((JsonObject)i).GetString(field)));
+        }
+    }
+
+    [Fact]
     public async Task Verify_json_answers_like_the_library()
     {
         using var client = _d.Client();

@@ -24,7 +24,7 @@ internal static class ProvisionCommand
     private static readonly string[] PinPolicies = ["default", "never", "once", "always"];
     private static readonly string[] TouchPolicies = ["default", "never", "always", "cached"];
 
-    public static Command Build(Option<string> socket)
+    public static Command Build(Option<string> socket, Option<bool> json)
     {
         var user = new Option<string>("--user") { Description = "the Matrix user whose keys to make (their keys must be configured in the daemon)", Required = true };
         var roots = new Option<string[]>("--attestation-root") { Description = "PEM file of a root CA trusted for PIV attestation (Yubico's, or hw-sim's `keycustody-hwsim root-cert`); repeatable", AllowMultipleArgumentsPerToken = true };
@@ -33,7 +33,6 @@ internal static class ProvisionCommand
         var rotate = new Option<string?>("--rotate") { Description = "replace one existing key: ssk, usk, or master (a new identity)" };
         var confirm = new Option<bool>("--confirm-new-identity") { Description = "required with --rotate master" };
         var outDir = new Option<string>("--out") { Description = "directory for the upload body and the provisioning record", DefaultValueFactory = _ => "." };
-        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
         var policy = new Dictionary<string, (Option<string> Pin, Option<string> Touch)>();
         foreach (var (role, pin, touch) in new[] { ("master", "always", "always"), ("ssk", "never", "cached"), ("usk", "never", "always") })
         {
@@ -46,7 +45,7 @@ internal static class ProvisionCommand
 
         var cmd = new Command("provision", "generate a user's cross-signing keys on their tokens, check attestations, sign, write the upload body")
         {
-            user, roots, extra, unattested, rotate, confirm, outDir, json,
+            user, roots, extra, unattested, rotate, confirm, outDir,
         };
         foreach (var (p, t) in policy.Values)
         {
