@@ -120,7 +120,7 @@ static string CpuModel() =>
 
 static string Package(string name) => Tool("/usr/bin/dpkg-query", "-W", "-f=${Version}", name);
 
-static string FileSystem(string path) => Tool("/usr/bin/stat", "-f", "-c", "%T", path);
+static string FileSystem(string path) => Tool("/usr/bin/findmnt", "-n", "-o", "FSTYPE", "--target", path);
 
 static string Tool(string program, params string[] arguments)
 {
