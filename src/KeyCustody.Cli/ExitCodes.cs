@@ -29,11 +29,12 @@ internal static class ExitCodes
     public const string Help = """
         Exit codes:
           0  success (signed; signature valid; every device trusted)
-          1  the answer is no: signature invalid (json verify), a device not trusted (trust check)
+          1  the answer is no: signature invalid (json verify), a device not trusted (trust check),
+             the homeserver refused an upload or some of its signatures (publish, cross-sign --upload)
           2  bad input or usage: one line 'error: ...' on stderr and nothing else
           3  refused by the daemon: no right to the key, or the key's role must not sign this
           4  timed out waiting for a touch or an operator's approval
-          5  the daemon, the token or a queue slot is not available
+          5  the daemon, the token, a queue slot or the homeserver is not available
           6  any other failure (cancelled, internal error)
         """;
 
