@@ -19,6 +19,8 @@ public sealed class AuditLog : IDisposable
     private long _seq;
     private string _head;
     private string? _failure;
+    private List<PendingRecord> _queue = [];
+    private bool _writing;
 
     private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time)
     {
@@ -97,8 +99,17 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>Appends one record (time, seq, prev and hash are added) and fsyncs; throws <see cref="DaemonException"/> when it cannot.</summary>
-    public void Append(JsonObject record)
+    public void Append(JsonObject record) => AppendAsync(record).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Appends one record and returns once it is on disk. Records that arrive while a write is in progress are
+    /// written together with one fsync after it (group commit): each caller still returns only when its own
+    /// record is durable, and the chain order is the order in which records were handed over.
+    /// </summary>
+    public Task AppendAsync(JsonObject record)
     {
+        var pending = new PendingRecord(record);
+        bool lead;
         lock (_lock)
         {
             if (_failure is not null)
@@ -106,35 +117,110 @@ public sealed class AuditLog : IDisposable
                 throw DaemonErrors.AuditUnavailable(_failure);
             }
 
-            var stamped = record.With("time", _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            var (line, hash) = AuditChain.Seal(stamped, _seq + 1, _head);
-            var before = _file.Length;
-            try
+            _queue.Add(pending);
+            lead = !_writing;
+            _writing = true;
+        }
+
+        if (lead)
+        {
+            // The writer runs apart from every caller, so nobody waits for other callers' records.
+            _ = Task.Run(WriteQueued);
+        }
+
+        return pending.Done.Task;
+    }
+
+    /// <summary>The leader writes batches until the queue is empty; everyone else just waits for their record.</summary>
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            List<PendingRecord> batch;
+            lock (_lock)
             {
-                var buffer = new byte[line.Length + 1];
-                line.CopyTo(buffer, 0);
-                buffer[^1] = (byte)'\n';
-                _file.Write(buffer);
-                _file.Flush(flushToDisk: true);
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                batch = _queue;
+                _queue = [];
             }
-            catch (IOException e)
+
+            string? failure;
+            lock (_lock)
+            {
+                failure = _failure;
+            }
+
+            if (failure is null)
+            {
+                failure = WriteBatch(batch);
+            }
+
+            foreach (var p in batch)
+            {
+                if (failure is null)
+                {
+                    p.Done.TrySetResult();
+                }
+                else
+                {
+                    p.Done.TrySetException(DaemonErrors.AuditUnavailable(failure));
+                }
+            }
+        }
+    }
+
+    /// <summary>Seals, writes and fsyncs one batch; returns the failure, if any (then the log refuses everything).</summary>
+    private string? WriteBatch(List<PendingRecord> batch)
+    {
+        var seq = _seq;
+        var head = _head;
+        using var buffer = new MemoryStream();
+        foreach (var p in batch)
+        {
+            var stamped = p.Record.With("time", _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            var (line, hash) = AuditChain.Seal(stamped, ++seq, head);
+            buffer.Write(line);
+            buffer.WriteByte((byte)'\n');
+            head = hash;
+        }
+
+        var before = _file.Length;
+        try
+        {
+            _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            _file.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            lock (_lock)
             {
                 _failure = e.Message;
-                try
-                {
-                    _file.SetLength(before);
-                }
-                catch (IOException)
-                {
-                    // The failure is already recorded; the log refuses everything from now on.
-                }
-
-                throw DaemonErrors.AuditUnavailable(e.Message);
             }
 
-            _seq++;
-            _head = hash;
+            try
+            {
+                _file.SetLength(before);
+            }
+            catch (IOException)
+            {
+                // The failure is already recorded; the log refuses everything from now on.
+            }
+
+            return e.Message;
         }
+
+        lock (_lock)
+        {
+            _seq = seq;
+            _head = head;
+        }
+
+        return null;
     }
 
     /// <summary>The last <paramref name="count"/> records as stored.</summary>
@@ -149,6 +235,13 @@ public sealed class AuditLog : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+
+    private sealed class PendingRecord(JsonObject record)
+    {
+        public JsonObject Record { get; } = record;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     /// <summary>Request ids with an intent record and no outcome record.</summary>
     private static List<string> OpenIntents(List<byte[]> lines)

@@ -115,7 +115,7 @@ public sealed partial class SigningPipeline(
         await emit(new SignEvent { Accepted = new Accepted { RequestId = requestId, Intent = intent } }).ConfigureAwait(false);
 
         // The intent is on disk before anything else happens; if it cannot be written, nothing is signed.
-        audit.Append(record.With("kind", "intent").With("decision", "allowed"));
+        await audit.AppendAsync(record.With("kind", "intent").With("decision", "allowed")).ConfigureAwait(false);
         var hashText = string.Join(",", hashes.Select(h => ((JsonString)h).Value));
         LogIntent(who, keyName, requestId, hashText);
 
@@ -140,7 +140,7 @@ public sealed partial class SigningPipeline(
                 var approver = await approvals.WaitAsync(
                     new PendingApproval(requestId, principal, keyName, intent, now, now + timeout, hashes.Select(h => ((JsonString)h).Value).ToList(), key.Settings.RequireApprover),
                     cancellation).ConfigureAwait(false);
-                audit.Append(JsonObject.Of(("kind", "approval"), ("request_id", requestId), ("approver", approver.ToString())));
+                await audit.AppendAsync(JsonObject.Of(("kind", "approval"), ("request_id", requestId), ("approver", approver.ToString()))).ConfigureAwait(false);
                 outcome = outcome.With("approver", approver.ToString());
             }
 
@@ -185,7 +185,7 @@ public sealed partial class SigningPipeline(
                 }
             }
 
-            audit.Append(outcome.With("outcome", "signed").With("touches", touches).With("latency_ms", ElapsedMs(started)));
+            await audit.AppendAsync(outcome.With("outcome", "signed").With("touches", touches).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
             Remember(key, signed);
             return new SignResult(requestId, SignedJson.Ed25519Prefix + key.Settings.MatrixKeyName(publicKey), signed);
         }
@@ -201,7 +201,7 @@ public sealed partial class SigningPipeline(
             };
             try
             {
-                audit.Append(outcome.With("outcome", failure.What).With("error", failure.Message).With("latency_ms", ElapsedMs(started)));
+                await audit.AppendAsync(outcome.With("outcome", failure.What).With("error", failure.Message).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
             }
             catch (DaemonException)
             {

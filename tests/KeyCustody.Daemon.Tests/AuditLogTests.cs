@@ -1,0 +1,60 @@
+using KeyCustody.Client.Audit;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Matrix.Json;
+using Xunit;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>The audit log itself: group commit under concurrency, torn tails, broken chains.</summary>
+public sealed class AuditLogTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("audit-log-test-").FullName;
+
+    private string LogPath => Path.Combine(_dir, "audit.jsonl");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Concurrent_appends_are_each_written_once_in_one_valid_chain()
+    {
+        using (var log = AuditLog.Open(LogPath))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 500).Select(i => Task.Run(() => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i))))));
+            Assert.Equal(501, log.LastSeq);
+        }
+
+        using (var stream = File.OpenRead(LogPath))
+        {
+            Assert.True(AuditChain.Verify(stream).Valid);
+        }
+
+        var numbers = File.ReadAllLines(LogPath).Skip(1).Select(l => ((JsonInteger)CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))["n"]!).Value).ToList();
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => (long)i), numbers.Order());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(LogPath));
+    }
+
+    [Fact]
+    public void A_torn_last_line_is_cut_and_noted_and_an_edited_record_refuses_to_open()
+    {
+        using (var log = AuditLog.Open(LogPath))
+        {
+            log.Append(JsonObject.Of(("kind", "intent"), ("request_id", "r-1")));
+        }
+
+        File.AppendAllText(LogPath, "{\"kind\":\"outco");
+        using (var log = AuditLog.Open(LogPath))
+        {
+            Assert.Equal(4, log.LastSeq);
+        }
+
+        var records = File.ReadAllLines(LogPath).Select(l => CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))).ToList();
+        Assert.Equal(14L, ((JsonInteger)records[2]["torn_bytes_removed"]!).Value);
+        Assert.Equal("interrupted", records[3].GetString("outcome"));
+
+        var lines = File.ReadAllLines(LogPath);
+        lines[1] = lines[1].Replace("r-1", "r-2", StringComparison.Ordinal);
+        File.WriteAllLines(LogPath, lines);
+        var e = Assert.Throws<InvalidDataException>(() => AuditLog.Open(LogPath));
+        Assert.Contains("broken at line 2", e.Message, StringComparison.Ordinal);
+    }
+}
