@@ -1,13 +1,9 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
-
 namespace KeyCustody.Cli.Publishing;
 
 /// <summary>
 /// Prompts on the terminal (stderr), or answers from <c>--password-file</c> and <c>--wait-seconds</c> for
-/// scripts. A typed password is read key by key without echo into a char buffer that is zeroed, and comes
-/// back as bytes the caller zeroes; it is never a string.
+/// scripts. A typed password is read without echo (<see cref="TerminalPassword"/>) and comes back as bytes the
+/// caller zeroes; it is never a string.
 /// </summary>
 internal sealed class ConsoleAuthPrompts(string? passwordFile, int? waitSeconds, TextWriter prompts) : IAuthPrompts
 {
@@ -32,11 +28,8 @@ internal sealed class ConsoleAuthPrompts(string? passwordFile, int? waitSeconds,
             prompts.WriteLine($"the homeserver did not accept the password ({problem}); try again");
         }
 
-        prompts.Write($"password of {userId} (the homeserver asks for it to replace the cross-signing keys): ");
-        prompts.Flush();
-        var password = ReadWithoutEcho();
-        prompts.WriteLine();
-        return password;
+        return TerminalPassword.Read(prompts, $"password of {userId} (the homeserver asks for it to replace the cross-signing keys): ")
+            ?? throw new HomeserverException(ExitCodes.BadInput, $"the homeserver asks for the password of {userId}, and standard input is not a terminal: give --password-file FILE");
     }
 
     public async Task WaitForApprovalAsync(string userId, string url, string? problem, CancellationToken ct)
@@ -69,57 +62,4 @@ internal sealed class ConsoleAuthPrompts(string? passwordFile, int? waitSeconds,
             throw new HomeserverException(ExitCodes.BadInput, "the homeserver asks for approval at the URL above, and there is no input to wait on: give --wait-seconds N");
         }
     }
-
-    /// <summary>Keys until Enter, without echo; Backspace deletes. The buffers are zeroed whatever happens.</summary>
-    private static byte[] ReadWithoutEcho()
-    {
-        var chars = new char[64];
-        var length = 0;
-        try
-        {
-            while (true)
-            {
-                var key = Console.ReadKey(intercept: true);
-                if (key.Key == ConsoleKey.Enter)
-                {
-                    break;
-                }
-
-                if (key.Key == ConsoleKey.Backspace)
-                {
-                    if (length > 0)
-                    {
-                        chars[--length] = '\0';
-                    }
-
-                    continue;
-                }
-
-                if (key.KeyChar == '\0' || char.IsControl(key.KeyChar))
-                {
-                    continue;
-                }
-
-                if (length == chars.Length)
-                {
-                    var bigger = new char[chars.Length * 2];
-                    chars.AsSpan().CopyTo(bigger);
-                    Zero(chars);
-                    chars = bigger;
-                }
-
-                chars[length++] = key.KeyChar;
-            }
-
-            var bytes = new byte[Encoding.UTF8.GetByteCount(chars, 0, length)];
-            Encoding.UTF8.GetBytes(chars, 0, length, bytes, 0);
-            return bytes;
-        }
-        finally
-        {
-            Zero(chars);
-        }
-    }
-
-    private static void Zero(char[] chars) => CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(chars.AsSpan()));
 }
