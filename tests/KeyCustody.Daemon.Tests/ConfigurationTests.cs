@@ -20,6 +20,8 @@ public sealed class ConfigurationTests
         { "bad operation", "access[0].operations: 'everything' is not one of sign, approve, admin" },
         { "no presence for a master key", "keys[0].presence: a master key always needs a presence confirmation" },
         { "tcp without client ca", "listen.tcp.clientCa: required: TCP is served with mutual TLS only" },
+        { "misspelt setting", "keys[0].presense: no such setting (misspelt?)" },
+        { "unknown approver", "keys[0].requireApprover: 'user:nosuchuser' is not uid:N" },
     };
 
     [Theory]
@@ -40,6 +42,8 @@ public sealed class ConfigurationTests
             "bad access principal" => new { tokens = new[] { soft }, access = new[] { Rule("root", ["*"], "sign") } },
             "bad operation" => new { tokens = new[] { soft }, access = new[] { Rule(Me, ["*"], "everything") } },
             "no presence for a master key" => new { tokens = new[] { Simulator(d, "yk", 1) }, keys = new[] { Key("k", "yk", "9c", "master", presence: "none") } },
+            "misspelt setting" => new { tokens = new[] { soft }, keys = new object[] { new { name = "k", token = "soft", keyId = "x", role = "server", owner = "example.org", version = "1", presense = "none" } } },
+            "unknown approver" => new { tokens = new[] { soft }, keys = new[] { Key("k", "soft", "x", "self_signing", requireApprover: "user:nosuchuser") } },
             _ => new { listen = new { tcp = new { endpoint = "127.0.0.1:7443" } }, tokens = new[] { soft } },
         };
         d.Configure(config);

@@ -15,8 +15,26 @@ internal sealed class DaemonProcess : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
+    // Daemons a failed test set-up never disposed (xunit does not dispose after InitializeAsync throws) are killed
+    // when the test process ends, so no run leaves daemons behind.
+    private static readonly List<Process> Running = [];
+
     private readonly StringBuilder _output = new();
     private Process? _process;
+
+    static DaemonProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Running)
+            {
+                foreach (var p in Running.Where(p => !p.HasExited))
+                {
+                    p.Kill();
+                }
+            }
+        };
+    }
 
     private DaemonProcess(string root)
     {
@@ -93,6 +111,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
         var process = Process.Start(start)!;
         _process = process;
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();

@@ -385,13 +385,44 @@ public static class ConfigValidator
             Bad("presence", "a master key always needs a presence confirmation");
         }
 
+        string? approver = null;
+        if (k.RequireApprover is { Length: > 0 } who)
+        {
+            approver = NormalizeSelector(who);
+            if (approver is null)
+            {
+                Bad("requireApprover", $"'{who}' is not uid:N, gid:N, user:NAME, group:NAME or cert:SUBJECT (or names no such user or group)");
+            }
+        }
+
         Ed25519PublicKey? publicKey = null;
         if (k.PublicKey is { Length: > 0 } pk && !Ed25519PublicKey.TryFromBase64(pk, out publicKey, out var error))
         {
             Bad("publicKey", error);
         }
 
-        return ok ? new KeySettings(k.Name!, k.Token!, k.KeyId!, role, k.Owner!, k.Version, publicKey, k.RequireApprover, presence) : null;
+        return ok ? new KeySettings(k.Name!, k.Token!, k.KeyId!, role, k.Owner!, k.Version, publicKey, approver, presence) : null;
+    }
+
+    /// <summary>A principal selector with user and group names resolved to ids: uid:N, gid:N or cert:SUBJECT; null if invalid.</summary>
+    internal static string? NormalizeSelector(string selector)
+    {
+        var colon = selector.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == selector.Length - 1)
+        {
+            return null;
+        }
+
+        var (kind, value) = (selector[..colon], selector[(colon + 1)..]);
+        return kind switch
+        {
+            "uid" when uint.TryParse(value, out _) => selector,
+            "gid" when uint.TryParse(value, out _) => selector,
+            "user" => Posix.LookupUser(value) is { } u ? $"uid:{u}" : null,
+            "group" => Posix.LookupGroup(value) is { } g ? $"gid:{g}" : null,
+            "cert" => selector,
+            _ => null,
+        };
     }
 
     private static AccessRule? ValidateRule(AccessRuleConfig r, string at, Action<string, string> fail)

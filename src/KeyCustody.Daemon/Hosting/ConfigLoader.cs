@@ -77,9 +77,19 @@ public static class ConfigLoader
             builder.AddInMemoryCollection([new("stateDirectory", stateDir)]);
         }
 
+        var configuration = builder.Build();
+
+        // A misspelt setting must not silently fall back to its default: every setting given must exist.
+        var unknown = new List<string>();
+        FindUnknown(configuration, typeof(DaemonConfig), string.Empty, unknown);
+        if (unknown.Count > 0)
+        {
+            throw new ConfigException(unknown);
+        }
+
         try
         {
-            builder.Build().Bind(config);
+            configuration.Bind(config);
         }
         catch (InvalidOperationException e)
         {
@@ -87,5 +97,37 @@ public static class ConfigLoader
         }
 
         return new Loaded(ConfigValidator.Validate(config, file), simulator, file);
+    }
+
+    /// <summary>Names every setting under <paramref name="section"/> that <paramref name="type"/> has no property for, as "keys[0].presense".</summary>
+    private static void FindUnknown(IConfiguration section, Type type, string path, List<string> unknown)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            var at = path.Length == 0 ? child.Key : $"{path}.{child.Key}";
+            if (property is null)
+            {
+                unknown.Add($"{at}: no such setting (misspelt?)");
+                continue;
+            }
+
+            var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(List<>))
+            {
+                var element = propertyType.GetGenericArguments()[0];
+                if (element != typeof(string))
+                {
+                    foreach (var item in child.GetChildren())
+                    {
+                        FindUnknown(item, element, $"{at}[{item.Key}]", unknown);
+                    }
+                }
+            }
+            else if (propertyType.IsClass && propertyType != typeof(string))
+            {
+                FindUnknown(child, propertyType, at, unknown);
+            }
+        }
     }
 }

@@ -90,11 +90,11 @@ public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, 
         }
     }
 
-    /// <summary>A required approver is written like an access-rule principal: uid:N, gid:N or cert:SUBJECT.</summary>
+    /// <summary>A required approver, as validated at start: uid:N, gid:N (primary or supplementary group) or cert:SUBJECT.</summary>
     private static bool MatchesSelector(Principal p, string selector) => selector switch
     {
         _ when selector.StartsWith("uid:", StringComparison.Ordinal) => p.Uid?.ToString(System.Globalization.CultureInfo.InvariantCulture) == selector[4..],
-        _ when selector.StartsWith("gid:", StringComparison.Ordinal) => p.Gid?.ToString(System.Globalization.CultureInfo.InvariantCulture) == selector[4..],
+        _ when selector.StartsWith("gid:", StringComparison.Ordinal) => uint.TryParse(selector[4..], out var gid) && (p.Gid == gid || p.Groups.Contains(gid)),
         _ when selector.StartsWith("cert:", StringComparison.Ordinal) => p.CertificateSubject == selector[5..],
         _ => false,
     };

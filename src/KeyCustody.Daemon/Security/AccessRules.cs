@@ -14,7 +14,9 @@ public enum Operations
 public sealed record AccessRule(string Selector, uint? Uid, uint? Gid, string? CertificateSubject, IReadOnlyList<string> KeyPatterns, Operations Operations)
 {
     public bool Matches(Principal p) =>
-        (Uid is not null && p.Uid == Uid) || (Gid is not null && p.Gid == Gid) || (CertificateSubject is not null && p.CertificateSubject == CertificateSubject);
+        (Uid is not null && p.Uid == Uid)
+        || (Gid is not null && (p.Gid == Gid || p.Groups.Contains(Gid.Value)))
+        || (CertificateSubject is not null && p.CertificateSubject == CertificateSubject);
 
     public bool CoversKey(string key) => KeyPatterns.Any(pattern => Glob(pattern, key));
 

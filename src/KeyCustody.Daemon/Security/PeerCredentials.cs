@@ -8,6 +8,7 @@ internal static class PeerCredentials
 {
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
+    private const int SoPeerGroups = 59;
 
     public static Principal? Read(Socket socket)
     {
@@ -27,7 +28,22 @@ internal static class PeerCredentials
         var pid = MemoryMarshal.Read<int>(ucred);
         var uid = MemoryMarshal.Read<uint>(ucred[4..]);
         var gid = MemoryMarshal.Read<uint>(ucred[8..]);
-        return Principal.FromPeer(uid, gid, pid);
+        return Principal.FromPeer(uid, gid, pid, Groups(socket));
+    }
+
+    /// <summary>The peer's supplementary groups (Linux 4.13+); empty where the kernel cannot say.</summary>
+    private static uint[] Groups(Socket socket)
+    {
+        Span<byte> buffer = stackalloc byte[256 * sizeof(uint)];
+        try
+        {
+            var length = socket.GetRawSocketOption(SolSocket, SoPeerGroups, buffer);
+            return MemoryMarshal.Cast<byte, uint>(buffer[..length]).ToArray();
+        }
+        catch (SocketException)
+        {
+            return [];
+        }
     }
 }
 

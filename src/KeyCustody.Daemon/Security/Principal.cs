@@ -6,10 +6,13 @@ namespace KeyCustody.Daemon.Security;
 /// </summary>
 public sealed record Principal(uint? Uid, uint? Gid, int? Pid, string? CertificateSubject)
 {
+    /// <summary>The peer's supplementary groups at connect time (SO_PEERGROUPS), for gid rules.</summary>
+    public IReadOnlyList<uint> Groups { get; init; } = [];
+
     /// <summary>The in-process caller used by the embedded simulator's bootstrap, never reachable from outside.</summary>
     public static Principal Daemon { get; } = new(null, null, null, "keycustodyd");
 
-    public static Principal FromPeer(uint uid, uint gid, int pid) => new(uid, gid, pid, null);
+    public static Principal FromPeer(uint uid, uint gid, int pid, IReadOnlyList<uint>? groups = null) => new(uid, gid, pid, null) { Groups = groups ?? [] };
 
     public static Principal FromCertificate(string subject) => new(null, null, null, subject);
 
