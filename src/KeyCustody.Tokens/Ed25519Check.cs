@@ -27,6 +27,13 @@ internal static class Ed25519Check
         return SignatureAlgorithm.Ed25519.Verify(key, message, signature);
     }
 
+    /// <summary>The public key of an RFC 8032 seed, to check that a token imported what it was given.</summary>
+    public static byte[] PublicKeyOf(ReadOnlySpan<byte> seed)
+    {
+        using var key = Key.Import(SignatureAlgorithm.Ed25519, seed, KeyBlobFormat.RawPrivateKey);
+        return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
+    }
+
     /// <summary>Returns <paramref name="signature"/> if it verifies; otherwise throws <see cref="DeviceErrorException"/>.</summary>
     public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature)
     {

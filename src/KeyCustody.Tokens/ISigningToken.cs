@@ -24,6 +24,13 @@ public interface ISigningToken : IDisposable
     Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default);
 
     /// <summary>
+    /// Imports an Ed25519 private key (its 32-byte RFC 8032 seed) for master-key backups: the same seed goes to a
+    /// primary and a backup token. The token reports the key's origin as imported, and attests nothing about it.
+    /// The caller owns and zeroes <paramref name="seed"/>. <see cref="NotSupportedByTokenException"/> where the token cannot.
+    /// </summary>
+    Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default);
+
+    /// <summary>
     /// Pure Ed25519 (RFC 8032) over <paramref name="message"/>. Asks <paramref name="interaction"/> for the PIN when
     /// the key's policy needs it, and tells it before an operation that will wait for a touch.
     /// </summary>

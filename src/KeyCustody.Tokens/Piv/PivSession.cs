@@ -78,6 +78,9 @@ internal sealed class PivSession
     public byte[] Generate(byte slot, PinPolicy pin, TouchPolicy touch) =>
         GenerateCommand.Parse(Send(GenerateCommand.Build(slot, pin, touch)), Context(PivSlot.Name(slot)));
 
+    public void Import(byte slot, ReadOnlySpan<byte> seed, PinPolicy pin, TouchPolicy touch) =>
+        ImportCommand.Parse(Send(ImportCommand.Build(slot, seed, pin, touch)), Context(PivSlot.Name(slot)));
+
     public byte[] Sign(byte slot, ReadOnlySpan<byte> message, bool touchExpected) =>
         SignCommand.Parse(Send(SignCommand.Build(slot, message)), touchExpected, Context(PivSlot.Name(slot)));
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using KeyCustody.Tokens.Piv.Commands;
 
 namespace KeyCustody.Tokens.Piv;
@@ -144,6 +145,52 @@ public sealed class PivToken : ISigningToken
                 return RequireEd25519(session, slot);
             }, mayReconnect: false);
             return ToKey(slot, metadata);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(seed);
+        var slot = ParseSlot(request.KeyId);
+        using var managementKey = await Ask(interaction.ManagementKey, "key import", cancellation).ConfigureAwait(false)
+            ?? throw TokenErrors.ManagementKeyRequired(Name);
+        var expected = Ed25519Check.PublicKeyOf(seed.Span);
+        await Enter("key import", cancellation).ConfigureAwait(false);
+        try
+        {
+            var managementKeyInfo = WithCard(session =>
+            {
+                if (!request.Overwrite && session.GetKeyMetadata(slot) is not null)
+                {
+                    throw TokenErrors.KeyExists(Name, PivSlot.Name(slot));
+                }
+
+                return session.GetManagementKeyMetadata();
+            });
+            var algorithm = managementKeyInfo?.Algorithm ?? PivAlgorithm.TripleDes;
+            if (managementKeyInfo?.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached)
+            {
+                await Presence(interaction, PivSlot.Name(slot), "import", managementKeyInfo.TouchPolicy, cancellation).ConfigureAwait(false);
+            }
+
+            var metadata = WithCard(session =>
+            {
+                session.AuthenticateManagementKey(algorithm, managementKey.Span);
+                session.Import(slot, seed.Span, request.PinPolicy, request.TouchPolicy);
+                return RequireEd25519(session, slot);
+            }, mayReconnect: false);
+            var key = ToKey(slot, metadata);
+            if (!CryptographicOperations.FixedTimeEquals(key.PublicKey, expected))
+            {
+                throw TokenErrors.Device(Name, "the card reports another public key than the imported seed's", "import check failed");
+            }
+
+            return key;
         }
         finally
         {

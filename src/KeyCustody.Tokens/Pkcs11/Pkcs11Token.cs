@@ -112,6 +112,10 @@ public sealed class Pkcs11Token : ISigningToken
 
     public TokenKey GetKey(string keyId, CancellationToken cancellation = default) => Resolve(keyId).Info;
 
+    /// <summary>Not yet: importing an Ed25519 seed as a sensitive, non-extractable object is token-specific (YubiHSM 2 wants wrapped import).</summary>
+    public Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default) =>
+        throw TokenErrors.NotSupported(Name, "importing a key (generate the key on the token instead)");
+
     public async Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default)
     {
         if (request.TouchPolicy is not (TouchPolicy.Default or TouchPolicy.Never))

@@ -100,6 +100,36 @@ public sealed class SoftwareToken : ISigningToken
         return Task.FromResult(Load(request.KeyId).Info);
     }
 
+    public Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(seed);
+        cancellation.ThrowIfCancellationRequested();
+        RequireValidId(request.KeyId);
+        if (seed.Length != SeedLength)
+        {
+            throw TokenErrors.NotSupported(Name, $"a seed of {seed.Length} bytes (Ed25519 seeds are {SeedLength})");
+        }
+
+        lock (_fileGate)
+        {
+            var path = PathOf(request.KeyId);
+            if (File.Exists(path) && !request.Overwrite)
+            {
+                throw TokenErrors.KeyExists(Name, request.KeyId);
+            }
+
+            WriteSeed(path, seed.Span, request.Overwrite);
+            if (_loaded.TryRemove(request.KeyId, out var old))
+            {
+                old.Key.Dispose();
+            }
+        }
+
+        // A seed file does not record where the seed came from; the caller knows it imported it.
+        return Task.FromResult(Load(request.KeyId).Info);
+    }
+
     public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default)
     {
         if (cancellation.IsCancellationRequested)

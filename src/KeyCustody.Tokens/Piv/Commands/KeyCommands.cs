@@ -45,6 +45,53 @@ internal static class GenerateCommand
     }
 }
 
+/// <summary>IMPORT ASYMMETRIC KEY (FE), Ed25519 seed only (firmware 5.7+).</summary>
+internal static class ImportCommand
+{
+    /// <summary><c>00 FE E0 slot Lc 07 20 seed [AA 01 p] [AB 01 t]</c>; the buffer is zeroed after sending.</summary>
+    public static CommandApdu Build(byte slot, ReadOnlySpan<byte> seed, PinPolicy pin, TouchPolicy touch)
+    {
+        if (seed.Length != 32)
+        {
+            throw new ArgumentException("an Ed25519 seed is 32 bytes", nameof(seed));
+        }
+
+        var data = new byte[2 + 32 + (pin != PinPolicy.Default ? 3 : 0) + (touch != TouchPolicy.Default ? 3 : 0)];
+        data[0] = 0x07;
+        data[1] = 0x20;
+        seed.CopyTo(data.AsSpan(2));
+        var at = 34;
+        if (pin != PinPolicy.Default)
+        {
+            data[at++] = 0xAA;
+            data[at++] = 0x01;
+            data[at++] = PivPolicy.Encode(pin);
+        }
+
+        if (touch != TouchPolicy.Default)
+        {
+            data[at++] = 0xAB;
+            data[at++] = 0x01;
+            data[at] = PivPolicy.Encode(touch);
+        }
+
+        return new CommandApdu(0x00, 0xFE, PivAlgorithm.Ed25519, slot, data, sensitive: true);
+    }
+
+    public static void Parse(ResponseApdu response, PivErrorContext context)
+    {
+        if (response.StatusWord == StatusWords.SecurityStatusNotSatisfied)
+        {
+            throw TokenErrors.ManagementKeyRequired(context.Token);
+        }
+
+        if (!response.IsSuccess)
+        {
+            throw context.Unexpected(response.StatusWord, "IMPORT");
+        }
+    }
+}
+
 /// <summary>GENERAL AUTHENTICATE (87) with an Ed25519 key: the raw message in, R||S out.</summary>
 internal static class SignCommand
 {
