@@ -77,9 +77,9 @@ public sealed class SignaturesUploadTests : IDisposable
         var (exit, output, error) = await Upload(body);
 
         Assert.True(exit == 0, error);
-        Assert.Equal(
-            $"{Alice} {_alice.Master.PublicKey.Base64}: accepted\n{Alice} PHONE: accepted\n{Bob} {_bob.Master.PublicKey.Base64}: accepted\n",
-            output);
+        // One line per object, in the body's (canonical) order: user, then key identifier, by code point.
+        var own = new[] { _alice.Master.PublicKey.Base64, "PHONE" }.Order(StringComparer.Ordinal).Select(k => $"{Alice} {k}: accepted\n");
+        Assert.Equal(string.Concat(own) + $"{Bob} {_bob.Master.PublicKey.Base64}: accepted\n", output);
         Assert.Empty(error);
         Assert.True(DeviceKeys.Parse(_hs.Device(Alice, "PHONE")!).VerifySignedBy(_alice.SelfSigning.PublicKey).IsValid);
         Assert.True(SignedJson.Verify(_hs.CrossSigningKey(Bob, "master")!, Alice, _alice.UserSigning.PublicKey.KeyId, _alice.UserSigning.PublicKey).IsValid);
