@@ -137,3 +137,76 @@ public sealed class ProvisioningTests : IAsyncLifetime
         return (p.ExitCode, stdout.Result + stderr);
     }
 }
+
+/// <summary>The master-key backup ceremony: one seed imported into a primary and a backup card, then the usual signatures.</summary>
+public sealed class MasterBackupTests : IAsyncLifetime
+{
+    private readonly DaemonProcess _d = DaemonProcess.Create();
+
+    public async Task InitializeAsync()
+    {
+        _d.Configure(new
+        {
+            tokens = new[] { Simulator(_d, "yk-master", 41000001, demoKeys: false), Simulator(_d, "yk-backup", 41000002, demoKeys: false), Simulator(_d, "yk-daily", 41000003, demoKeys: false) },
+            keys = new object[]
+            {
+                Key("alice-master", "yk-master", "9c", "master"),
+                new { name = "alice-master-backup", token = "yk-backup", keyId = "9c", role = "master", owner = User, backupOf = "alice-master" },
+                Key("alice-ssk", "yk-daily", "9a", "self_signing"),
+                Key("alice-usk", "yk-daily", "9d", "user_signing"),
+            },
+            access = new[] { Rule(Me, ["*"], "sign", "approve", "admin") },
+        });
+        await _d.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _d.DisposeAsync();
+
+    [Fact]
+    public async Task The_same_master_key_on_two_cards_reported_as_imported_and_both_can_sign_for_the_identity()
+    {
+        var refused = Run(Binaries.Cli, "--socket", _d.Socket, "provision", "--user", User, "--master", "import", "--master-backup", "alice-master-backup", "--allow-unattested", "--out", _d.Root + "/out");
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("--confirm-master-copy", refused.Output, StringComparison.Ordinal);
+
+        var root = Path.Combine(_d.Root, "root.pem");
+        var pem = Run(Binaries.HwSim, "root-cert", "--root", Path.Combine(_d.StateDirectory, "simulator-root.json"));
+        File.WriteAllText(root, pem.Output);
+        var done = Run(Binaries.Cli, "--socket", _d.Socket, "provision", "--user", User, "--master", "import", "--master-backup", "alice-master-backup",
+            "--confirm-master-copy", "--attestation-root", root, "--out", _d.Root + "/out");
+        Assert.True(done.Exit == 0, done.Output);
+        Assert.Contains("the seed is wiped from memory; the tokens report origin: imported, imported", done.Output, StringComparison.Ordinal);
+
+        using var client = _d.Client();
+        var keys = (await client.GetPublicKeysAsync(User)).Keys;
+        var master = keys.Single(k => k.Name == "alice-master");
+        var copy = keys.Single(k => k.Name == "alice-master-backup");
+        Assert.Equal(master.PublicKey, copy.PublicKey);
+        Assert.Equal("imported", copy.Origin);
+
+        // The backup signs for the same identity: its signature on the self-signing key verifies with the master key.
+        var ssk = keys.Single(k => k.Name == "alice-ssk");
+        var obj = CrossSigningKey.Create(User, KeyUsage.SelfSigning, Ed25519PublicKey.FromBase64(ssk.PublicKey)).Json;
+        var signed = await KeyCustody.Client.KeyCustodyClient.FollowAsync(client.Custody.SignJson(SignRequest("alice-master-backup", obj)), null);
+        Assert.True(CrossSigningKey.Parse(CanonicalJson.ParseObject(signed.SignedJson[0].Span), KeyUsage.SelfSigning).VerifySignedBy(User, Ed25519PublicKey.FromBase64(master.PublicKey)).IsValid);
+        var record = CanonicalJson.ParseObject(File.ReadAllBytes(Path.Combine(_d.Root, "out", "provisioning-record.json")));
+        Assert.Contains("imported keys cannot be attested", ((JsonObject)((JsonArray)record["keys"]!)[0]).GetString("attestation"), StringComparison.Ordinal);
+        Assert.DoesNotContain(ReadAudit(_d), r => r.ToString().Contains("seed\":", StringComparison.Ordinal));
+    }
+
+    private static (int Exit, string Output) Run(string dll, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+}

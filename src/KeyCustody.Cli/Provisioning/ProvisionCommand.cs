@@ -32,6 +32,10 @@ internal static class ProvisionCommand
         var unattested = new Option<bool>("--allow-unattested") { Description = "continue for keys whose token has no attestation (PKCS#11); the record says so" };
         var rotate = new Option<string?>("--rotate") { Description = "replace one existing key: ssk, usk, or master (a new identity)" };
         var confirm = new Option<bool>("--confirm-new-identity") { Description = "required with --rotate master" };
+        var masterSource = new Option<string>("--master") { Description = "generate: make the master key on its token (default); import: make a seed in memory and import it into the master key's token and its backup", DefaultValueFactory = _ => "generate" };
+        masterSource.AcceptOnlyFromAmong("generate", "import");
+        var backup = new Option<string?>("--master-backup") { Description = "with --master import: the configured backup key (backupOf the master key) that gets the same seed" };
+        var confirmCopy = new Option<bool>("--confirm-master-copy") { Description = "with --master import: accept that the master seed exists in this machine's memory for a moment (run it offline)" };
         var outDir = new Option<string>("--out") { Description = "directory for the upload body and the provisioning record", DefaultValueFactory = _ => "." };
         var policy = new Dictionary<string, (Option<string> Pin, Option<string> Touch)>();
         foreach (var (role, pin, touch) in new[] { ("master", "always", "always"), ("ssk", "never", "cached"), ("usk", "never", "always") })
@@ -45,7 +49,7 @@ internal static class ProvisionCommand
 
         var cmd = new Command("provision", "generate a user's cross-signing keys on their tokens, check attestations, sign, write the upload body")
         {
-            user, roots, extra, unattested, rotate, confirm, outDir,
+            user, roots, extra, unattested, rotate, confirm, masterSource, backup, confirmCopy, outDir,
         };
         foreach (var (p, t) in policy.Values)
         {
@@ -63,7 +67,10 @@ internal static class ProvisionCommand
                 r.GetValue(rotate),
                 r.GetValue(confirm),
                 r.GetValue(outDir)!,
-                policy.ToDictionary(kv => kv.Key, kv => (r.GetValue(kv.Value.Pin)!, r.GetValue(kv.Value.Touch)!)));
+                policy.ToDictionary(kv => kv.Key, kv => (r.GetValue(kv.Value.Pin)!, r.GetValue(kv.Value.Touch)!)),
+                r.GetValue(masterSource) == "import",
+                r.GetValue(backup),
+                r.GetValue(confirmCopy));
             using var client = KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
             var result = await RunAsync(client, request, ct);
             if (r.GetValue(json))
@@ -84,7 +91,10 @@ internal static class ProvisionCommand
         string? Rotate,
         bool ConfirmNewIdentity,
         string OutDirectory,
-        Dictionary<string, (string Pin, string Touch)> Policies);
+        Dictionary<string, (string Pin, string Touch)> Policies,
+        bool ImportMaster,
+        string? MasterBackup,
+        bool ConfirmMasterCopy);
 
     private static async Task<JsonObject> RunAsync(KeyCustodyClient client, Request request, CancellationToken ct)
     {
@@ -103,7 +113,18 @@ internal static class ProvisionCommand
             throw new UsageException("give --attestation-root (the PEM root CA that PIV attestations must chain to), or --allow-unattested");
         }
 
-        var keys = (await client.GetPublicKeysAsync(request.User, ct)).Keys;
+        if (request.ImportMaster && request.MasterBackup is null)
+        {
+            throw new UsageException("--master import needs --master-backup KEY: the point of importing is a second token with the same master key");
+        }
+
+        if (request.ImportMaster && !request.ConfirmMasterCopy)
+        {
+            throw new UsageException("--master import creates the master key's seed in this machine's memory before it goes to the two tokens; " +
+                "anything that can read this process's memory meanwhile could copy the identity. Run it on an offline machine and add --confirm-master-copy");
+        }
+
+        var keys = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Where(k => k.BackupOf.Length == 0).ToList();
         var roles = new[] { ("master", "master"), ("ssk", "self_signing"), ("usk", "user_signing") };
         var byRole = new Dictionary<string, KeyInfo>();
         foreach (var (shortName, role) in roles)
@@ -133,6 +154,12 @@ internal static class ProvisionCommand
             }
 
             var (pin, touch) = request.Policies[shortName];
+            if (shortName == "master" && request.ImportMaster)
+            {
+                record.Add(await ImportMaster(client, request, key, pin, touch, ct));
+                continue;
+            }
+
             Console.Error.WriteLine($"generating the {shortName} key '{key.Name}' on token {key.Token} (PIN {pin}, touch {touch})");
             GenerateKeyResponse generated;
             try
@@ -147,7 +174,7 @@ internal static class ProvisionCommand
             record.Add(await Attest(client, request, key, shortName, generated, pin, touch, ct));
         }
 
-        var master = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Role == "master");
+        var master = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Role == "master" && k.BackupOf.Length == 0);
         var masterKey = Ed25519PublicKey.FromBase64(master.PublicKey);
         foreach (var (shortName, usage) in new[] { ("ssk", KeyUsage.SelfSigning), ("usk", KeyUsage.UserSigning) })
         {
@@ -195,6 +222,47 @@ internal static class ProvisionCommand
         }
 
         return result;
+    }
+
+    /// <summary>The backup ceremony: one seed, made here, imported into the master key's token and its backup, then wiped.</summary>
+    private static async Task<JsonObject> ImportMaster(KeyCustodyClient client, Request request, KeyInfo master, string pin, string touch, CancellationToken ct)
+    {
+        var all = (await client.GetPublicKeysAsync(request.User, ct)).Keys;
+        var backup = all.FirstOrDefault(k => k.Name == request.MasterBackup && k.BackupOf == master.Name)
+            ?? throw new UsageException($"'{request.MasterBackup}' is not configured as a backup of {master.Name} (backupOf) in the daemon");
+        Console.Error.WriteLine($"importing one new master seed into '{master.Name}' (token {master.Token}) and '{backup.Name}' (token {backup.Token}) (PIN {pin}, touch {touch})");
+        var seed = GC.AllocateArray<byte>(32, pinned: true);
+        GenerateKeyResponse primary, copy;
+        try
+        {
+            RandomNumberGenerator.Fill(seed);
+            var wrapped = UnsafeByteOperations.UnsafeWrap(seed);
+            var overwrite = request.Rotate == "master";
+            primary = await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = master.Name, Seed = wrapped, PinPolicy = pin, TouchPolicy = touch, Overwrite = overwrite }, cancellationToken: ct);
+            copy = await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = backup.Name, Seed = wrapped, PinPolicy = pin, TouchPolicy = touch, Overwrite = overwrite }, cancellationToken: ct);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+
+        if (primary.PublicKey != copy.PublicKey)
+        {
+            throw new AttestationMismatchException($"the backup token reports master key {copy.PublicKey}, the primary {primary.PublicKey}: the backup is not a copy");
+        }
+
+        var origins = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Where(k => k.Name == master.Name || k.Name == backup.Name).Select(k => k.Origin).ToList();
+        Console.Error.WriteLine($"master key {primary.PublicKey} is on both tokens; the seed is wiped from memory; the tokens report origin: {string.Join(", ", origins)}");
+        return JsonObject.Of(
+            ("role", master.Role),
+            ("name", master.Name),
+            ("token", master.Token),
+            ("token_serial", master.TokenSerial),
+            ("backup", JsonObject.Of(("name", backup.Name), ("token", backup.Token), ("token_serial", backup.TokenSerial))),
+            ("public_key", primary.PublicKey),
+            ("pin_policy", primary.PinPolicy),
+            ("touch_policy", primary.TouchPolicy),
+            ("attestation", "none: imported keys cannot be attested (a card attests only keys it generated); origin reported: " + string.Join(", ", origins)));
     }
 
     private static async Task<JsonObject> Attest(KeyCustodyClient client, Request request, KeyInfo key, string shortName, GenerateKeyResponse generated, string pin, string touch, CancellationToken ct)

@@ -124,6 +124,18 @@ public static class ConfigValidator
             }
         }
 
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (keys[i].BackupOf is { } primaryName)
+            {
+                var primary = keys.FirstOrDefault(k => k.Name == primaryName);
+                if (primary is null || primary.BackupOf is not null || primary.Role != keys[i].Role || primary.Owner != keys[i].Owner || primary.Token == keys[i].Token)
+                {
+                    Fail($"keys[{i}].backupOf", $"'{primaryName}' must be another configured key of the same role and owner, not itself a backup, on another token");
+                }
+            }
+        }
+
         var rules = new List<AccessRule>();
         for (var i = 0; i < c.Access.Count; i++)
         {
@@ -401,7 +413,7 @@ public static class ConfigValidator
             Bad("publicKey", error);
         }
 
-        return ok ? new KeySettings(k.Name!, k.Token!, k.KeyId!, role, k.Owner!, k.Version, publicKey, approver, presence) : null;
+        return ok ? new KeySettings(k.Name!, k.Token!, k.KeyId!, role, k.Owner!, k.Version, publicKey, approver, presence, k.BackupOf is { Length: > 0 } b ? b : null) : null;
     }
 
     /// <summary>A principal selector with user and group names resolved to ids: uid:N, gid:N or cert:SUBJECT; null if invalid.</summary>

@@ -171,6 +171,9 @@ public sealed class KeyConfig
     /// <summary>Expected public key (unpadded base64). When absent the first one seen is pinned in the state directory.</summary>
     public string? PublicKey { get; set; }
 
+    /// <summary>This key is a backup copy of the named key (the same imported seed on another token).</summary>
+    public string? BackupOf { get; set; }
+
     /// <summary>Four eyes: this principal must approve every use, even on a touch token.</summary>
     public string? RequireApprover { get; set; }
 

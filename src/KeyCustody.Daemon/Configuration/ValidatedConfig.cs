@@ -65,7 +65,8 @@ public sealed record KeySettings(
     string? Version,
     Ed25519PublicKey? PublicKey,
     string? RequireApprover,
-    PresenceMode Presence)
+    PresenceMode Presence,
+    string? BackupOf)
 {
     /// <summary>The key name in the Matrix key id: the version for server keys, the public key otherwise.</summary>
     public string MatrixKeyName(Ed25519PublicKey publicKey) => Role == KeyRole.Server ? Version! : publicKey.Base64;

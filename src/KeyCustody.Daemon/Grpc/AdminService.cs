@@ -136,6 +136,52 @@ internal sealed class AdminService(
         }
     }
 
+    public override async Task<GenerateKeyResponse> ImportKey(ImportKeyRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var caller = RequireAdmin(context, "import keys");
+            var key = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
+            if (request.Seed.Length != 32)
+            {
+                throw DaemonErrors.InvalidArgument($"an Ed25519 seed is 32 bytes, not {request.Seed.Length}");
+            }
+
+            var pin = ParsePin(request.PinPolicy);
+            var touch = ParseTouch(request.TouchPolicy);
+            var record = JsonObject.Of(("operation", "import_key"), ("principal", caller.ToString()), ("key", key.Name), ("token", key.Token.Name),
+                ("key_id", key.Settings.KeyId), ("pin_policy", pin.ToString().ToLowerInvariant()), ("touch_policy", touch.ToString().ToLowerInvariant()), ("overwrite", request.Overwrite));
+            await audit.AppendAsync(record.With("kind", "admin_intent")).ConfigureAwait(false);
+            TokenKey imported;
+            using (var seed = Secret.Copy(request.Seed.Span))
+            {
+                // The request's own copy is wiped at once; gRPC's transport buffers are out of reach (see admin.proto).
+                System.Runtime.InteropServices.MemoryMarshal.AsMemory(request.Seed.Memory).Span.Clear();
+                using (await key.Token.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        imported = await key.Token.Get().ImportKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch) { Overwrite = request.Overwrite }, seed, key.Token.Interaction(null), context.CancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name)).ConfigureAwait(false);
+                        throw;
+                    }
+                }
+            }
+
+            var publicKey = new Matrix.Signing.Ed25519PublicKey(imported.PublicKey);
+            await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "imported").With("public_key", publicKey.Base64)).ConfigureAwait(false);
+            keys.Repin(key, publicKey);
+            return new GenerateKeyResponse { PublicKey = publicKey.Base64, PinPolicy = imported.PinPolicy.ToString().ToLowerInvariant(), TouchPolicy = imported.TouchPolicy.ToString().ToLowerInvariant() };
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw StatusMapping.ToRpc(e, context);
+        }
+    }
+
     public override Task<AttestResponse> Attest(AttestRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
     {
         RequireAdmin(context, "read attestations");

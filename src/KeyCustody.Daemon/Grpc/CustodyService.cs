@@ -138,7 +138,7 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
     private (JsonObject? Body, List<string> Missing) UploadBody(string userId, List<KeyEntry> mine)
     {
         var missing = new List<string>();
-        var masterEntry = mine.FirstOrDefault(k => k.Settings.Role == KeyRole.Master);
+        var masterEntry = mine.FirstOrDefault(k => k.Settings.Role == KeyRole.Master && k.Settings.BackupOf is null);
         if (masterEntry?.PublicKey is null)
         {
             missing.Add($"no master key of {userId} is configured (or its public key is not known yet)");
@@ -150,7 +150,7 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
             : CrossSigningKey.Create(userId, KeyUsage.Master, masterEntry.PublicKey);
         CrossSigningKey? Signed(KeyRole role, KeyUsage usage)
         {
-            var entry = mine.FirstOrDefault(k => k.Settings.Role == role);
+            var entry = mine.FirstOrDefault(k => k.Settings.Role == role && k.Settings.BackupOf is null);
             if (entry?.PublicKey is null)
             {
                 missing.Add($"no {usage.Describe()} of {userId} is configured");
@@ -188,6 +188,8 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
             Presence = k.PresenceKind.ToString().ToLowerInvariant(),
             PinPolicy = k.Info is null ? string.Empty : k.Info.PinPolicy.ToString().ToLowerInvariant(),
             TouchPolicy = k.Info is null ? string.Empty : k.Info.TouchPolicy.ToString().ToLowerInvariant(),
+            Origin = k.Info is null ? string.Empty : k.Info.Origin.ToString().ToLowerInvariant(),
+            BackupOf = k.Settings.BackupOf ?? string.Empty,
         };
         foreach (var op in new[] { (Operations.Sign, "sign"), (Operations.Approve, "approve"), (Operations.Admin, "admin") })
         {
