@@ -4,7 +4,9 @@ using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Transport;
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Piv;
+using KeyCustody.Tests.Shared;
 using KeyCustody.Tokens.Pkcs11;
+using KeyCustody.Tokens.Simulator;
 using KeyCustody.Tokens.Tests.Support;
 using Net.Pkcs11Interop.Common;
 using LowLevel = Net.Pkcs11Interop.LowLevelAPI80;
@@ -96,9 +98,10 @@ public class TokenBenchmarks : IDisposable
     public void SetUpPcscd()
     {
         _root = SimulatorRoot.CreateEphemeral();
-        _pcscd = new PrivatePcscd();
+        _pcscd = new PrivatePcscd("tokens-bench-pcscd-");
+        _pcscd.ExportToThisProcess();
         _vpcdCard = VirtualCard.Create(new CardOptions(_root) { Serial = 22334455 });
-        _vpcd = new VpcdTransport(_vpcdCard, _pcscd.Slot(0));
+        _vpcd = new VpcdTransport(_vpcdCard, _pcscd.Endpoint(0));
         _vpcd.Start();
         if (!_vpcd.WaitUntilConnected(TimeSpan.FromSeconds(20)))
         {

@@ -1,10 +1,19 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
 
 namespace KeyCustody.Tests.Shared;
 
 /// <summary>
-/// SoftHSM2 tokens for tests that hand them to another process (the daemon): a private SOFTHSM2_CONF with its
-/// own token directory, tokens initialised with softhsm2-util. The child process gets SOFTHSM2_CONF in its environment.
+/// SoftHSM2 tokens in a private SOFTHSM2_CONF with its own token directory, initialised with softhsm2-util.
+/// A child process (the daemon) gets the configuration with <see cref="AddTo"/> (or <see cref="ConfigVariable"/> in
+/// its environment); a test that loads the module in its own process needs <see cref="ExportToThisProcess"/> before
+/// the first C_Initialize, because SoftHSM2 reads the variable there, through the native environment.
+/// <para>
+/// SoftHSM2 reads its token directory at C_Initialize: a token created after that is seen only once the module has
+/// been finalised and initialised again (in-process tests close every token they open, one test at a time).
+/// </para>
+/// This file is also compiled on its own into bench/KeyCustody.Daemon.Bench: it uses nothing else from tests/Shared.
 /// </summary>
 internal sealed class SoftHsmTokens
 {
@@ -12,6 +21,10 @@ internal sealed class SoftHsmTokens
     public const string UserPin = "123456";
     public const string SoPin = "12345678";
 
+    /// <summary>The variable SoftHSM2 reads for its configuration file.</summary>
+    public const string ConfigVariable = "SOFTHSM2_CONF";
+
+    /// <param name="directory">Where the configuration and the token directory go (an existing test directory).</param>
     public SoftHsmTokens(string directory)
     {
         if (!File.Exists(Module))
@@ -26,6 +39,7 @@ internal sealed class SoftHsmTokens
 
     public string ConfigPath { get; }
 
+    /// <summary>Initialises a token with <see cref="SoPin"/> and <see cref="UserPin"/>; returns its label.</summary>
     public string CreateToken(string label)
     {
         Run("--init-token", "--free", "--label", label, "--so-pin", SoPin, "--pin", UserPin);
@@ -34,10 +48,32 @@ internal sealed class SoftHsmTokens
 
     public void DeleteToken(string label) => Run("--delete-token", "--token", label);
 
+    /// <summary>Points a child process (keycustodyd, softhsm2-util, pkcs11-tool) at these tokens.</summary>
+    public void AddTo(ProcessStartInfo start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start.Environment[ConfigVariable] = ConfigPath;
+    }
+
+    /// <summary>
+    /// Points this process's SoftHSM2 at these tokens, with libc setenv (Environment.SetEnvironmentVariable does not
+    /// reach native getenv on Unix) and in the managed environment as well. Call it before the module's first
+    /// C_Initialize in this process.
+    /// </summary>
+    public void ExportToThisProcess()
+    {
+        if (Native.SetEnv(Encoding.UTF8.GetBytes(ConfigVariable + "\0"), Encoding.UTF8.GetBytes(ConfigPath + "\0"), 1) != 0)
+        {
+            throw new InvalidOperationException($"setenv({ConfigVariable}) failed");
+        }
+
+        Environment.SetEnvironmentVariable(ConfigVariable, ConfigPath);
+    }
+
     private void Run(params string[] arguments)
     {
         var start = new ProcessStartInfo("softhsm2-util") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["SOFTHSM2_CONF"] = ConfigPath;
+        AddTo(start);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -51,5 +87,12 @@ internal sealed class SoftHsmTokens
         {
             throw new InvalidOperationException($"softhsm2-util {string.Join(' ', arguments)} failed ({process.ExitCode}): {output.Result}{error}");
         }
+    }
+
+    private static class Native
+    {
+        /// <summary>libc setenv with NUL-terminated UTF-8 (blittable byte arrays: no unsafe code needed in any project).</summary>
+        [DllImport("libc", EntryPoint = "setenv")]
+        public static extern int SetEnv(byte[] name, byte[] value, int overwrite);
     }
 }

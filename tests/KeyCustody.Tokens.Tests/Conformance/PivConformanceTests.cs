@@ -305,8 +305,8 @@ public sealed class PivInProcessConformanceTests : PivConformanceTests
 [Collection(PcscdCollection.Name)]
 public sealed class PivPcscdConformanceTests : PivConformanceTests
 {
-    public PivPcscdConformanceTests(PrivatePcscd pcscd)
-        : base(new PcscRig(pcscd))
+    public PivPcscdConformanceTests(PcscdFixture pcscd)
+        : base(new PcscRig(pcscd.Pcscd))
     {
     }
 

@@ -2,8 +2,10 @@ using KeyCustody.HwSim;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Touch;
 using KeyCustody.HwSim.Transport;
+using KeyCustody.Tests.Shared;
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Piv;
+using KeyCustody.Tokens.Simulator;
 
 namespace KeyCustody.Tokens.Tests.Support;
 
@@ -71,7 +73,7 @@ public sealed class PcscRig : PivRig
     private readonly List<VpcdTransport> _transports = [];
     private readonly PcscReaders _readers = PcscReaders.Open();
 
-    public PcscRig(PrivatePcscd pcscd)
+    internal PcscRig(PrivatePcscd pcscd)
     {
         _pcscd = pcscd;
         WaitUntil(() => _readers.ReadersWithCard().Count == 0, "a card of an earlier test is still in a reader");
@@ -81,7 +83,7 @@ public sealed class PcscRig : PivRig
 
     protected override void Attach(VirtualCard card)
     {
-        var transport = new VpcdTransport(card, _pcscd.Slot(_transports.Count));
+        var transport = new VpcdTransport(card, _pcscd.Endpoint(_transports.Count));
         _transports.Add(transport);
         transport.Start();
         if (!transport.WaitUntilConnected(Patience))

@@ -1,76 +1,34 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
+using KeyCustody.Tests.Shared;
 using KeyCustody.Tokens.Pkcs11;
 
 namespace KeyCustody.Tokens.Tests.Support;
 
 /// <summary>
-/// SoftHSM2 for this test process: one temporary SOFTHSM2_CONF (token directory in a temp dir), set in the
-/// native environment before the module is first loaded (SoftHSM reads it at C_Initialize, once per process).
-/// Tokens are created per test with softhsm2-util, each with a unique label.
+/// This test process's SoftHSM2 (tests/Shared/SoftHsmTokens.cs): one temporary configuration, exported to the native
+/// environment before the module is first loaded, and tokens with unique labels, created per test.
 /// </summary>
-internal static partial class SoftHsm
+internal static class SoftHsm
 {
-    public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
-    public const string UserPin = "123456";
-    public const string SoPin = "12345678";
+    public const string Module = SoftHsmTokens.Module;
+    public const string UserPin = SoftHsmTokens.UserPin;
 
-    private static readonly Lazy<string> Config = new(CreateConfig);
-
-    public static string ConfigPath => Config.Value;
-
-    /// <summary>Creates a token and returns its label.</summary>
-    public static string CreateToken(string? label = null)
+    private static readonly Lazy<SoftHsmTokens> Shared = new(() =>
     {
-        label ??= "t-" + Guid.NewGuid().ToString("N")[..12];
-        Run("--init-token", "--free", "--label", label, "--so-pin", SoPin, "--pin", UserPin);
-        return label;
-    }
+        var tokens = new SoftHsmTokens(Directory.CreateTempSubdirectory("tokens-softhsm-").FullName);
+        tokens.ExportToThisProcess();
+        return tokens;
+    });
 
-    public static void DeleteToken(string label) => Run("--delete-token", "--token", label);
+    public static SoftHsmTokens Tokens => Shared.Value;
 
-    public static Pkcs11Token Open(string label, int? poolSize = null) =>
-        Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = Module, TokenLabel = label, PoolSize = poolSize });
+    /// <summary>Creates a token (a unique label unless one is given) and returns its label.</summary>
+    public static string CreateToken(string? label = null) => Tokens.CreateToken(label ?? "t-" + Guid.NewGuid().ToString("N")[..12]);
 
-    private static string CreateConfig()
+    public static void DeleteToken(string label) => Tokens.DeleteToken(label);
+
+    public static Pkcs11Token Open(string label, int? poolSize = null)
     {
-        if (!File.Exists(Module))
-        {
-            throw new InvalidOperationException($"{Module} is missing: run scripts/ensure-deps.sh (softhsm2)");
-        }
-
-        var root = Directory.CreateTempSubdirectory("tokens-softhsm-").FullName;
-        var tokens = Directory.CreateDirectory(Path.Combine(root, "tokens")).FullName;
-        var config = Path.Combine(root, "softhsm2.conf");
-        File.WriteAllText(config, $"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
-        if (SetEnv("SOFTHSM2_CONF", config, 1) != 0)
-        {
-            throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed");
-        }
-
-        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", config);
-        return config;
+        _ = Tokens;
+        return Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = Module, TokenLabel = label, PoolSize = poolSize });
     }
-
-    private static void Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("softhsm2-util") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["SOFTHSM2_CONF"] = ConfigPath;
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("softhsm2-util did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"softhsm2-util {string.Join(' ', arguments)} failed ({process.ExitCode}): {output.Result}{error}");
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
 }

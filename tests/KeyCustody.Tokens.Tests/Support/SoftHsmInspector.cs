@@ -17,7 +17,7 @@ internal static class SoftHsmInspector
     private static string Run(params string[] arguments)
     {
         var start = new ProcessStartInfo("pkcs11-tool") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["SOFTHSM2_CONF"] = SoftHsm.ConfigPath;
+        SoftHsm.Tokens.AddTo(start);
         start.ArgumentList.Add("--module");
         start.ArgumentList.Add(SoftHsm.Module);
         foreach (var argument in arguments)
