@@ -76,6 +76,22 @@ internal static class DaemonCommands
             return response.Missing.Count == 0 ? ExitCodes.Ok : ExitCodes.No;
         });
         keys.Subcommands.Add(publicKeys);
+        var genKey = new Option<string>("--key") { Description = "the configured key to generate on its token", Required = true };
+        var genPin = new Option<string>("--pin-policy") { Description = "default, never, once, always", DefaultValueFactory = _ => "default" };
+        var genTouch = new Option<string>("--touch-policy") { Description = "default, never, always, cached", DefaultValueFactory = _ => "default" };
+        var genOverwrite = new Option<bool>("--overwrite") { Description = "replace an existing key (it is lost)" };
+        var generate = new Command("generate", "generate a configured key on its token (the private key never leaves it); prints the public key") { genKey, genPin, genTouch, genOverwrite };
+        generate.SetAction(async (r, ct) =>
+        {
+            using var client = Connect(r, socket);
+            var response = await client.Admin.GenerateKeyAsync(
+                new GenerateKeyRequest { Key = r.GetValue(genKey)!, PinPolicy = r.GetValue(genPin)!, TouchPolicy = r.GetValue(genTouch)!, Overwrite = r.GetValue(genOverwrite) },
+                cancellationToken: ct);
+            return r.GetValue(Json)
+                ? JsonOut.Write(JsonOut.Object(("public_key", response.PublicKey), ("pin_policy", response.PinPolicy), ("touch_policy", response.TouchPolicy)))
+                : Say(response.PublicKey);
+        });
+        keys.Subcommands.Add(generate);
         return keys;
     }
 
