@@ -9,8 +9,10 @@ namespace KeyCustody.Tokens.Pkcs11;
 /// <summary>
 /// Ed25519 keys on a PKCS#11 v3 token (SoftHSM2, YubiHSM 2, ykcs11 2.6.1+) through Pkcs11Interop with the raw
 /// 3.0 mechanism numbers. Keys are named by CKA_LABEL; private keys are generated sensitive and non-extractable.
-/// Signing runs on a pool of sessions (one per concurrent signer) and on the calling thread: call from several
-/// threads to sign in parallel. The user logs in once, when a key first needs it (the PIN comes from the
+/// Signing runs on a pool of sessions (one per concurrent signer) and on the calling thread: call concurrently to
+/// sign in parallel. A signer that finds every session busy waits asynchronously and resumes on the thread pool, so
+/// do not block thread-pool threads on the result with more signers than sessions (async callers, as the daemon's
+/// are, or dedicated threads). The user logs in once, when a key first needs it (the PIN comes from the
 /// interaction); CKA_ALWAYS_AUTHENTICATE keys get a context-specific login per signature. PIN policies map to
 /// never = CKA_PRIVATE false, once = the login, always = CKA_ALWAYS_AUTHENTICATE. There is no touch.
 /// </summary>
