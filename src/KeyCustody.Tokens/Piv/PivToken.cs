@@ -115,52 +115,36 @@ public sealed class PivToken : ISigningToken
         return ToKey(slot, Locked(session => RequireEd25519(session, slot), cancellation));
     }
 
-    public async Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default)
+    public Task<TokenKey> GenerateKeyAsync(KeyGenerationRequest request, TokenInteraction interaction, CancellationToken cancellation = default)
     {
-        var slot = ParseSlot(request.KeyId);
-        using var managementKey = await Ask(interaction.ManagementKey, "key generation", cancellation).ConfigureAwait(false)
-            ?? throw TokenErrors.ManagementKeyRequired(Name);
-        await Enter("key generation", cancellation).ConfigureAwait(false);
-        try
-        {
-            var managementKeyInfo = WithCard(session =>
-            {
-                if (!request.Overwrite && session.GetKeyMetadata(slot) is not null)
-                {
-                    throw TokenErrors.KeyExists(Name, PivSlot.Name(slot));
-                }
-
-                return session.GetManagementKeyMetadata();
-            });
-            var algorithm = managementKeyInfo?.Algorithm ?? PivAlgorithm.TripleDes;
-            if (managementKeyInfo?.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached)
-            {
-                await Presence(interaction, PivSlot.Name(slot), "generate", managementKeyInfo.TouchPolicy, cancellation).ConfigureAwait(false);
-            }
-
-            var metadata = WithCard(session =>
-            {
-                session.AuthenticateManagementKey(algorithm, managementKey.Span);
-                session.Generate(slot, request.PinPolicy, request.TouchPolicy);
-                return RequireEd25519(session, slot);
-            }, mayReconnect: false);
-            return ToKey(slot, metadata);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        ArgumentNullException.ThrowIfNull(request);
+        return ManagedKeyOperationAsync(request, interaction, "key generation", "generate",
+            (session, slot) => session.Generate(slot, request.PinPolicy, request.TouchPolicy), cancellation);
     }
 
     public async Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(seed);
-        var slot = ParseSlot(request.KeyId);
-        using var managementKey = await Ask(interaction.ManagementKey, "key import", cancellation).ConfigureAwait(false)
-            ?? throw TokenErrors.ManagementKeyRequired(Name);
         var expected = Ed25519Check.PublicKeyOf(seed.Span);
-        await Enter("key import", cancellation).ConfigureAwait(false);
+        var key = await ManagedKeyOperationAsync(request, interaction, "key import", "import",
+            (session, slot) => session.Import(slot, seed.Span, request.PinPolicy, request.TouchPolicy), cancellation).ConfigureAwait(false);
+        return CryptographicOperations.FixedTimeEquals(key.PublicKey, expected)
+            ? key
+            : throw TokenErrors.Device(Name, "the card reports another public key than the imported seed's", "import check failed");
+    }
+
+    /// <summary>
+    /// Generation and import: refuse an occupied slot unless overwriting, authenticate with the management key
+    /// (after a touch prompt when the management key needs one), run <paramref name="write"/>, read the key back.
+    /// </summary>
+    private async Task<TokenKey> ManagedKeyOperationAsync(
+        KeyGenerationRequest request, TokenInteraction interaction, string operation, string presenceOperation, Action<PivSession, byte> write, CancellationToken cancellation)
+    {
+        var slot = ParseSlot(request.KeyId);
+        using var managementKey = await Ask(interaction.ManagementKey, operation, cancellation).ConfigureAwait(false)
+            ?? throw TokenErrors.ManagementKeyRequired(Name);
+        await Enter(operation, cancellation).ConfigureAwait(false);
         try
         {
             var managementKeyInfo = WithCard(session =>
@@ -175,22 +159,16 @@ public sealed class PivToken : ISigningToken
             var algorithm = managementKeyInfo?.Algorithm ?? PivAlgorithm.TripleDes;
             if (managementKeyInfo?.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached)
             {
-                await Presence(interaction, PivSlot.Name(slot), "import", managementKeyInfo.TouchPolicy, cancellation).ConfigureAwait(false);
+                await Presence(interaction, PivSlot.Name(slot), presenceOperation, managementKeyInfo.TouchPolicy, cancellation).ConfigureAwait(false);
             }
 
             var metadata = WithCard(session =>
             {
                 session.AuthenticateManagementKey(algorithm, managementKey.Span);
-                session.Import(slot, seed.Span, request.PinPolicy, request.TouchPolicy);
+                write(session, slot);
                 return RequireEd25519(session, slot);
             }, mayReconnect: false);
-            var key = ToKey(slot, metadata);
-            if (!CryptographicOperations.FixedTimeEquals(key.PublicKey, expected))
-            {
-                throw TokenErrors.Device(Name, "the card reports another public key than the imported seed's", "import check failed");
-            }
-
-            return key;
+            return ToKey(slot, metadata);
         }
         finally
         {
