@@ -150,57 +150,14 @@ public class TokenBenchmarks : IDisposable
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign, 1 session, 1 thread")]
-    public void RawCSignOneSession()
-    {
-        var signature = new byte[64];
-        for (int i = 0; i < SoftHsmBatch; i++)
-        {
-            var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
-            Check(_raw!.C_SignInit(_rawSession, ref mechanism, _rawKey));
-            ulong length = 64;
-            Check(_raw.C_Sign(_rawSession, _message, (ulong)_message.Length, signature, ref length));
-        }
-    }
+    public void RawCSignOneSession() => RawSign(_rawSession, SoftHsmBatch, verify: false);
 
     [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign, 2 sessions, 2 threads")]
-    public void RawCSignTwoSessions()
-    {
-        var workers = new Task[2];
-        for (int w = 0; w < 2; w++)
-        {
-            var session = w == 0 ? _rawSession : _rawSession2;
-            workers[w] = Task.Run(() =>
-            {
-                var signature = new byte[64];
-                for (int i = 0; i < SoftHsmBatch / 2; i++)
-                {
-                    var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
-                    Check(_raw!.C_SignInit(session, ref mechanism, _rawKey));
-                    ulong length = 64;
-                    Check(_raw.C_Sign(session, _message, (ulong)_message.Length, signature, ref length));
-                }
-            });
-        }
-
-        Task.WaitAll(workers);
-    }
+    public void RawCSignTwoSessions() =>
+        Task.WaitAll(Task.Run(() => RawSign(_rawSession, SoftHsmBatch / 2, verify: false)), Task.Run(() => RawSign(_rawSession2, SoftHsmBatch / 2, verify: false)));
 
     [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign + NSec verify, 1 session, 1 thread")]
-    public void RawCSignAndVerifyOneSession()
-    {
-        var signature = new byte[64];
-        for (int i = 0; i < SoftHsmBatch; i++)
-        {
-            var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
-            Check(_raw!.C_SignInit(_rawSession, ref mechanism, _rawKey));
-            ulong length = 64;
-            Check(_raw.C_Sign(_rawSession, _message, (ulong)_message.Length, signature, ref length));
-            if (!NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(_rawPublicKey!, _message, signature))
-            {
-                throw new InvalidOperationException("raw: the signature does not verify");
-            }
-        }
-    }
+    public void RawCSignAndVerifyOneSession() => RawSign(_rawSession, SoftHsmBatch, verify: true);
 
     [Benchmark(OperationsPerInvoke = SoftHsmBatch, Description = "KeyCustody PKCS#11, pool of 1, 1 signer")]
     public void OursPoolOf1() => Sign(_pool1!, signers: 1, SoftHsmBatch);
@@ -245,6 +202,23 @@ public class TokenBenchmarks : IDisposable
         }
 
         Task.WaitAll(workers);
+    }
+
+    /// <summary>C_SignInit + C_Sign in a loop on one session; with <paramref name="verify"/>, NSec checks each signature.</summary>
+    private void RawSign(ulong session, int count, bool verify)
+    {
+        var signature = new byte[64];
+        for (int i = 0; i < count; i++)
+        {
+            var mechanism = LowLevel.CkmUtils.CreateMechanism(0x1057UL);
+            Check(_raw!.C_SignInit(session, ref mechanism, _rawKey));
+            ulong length = 64;
+            Check(_raw.C_Sign(session, _message, (ulong)_message.Length, signature, ref length));
+            if (verify && !NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(_rawPublicKey!, _message, signature))
+            {
+                throw new InvalidOperationException("raw: the signature does not verify");
+            }
+        }
     }
 
     private static void GeneratePiv(PivToken token)
