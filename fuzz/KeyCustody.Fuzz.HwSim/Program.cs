@@ -1,0 +1,4 @@
+using KeyCustody.Fuzz;
+using KeyCustody.Fuzz.HwSim;
+
+return FuzzDriver.Main(args, HwSimTarget.Run);

@@ -1,0 +1,4 @@
+using KeyCustody.Fuzz;
+using KeyCustody.Fuzz.Pipeline;
+
+return FuzzDriver.Main(args, PipelineTarget.Run);

@@ -1,0 +1,4 @@
+using KeyCustody.Fuzz;
+using KeyCustody.Fuzz.Piv;
+
+return FuzzDriver.Main(args, PivTarget.Run, SeedRecorder.Write);
