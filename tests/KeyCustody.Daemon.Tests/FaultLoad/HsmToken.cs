@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using KeyCustody.Tests.Shared;
+
+namespace KeyCustody.Daemon.Tests.FaultLoad;
+
+/// <summary>
+/// The SoftHSM2 token of a fault run and the two ways it goes wrong under the daemon: its directory moved away
+/// (the token vanishes, then comes back unchanged), and a new token under the same label holding other keys
+/// under the same labels (what a swapped or re-initialised HSM looks like; the daemon must refuse those keys).
+/// </summary>
+internal sealed class HsmToken
+{
+    public const string Label = "faultload";
+
+    private readonly string _tokens;
+    private readonly string _parked;
+    private string? _original;
+
+    public HsmToken(string directory)
+    {
+        Softhsm = new SoftHsmTokens(directory);
+        _tokens = Path.Combine(directory, "softhsm-tokens");
+        _parked = Path.Combine(directory, "softhsm-parked");
+        Directory.CreateDirectory(_parked);
+    }
+
+    public SoftHsmTokens Softhsm { get; }
+
+    public string ConfigPath => Softhsm.ConfigPath;
+
+    public void Create()
+    {
+        Softhsm.CreateToken(Label);
+        _original = Directory.GetDirectories(_tokens).Single();
+    }
+
+    /// <summary>The token's directory goes away: SoftHSM2 no longer lists the token.</summary>
+    public void Park() => Directory.Move(_original!, Path.Combine(_parked, Path.GetFileName(_original!)));
+
+    public void Unpark() => Directory.Move(Path.Combine(_parked, Path.GetFileName(_original!)), _original!);
+
+    /// <summary>With the original parked: a new token labelled like it, with new keys under <paramref name="keyLabels"/>.</summary>
+    public void CreateImpostor(IEnumerable<string> keyLabels)
+    {
+        Softhsm.CreateToken(Label);
+        foreach (var label in keyLabels)
+        {
+            Run("pkcs11-tool", "--module", SoftHsmTokens.Module, "--token-label", Label, "--login", "--pin", SoftHsmTokens.UserPin,
+                "--keypairgen", "--key-type", "EC:edwards25519", "--label", label, "--usage-sign");
+        }
+    }
+
+    /// <summary>Deletes every token directory but the (parked) original.</summary>
+    public void RemoveImpostor()
+    {
+        foreach (var dir in Directory.GetDirectories(_tokens))
+        {
+            if (dir != _original)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    private void Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["SOFTHSM2_CONF"] = ConfigPath;
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} failed ({p.ExitCode}): {output.Result}{error}");
+        }
+    }
+}
