@@ -113,7 +113,7 @@ public sealed class KeyRegistry
         }
         catch (TokenException e)
         {
-            if (token is not null && e is TokenRemovedException or TokenNotFoundException)
+            if (token is not null && TokenHost.NeedsReopen(e))
             {
                 key.Token.Reset(token);
             }

@@ -5,6 +5,7 @@ using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
+using KeyCustody.Daemon.Tokens;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Policy;
@@ -174,7 +175,7 @@ public sealed partial class SigningPipeline(
                     {
                         signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, cancellation).ConfigureAwait(false);
                     }
-                    catch (TokenException e) when (e is TokenRemovedException or TokenNotFoundException)
+                    catch (TokenException e) when (TokenHost.NeedsReopen(e))
                     {
                         key.Token.Reset(token);
                         throw;

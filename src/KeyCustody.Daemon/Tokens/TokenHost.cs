@@ -120,6 +120,12 @@ public sealed class TokenHost : IDisposable
         }
     }
 
+    /// <summary>
+    /// Errors after which the handle is no use and the token must be opened again: the device went away, or its
+    /// middleware did (a restarted pcscd leaves the old PC/SC context dead for good: SCARD_E_NO_SERVICE forever).
+    /// </summary>
+    public static bool NeedsReopen(TokenException e) => e is TokenRemovedException or TokenNotFoundException or DeviceErrorException;
+
     /// <summary>Drops the handle after the device went away, so the next use looks for it again.</summary>
     public void Reset(ISigningToken failed)
     {
@@ -146,7 +152,7 @@ public sealed class TokenHost : IDisposable
         }
         catch (TokenException e)
         {
-            if (token is not null && e is TokenRemovedException or TokenNotFoundException)
+            if (token is not null && NeedsReopen(e))
             {
                 Reset(token);
             }
