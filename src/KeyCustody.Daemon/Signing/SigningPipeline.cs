@@ -181,8 +181,7 @@ public sealed partial class SigningPipeline(
                         throw;
                     }
 
-                    // Verified against the pinned key, not the token's own idea of its key.
-                    signed.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature, verifyWith: publicKey));
+                    signed.Add(AddVerified(key, objects[i], entity, publicKey, signature));
                 }
             }
 
@@ -211,6 +210,24 @@ public sealed partial class SigningPipeline(
 
             LogFailed(keyName, requestId, failure.What);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Stores the token's signature after verifying it against the pinned key, not the token's own idea of its key.
+    /// One that does not verify is the token's fault, never the caller's: the key is read again, so a token replaced
+    /// under the same label (holding another key) makes the key unavailable until the right token is back.
+    /// </summary>
+    private JsonObject AddVerified(KeyEntry key, JsonObject obj, string entity, Ed25519PublicKey publicKey, byte[] signature)
+    {
+        try
+        {
+            return SignedJson.AddSignature(obj, entity, key.Settings.MatrixKeyName(publicKey), signature, verifyWith: publicKey);
+        }
+        catch (Matrix.MatrixFormatException)
+        {
+            keys.Refresh(key);
+            throw DaemonErrors.KeyUnavailable(key.Name, key.Problem ?? $"token {key.Token.Name} returned a signature that does not verify against the key's public key; it was discarded");
         }
     }
 
