@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Text;
 
 namespace KeyCustody.Tests.Shared;
 
@@ -96,10 +94,7 @@ internal sealed class PrivatePcscd : IDisposable
     /// </summary>
     public void ExportToThisProcess()
     {
-        if (Native.SetEnv(Encoding.UTF8.GetBytes(SocketVariable + "\0"), Encoding.UTF8.GetBytes(SocketPath + "\0"), 1) != 0)
-        {
-            throw new InvalidOperationException($"setenv({SocketVariable}) failed");
-        }
+        NativeEnvironment.Set(SocketVariable, SocketPath);
     }
 
     /// <summary>Stops and starts pcscd again, on the same socket and ports (vpcd cards must reconnect by themselves).</summary>
@@ -193,10 +188,4 @@ internal sealed class PrivatePcscd : IDisposable
         throw new InvalidOperationException("no free port pair for vpcd");
     }
 
-    private static class Native
-    {
-        /// <summary>libc setenv with NUL-terminated UTF-8 (blittable byte arrays: no unsafe code needed in any test project).</summary>
-        [DllImport("libc", EntryPoint = "setenv")]
-        public static extern int SetEnv(byte[] name, byte[] value, int overwrite);
-    }
 }

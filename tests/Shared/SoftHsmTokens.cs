@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 
 namespace KeyCustody.Tests.Shared;
 
@@ -62,12 +60,7 @@ internal sealed class SoftHsmTokens
     /// </summary>
     public void ExportToThisProcess()
     {
-        if (Native.SetEnv(Encoding.UTF8.GetBytes(ConfigVariable + "\0"), Encoding.UTF8.GetBytes(ConfigPath + "\0"), 1) != 0)
-        {
-            throw new InvalidOperationException($"setenv({ConfigVariable}) failed");
-        }
-
-        Environment.SetEnvironmentVariable(ConfigVariable, ConfigPath);
+        NativeEnvironment.Set(ConfigVariable, ConfigPath);
     }
 
     private void Run(params string[] arguments)
@@ -89,10 +82,4 @@ internal sealed class SoftHsmTokens
         }
     }
 
-    private static class Native
-    {
-        /// <summary>libc setenv with NUL-terminated UTF-8 (blittable byte arrays: no unsafe code needed in any project).</summary>
-        [DllImport("libc", EntryPoint = "setenv")]
-        public static extern int SetEnv(byte[] name, byte[] value, int overwrite);
-    }
 }
