@@ -66,6 +66,12 @@ internal static class MetadataCommand
 
         var items = Items(response, context);
         var algorithm = Require(items, 0x01, 1, context);
+        if (algorithm[0] is not (PivAlgorithm.TripleDes or PivAlgorithm.Aes128 or PivAlgorithm.Aes192 or PivAlgorithm.Aes256))
+        {
+            // Authentication would have no key length or block size for it: the card's answer is what is wrong.
+            throw context.Malformed("GET METADATA", new InvalidDataException($"unknown management key algorithm {algorithm[0]:X2}"));
+        }
+
         var policy = Ber.Find(items, 0x02);
         var isDefault = Ber.Find(items, 0x05);
         return new ManagementKeyMetadata(
