@@ -5,8 +5,8 @@
 # instruments the assemblies under test with SharpFuzz, and runs afl-fuzz on the seeds in fuzz/corpus/TARGET.
 # Findings go to fuzz/findings/TARGET (kept between runs: a second run resumes). Prints the run's figures;
 # exits 1 if a crash was saved, naming each crashing input and the command that replays it.
-# Environment: FUZZ_NO_BUILD=1 reuses the last build (smoke.sh builds all four first); FUZZ_FRESH=1 starts
-# from the seeds again instead of resuming.
+# Environment: FUZZ_NO_BUILD=1 reuses the last build; FUZZ_FRESH=1 starts from the seeds again instead of
+# resuming; FUZZ_FINDINGS=DIR keeps findings in DIR/TARGET instead (smoke.sh uses its own).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
@@ -51,7 +51,7 @@ if [[ "${FUZZ_NO_BUILD:-0}" != 1 || ! -f "$bin/$project.dll" || ! -f "$plain/$pr
   done
 fi
 
-findings="$here/findings/$target"
+findings="${FUZZ_FINDINGS:-$here/findings}/$target"
 if [[ "${FUZZ_FRESH:-0}" == 1 ]]; then
   rm -rf "$findings"
 fi
