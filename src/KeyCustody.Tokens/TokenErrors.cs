@@ -36,6 +36,10 @@ public static class TokenErrors
     public static TokenRemovedException TokenRemoved(string token, Exception? inner = null) => new(
         $"Token {token} was removed or reset during the operation. Reinsert it and retry; nothing was signed.", inner);
 
+    /// <summary>The handle was closed (the token is opened again after a device error) while this operation waited for it.</summary>
+    public static TokenRemovedException Closed(string token, string operation) => new(
+        $"Token {token} was closed and is being opened again after a device or middleware error; the {operation} did not reach it. Retry; nothing was signed.", null);
+
     public static TokenNotFoundException TokenNotFound(string what, string detail, Exception? inner = null) => new(
         $"No token {what} is present ({detail}). Insert it, check that pcscd (or the PKCS#11 module) sees it, and retry.", inner);
 

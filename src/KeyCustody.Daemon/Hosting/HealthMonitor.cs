@@ -57,7 +57,16 @@ public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyLis
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            Check();
+            try
+            {
+                Check();
+            }
+#pragma warning disable CA1031 // A failed round is logged and the next one runs: the monitor must not stop the daemon.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogRoundFailed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -67,4 +76,7 @@ public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyLis
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Token {Token} is back")]
     private partial void LogBack(string token);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Health check round failed; the next round runs as usual")]
+    private partial void LogRoundFailed(Exception error);
 }

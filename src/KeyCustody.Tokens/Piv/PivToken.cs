@@ -19,7 +19,10 @@ public sealed class PivToken : ISigningToken
     private readonly ISmartCardReaders _readers;
     private readonly bool _ownsReaders;
     private readonly PivTokenOptions _options;
+#pragma warning disable CA2213 // Never disposed on purpose: threads may still wait on it after Dispose (see Dispose).
     private readonly SemaphoreSlim _gate = new(1, 1);
+#pragma warning restore CA2213
+    private volatile bool _closed;
     private FoundCard? _card;
 
     private PivToken(ISmartCardReaders readers, bool ownsReaders, FoundCard card, PivTokenOptions options)
@@ -70,7 +73,7 @@ public sealed class PivToken : ISigningToken
     public bool WaitUntilPresent(TimeSpan timeout, CancellationToken cancellation = default)
     {
         var deadline = DateTime.UtcNow + timeout;
-        _gate.Wait(cancellation);
+        EnterSync("wait for the card", cancellation);
         try
         {
             while (true)
@@ -252,11 +255,23 @@ public sealed class PivToken : ISigningToken
             cancellation);
     }
 
+    /// <summary>
+    /// Closes the card connection once no operation holds it. Safe while other threads still hold this token (the
+    /// daemon opens a token again after a device error while its health probe or a signer may be using the old
+    /// handle): their operations, running or waiting, end with <see cref="TokenRemovedException"/>. The gate itself
+    /// is never disposed for that reason (it allocates no wait handle, so there is nothing to free).
+    /// </summary>
     public void Dispose()
     {
         _gate.Wait();
         try
         {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
             DropCard();
             if (_ownsReaders)
             {
@@ -266,7 +281,6 @@ public sealed class PivToken : ISigningToken
         finally
         {
             _gate.Release();
-            _gate.Dispose();
         }
     }
 
@@ -366,9 +380,11 @@ public sealed class PivToken : ISigningToken
         {
             throw TokenErrors.Cancelled(Name, operation, e);
         }
+
+        ThrowIfClosed(operation);
     }
 
-    private T Locked<T>(Func<PivSession, T> action, CancellationToken cancellation)
+    private void EnterSync(string operation, CancellationToken cancellation)
     {
         try
         {
@@ -376,9 +392,25 @@ public sealed class PivToken : ISigningToken
         }
         catch (OperationCanceledException e)
         {
-            throw TokenErrors.Cancelled(Name, "operation", e);
+            throw TokenErrors.Cancelled(Name, operation, e);
         }
 
+        ThrowIfClosed(operation);
+    }
+
+    /// <summary>Caller holds the gate; releases it and throws if the token was closed meanwhile.</summary>
+    private void ThrowIfClosed(string operation)
+    {
+        if (_closed)
+        {
+            _gate.Release();
+            throw TokenErrors.Closed(Name, operation);
+        }
+    }
+
+    private T Locked<T>(Func<PivSession, T> action, CancellationToken cancellation)
+    {
+        EnterSync("operation", cancellation);
         try
         {
             return WithCard(action);

@@ -23,6 +23,7 @@ public sealed class Pkcs11Token : ISigningToken
     private readonly ISession _admin;
     private readonly object _adminGate = new();
     private readonly SemaphoreSlim _loginGate = new(1, 1);
+    private readonly UseTracker _use;
     private readonly Pkcs11SessionPool _pool;
     private readonly ConcurrentDictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
     private readonly bool _hardware;
@@ -35,6 +36,7 @@ public sealed class Pkcs11Token : ISigningToken
         Label = info.Label.Trim();
         Serial = info.SerialNumber.Trim();
         _hardware = hardware;
+        _use = new UseTracker(Name);
         try
         {
             _admin = slot.OpenSession(SessionType.ReadWrite);
@@ -84,12 +86,14 @@ public sealed class Pkcs11Token : ISigningToken
     /// <summary>Logs the user in now (e.g. at daemon start) instead of at the first key that needs it.</summary>
     public async Task LoginAsync(TokenInteraction interaction, CancellationToken cancellation = default)
     {
+        using var use = _use.Enter("login");
         using var pin = await ObtainPin(interaction, null, cancellation).ConfigureAwait(false);
         await EnsureLoggedIn(pin, cancellation).ConfigureAwait(false);
     }
 
     public TokenStatus GetStatus(CancellationToken cancellation = default)
     {
+        using var use = _use.Enter("status");
         var info = TokenInfo();
         return new TokenStatus(
             "pkcs11",
@@ -102,6 +106,7 @@ public sealed class Pkcs11Token : ISigningToken
 
     public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default)
     {
+        using var use = _use.Enter("key listing");
         var labels = Admin(session => session
             .FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
             .Select(handle => session.GetAttributeValue(handle, [CKA.CKA_LABEL])[0].GetValueAsString())
@@ -112,7 +117,11 @@ public sealed class Pkcs11Token : ISigningToken
         return labels.Select(label => Resolve(label).Info).ToList();
     }
 
-    public TokenKey GetKey(string keyId, CancellationToken cancellation = default) => Resolve(keyId).Info;
+    public TokenKey GetKey(string keyId, CancellationToken cancellation = default)
+    {
+        using var use = _use.Enter("key lookup");
+        return Resolve(keyId).Info;
+    }
 
     /// <summary>Not yet: importing an Ed25519 seed as a sensitive, non-extractable object is token-specific (YubiHSM 2 wants wrapped import).</summary>
     public Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default) =>
@@ -130,6 +139,7 @@ public sealed class Pkcs11Token : ISigningToken
             throw new ArgumentException("a PKCS#11 key id (CKA_LABEL) is 1..128 characters", nameof(request));
         }
 
+        using var use = _use.Enter("key generation");
         bool wasLoggedIn = IsLoggedIn();
         if (!wasLoggedIn)
         {
@@ -158,6 +168,7 @@ public sealed class Pkcs11Token : ISigningToken
             throw TokenErrors.Cancelled(Name, "signature");
         }
 
+        using var use = _use.Enter("signature");
         var key = Resolve(keyId);
         bool needsLogin = key.PrivateHandle is null || (key.IsPrivate && !IsLoggedIn());
         using var pin = needsLogin || key.AlwaysAuthenticate ? await ObtainPin(interaction, keyId, cancellation).ConfigureAwait(false) : null;
@@ -198,8 +209,17 @@ public sealed class Pkcs11Token : ISigningToken
     public KeyAttestation Attest(string keyId, CancellationToken cancellation = default) =>
         throw TokenErrors.NotSupported(Name, "attestation through PKCS#11");
 
+    /// <summary>
+    /// Waits until no operation is inside the module (a handle may still be in use by other threads when the daemon
+    /// opens the token again), refuses new ones, then closes the sessions and releases the module.
+    /// </summary>
     public void Dispose()
     {
+        if (!_use.CloseAndDrain())
+        {
+            return;
+        }
+
         _pool.Dispose();
         lock (_adminGate)
         {
