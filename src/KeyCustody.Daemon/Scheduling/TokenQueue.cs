@@ -53,44 +53,67 @@ public sealed class TokenQueue(string token, int concurrency, int maxWaiting)
             position = _waiting.Count - 1 + _running;
         }
 
-        await onPosition(position).ConfigureAwait(false);
-        using var registration = cancellation.Register(() => Abandon(waiter));
-        while (true)
+        try
         {
-            var signal = waiter.Changed.Task;
-            if (waiter.Admitted.Task.IsCompleted)
+            await onPosition(position).ConfigureAwait(false);
+            using var registration = cancellation.Register(() => Abandon(waiter));
+            while (!waiter.Admitted.Task.IsCompleted)
             {
-                break;
+                await Task.WhenAny(waiter.Changed.Task, waiter.Admitted.Task).ConfigureAwait(false);
+                cancellation.ThrowIfCancellationRequested();
+                if (waiter.Admitted.Task.IsCompleted)
+                {
+                    break;
+                }
+
+                int now;
+                lock (_lock)
+                {
+                    waiter.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    now = IndexOf(waiter) + _running;
+                }
+
+                if (now >= 0)
+                {
+                    await onPosition(now).ConfigureAwait(false);
+                }
             }
 
-            await Task.WhenAny(signal, waiter.Admitted.Task).ConfigureAwait(false);
             cancellation.ThrowIfCancellationRequested();
-            if (waiter.Admitted.Task.IsCompleted)
-            {
-                break;
-            }
-
-            int now;
-            lock (_lock)
-            {
-                waiter.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                now = IndexOf(waiter) + _running;
-            }
-
-            if (now >= 0)
-            {
-                await onPosition(now).ConfigureAwait(false);
-            }
         }
-
-        if (cancellation.IsCancellationRequested)
+        catch
         {
-            // Admitted and cancelled at the same moment: give the turn straight back.
-            Release();
-            cancellation.ThrowIfCancellationRequested();
+            // Cancelled, or the position could not be told: leave the queue, or, when the turn came at the same
+            // moment, give it straight back. Otherwise the turn would be lost and the token wait forever.
+            LeaveOrGiveBack(waiter);
+            throw;
         }
 
         return new Turn(this);
+    }
+
+    private void LeaveOrGiveBack(Waiter waiter)
+    {
+        bool admitted;
+        lock (_lock)
+        {
+            if (_waiting.Remove(waiter))
+            {
+                NotifyAll();
+                admitted = false;
+            }
+            else
+            {
+                // Not waiting any more: either abandoned already, or admitted (Release sets Admitted under this lock).
+                admitted = waiter.Admitted.Task.IsCompleted;
+            }
+        }
+
+        waiter.Changed.TrySetResult();
+        if (admitted)
+        {
+            Release();
+        }
     }
 
     private int IndexOf(Waiter waiter)
