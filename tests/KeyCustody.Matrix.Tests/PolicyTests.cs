@@ -75,6 +75,7 @@ public sealed class PolicyTests : IDisposable
         Assert.False(d.Allowed);
         Assert.Equal(string.Empty, d.Intent);
         Assert.False(string.IsNullOrWhiteSpace(d.Reason));
+        Assert.Matches("^(master-[a-z-]+|same-as-master)$", d.Rule);
     }
 
     [Fact]
@@ -87,13 +88,13 @@ public sealed class PolicyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("bob's device", "does not sign devices of @bob:example.org")]
-    [InlineData("device without self-signature", "does not carry its own valid self-signature")]
-    [InlineData("device with a forged self-signature", "does not carry its own valid self-signature")]
-    [InlineData("a master key", "this is a master key")]
-    [InlineData("device named after the ssk", "collides with the self-signing key")]
-    [InlineData("arbitrary", "not valid device keys")]
-    public void Self_signing_refuses_everything_else(string what, string reason)
+    [InlineData("bob's device", "does not sign devices of @bob:example.org", "ssk-other-user")]
+    [InlineData("device without self-signature", "does not carry its own valid self-signature", "device-not-self-signed")]
+    [InlineData("device with a forged self-signature", "does not carry its own valid self-signature", "device-not-self-signed")]
+    [InlineData("a master key", "this is a master key", "ssk-wrong-object")]
+    [InlineData("device named after the ssk", "collides with the self-signing key", "device-id-collides")]
+    [InlineData("arbitrary", "not valid device keys", "ssk-wrong-object")]
+    public void Self_signing_refuses_everything_else(string what, string reason, string rule)
     {
         var unsigned = AliceDeviceUnsignedBySsk().Without("signatures");
         var payload = what switch
@@ -108,6 +109,7 @@ public sealed class PolicyTests : IDisposable
         var d = Decide(KeyRole.SelfSigning, payload);
         Assert.False(d.Allowed);
         Assert.Contains(reason, d.Reason, StringComparison.Ordinal);
+        Assert.Equal(rule, d.Rule);
     }
 
     [Fact]
@@ -119,13 +121,13 @@ public sealed class PolicyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("own master", "not @alice:example.org's own")]
-    [InlineData("bob's ssk", "signs only master keys")]
-    [InlineData("a device", "this is device keys")]
-    [InlineData("two usages", "not a valid cross-signing key")]
-    [InlineData("key id suffix differs", "does not end with its public key")]
-    [InlineData("padded key", "not a valid cross-signing key")]
-    public void User_signing_refuses_everything_else(string what, string reason)
+    [InlineData("own master", "not @alice:example.org's own", "usk-own-master-key")]
+    [InlineData("bob's ssk", "signs only master keys", "usk-not-master-key")]
+    [InlineData("a device", "this is device keys", "usk-wrong-object")]
+    [InlineData("two usages", "not a valid cross-signing key", "usk-wrong-object")]
+    [InlineData("key id suffix differs", "does not end with its public key", "usk-wrong-object")]
+    [InlineData("padded key", "not a valid cross-signing key", "usk-wrong-object")]
+    public void User_signing_refuses_everything_else(string what, string reason, string rule)
     {
         var bobMaster = Object("bob_master_signed_by_alice_usk");
         var bobKey = _ids.BobMsk.PublicKey.Base64;
@@ -141,6 +143,7 @@ public sealed class PolicyTests : IDisposable
         var d = Decide(KeyRole.UserSigning, payload);
         Assert.False(d.Allowed);
         Assert.Contains(reason, d.Reason, StringComparison.Ordinal);
+        Assert.Equal(rule, d.Rule);
     }
 
     [Fact]

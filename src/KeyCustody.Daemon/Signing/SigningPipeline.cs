@@ -96,7 +96,7 @@ public sealed partial class SigningPipeline(
             if (!decision.Allowed)
             {
                 Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "policy_denied", decision.Reason);
-                LogPolicyDenied(keyName, requestId, decision.Reason);
+                LogPolicyDenied(keyName, requestId, decision.Rule, decision.Kind);
                 throw DaemonErrors.Policy(keyName, objects.Count == 1 ? decision.Reason : $"object {i}: {decision.Reason}");
             }
 
@@ -321,8 +321,9 @@ public sealed partial class SigningPipeline(
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sign request {RequestId}: {Principal} has no sign right on key {Key}")]
     private partial void LogDenied(string principal, string key, string requestId);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: {Reason}")]
-    private partial void LogPolicyDenied(string key, string requestId, string reason);
+    // The rule, not the reason: the reason quotes the payload (user and device ids), which stays out of the log.
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why")]
+    private partial void LogPolicyDenied(string key, string requestId, string rule, PayloadKind payloadKind);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome}")]
     private partial void LogFailed(string key, string requestId, string outcome);

@@ -14,10 +14,12 @@ public enum PayloadKind
 /// <summary>
 /// The signing policy's answer: allowed or not, why, and the intent a person confirming the
 /// signature should see (e.g. "sign device JLAFKJWSCS of @alice:example.org with the self-signing key").
+/// <see cref="Rule"/> names the rule that decided in words free of the payload's content (for operational logs);
+/// <see cref="Reason"/> and <see cref="Intent"/> quote the payload (user and device ids, keys).
 /// </summary>
-public sealed record PolicyDecision(bool Allowed, PayloadKind Kind, string Intent, string Reason)
+public sealed record PolicyDecision(bool Allowed, PayloadKind Kind, string Intent, string Reason, string Rule)
 {
-    internal static PolicyDecision Allow(PayloadKind kind, string intent) => new(true, kind, intent, "allowed: " + intent);
+    internal static PolicyDecision Allow(PayloadKind kind, string intent) => new(true, kind, intent, "allowed: " + intent, "allowed");
 
-    internal static PolicyDecision Deny(PayloadKind kind, string reason) => new(false, kind, string.Empty, reason);
+    internal static PolicyDecision Deny(PayloadKind kind, string rule, string reason) => new(false, kind, string.Empty, reason, rule);
 }

@@ -30,13 +30,13 @@ public static class SigningPolicy
         if (role == KeyRole.Server)
         {
             return owner.Length == 0
-                ? PolicyDecision.Deny(PayloadKind.Other, "a server key needs its server name")
+                ? PolicyDecision.Deny(PayloadKind.Other, "server-name-missing", "a server key needs its server name")
                 : PolicyDecision.Allow(Classify(payload), $"sign a JSON object with the server key {signerKey.Base64} of {owner}");
         }
 
         if (!MatrixIds.IsUserId(owner))
         {
-            return PolicyDecision.Deny(PayloadKind.Other, $"the owner of a {role.Describe()} must be a user ID, not '{owner}'");
+            return PolicyDecision.Deny(PayloadKind.Other, "owner-not-user-id", $"the owner of a {role.Describe()} must be a user ID, not '{owner}'");
         }
 
         return role switch
@@ -79,24 +79,24 @@ public static class SigningPolicy
 
         if (!CrossSigningKey.TryParse(payload, out var key, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the master key signs only {owner}'s self-signing and user-signing keys; {Describe(kind, error)}");
+            return PolicyDecision.Deny(kind, "master-wrong-object", $"the master key signs only {owner}'s self-signing and user-signing keys; {Describe(kind, error)}");
         }
 
         if (key!.UserId != owner)
         {
-            return PolicyDecision.Deny(kind, $"the master key of {owner} does not sign keys of {key.UserId}");
+            return PolicyDecision.Deny(kind, "master-other-user", $"the master key of {owner} does not sign keys of {key.UserId}");
         }
 
         if (key.Usage == KeyUsage.Master)
         {
             return key.PublicKey.Equals(signerKey)
                 ? PolicyDecision.Allow(kind, $"sign the master key {key.PublicKey.Base64} of {owner} with itself")
-                : PolicyDecision.Deny(kind, $"the master key does not sign another master key ({key.PublicKey.Base64})");
+                : PolicyDecision.Deny(kind, "master-signs-master", $"the master key does not sign another master key ({key.PublicKey.Base64})");
         }
 
         if (key.PublicKey.Equals(signerKey))
         {
-            return PolicyDecision.Deny(kind, $"the {key.Usage.Describe()} must differ from the master key");
+            return PolicyDecision.Deny(kind, "same-as-master", $"the {key.Usage.Describe()} must differ from the master key");
         }
 
         return PolicyDecision.Allow(kind, $"sign the {key.Usage.Describe()} {key.PublicKey.Base64} of {owner} with the master key");
@@ -107,23 +107,23 @@ public static class SigningPolicy
         var kind = Classify(payload);
         if (!DeviceKeys.TryParse(payload, out var device, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the self-signing key signs only {owner}'s device keys; {(kind == PayloadKind.Other ? "this is not valid device keys: " + error : Describe(kind, error))}");
+            return PolicyDecision.Deny(kind, "ssk-wrong-object", $"the self-signing key signs only {owner}'s device keys; {(kind == PayloadKind.Other ? "this is not valid device keys: " + error : Describe(kind, error))}");
         }
 
         if (device!.UserId != owner)
         {
-            return PolicyDecision.Deny(kind, $"the self-signing key of {owner} does not sign devices of {device.UserId}");
+            return PolicyDecision.Deny(kind, "ssk-other-user", $"the self-signing key of {owner} does not sign devices of {device.UserId}");
         }
 
         if (device.DeviceId == signerKey.Base64 || device.Ed25519Key.Equals(signerKey))
         {
-            return PolicyDecision.Deny(kind, $"device {device.DeviceId} collides with the self-signing key itself");
+            return PolicyDecision.Deny(kind, "device-id-collides", $"device {device.DeviceId} collides with the self-signing key itself");
         }
 
         var self = device.VerifySelfSignature();
         if (!self.IsValid)
         {
-            return PolicyDecision.Deny(kind, $"device {device.DeviceId} does not carry its own valid self-signature ({self.Reason}); only devices that signed themselves are cross-signed");
+            return PolicyDecision.Deny(kind, "device-not-self-signed", $"device {device.DeviceId} does not carry its own valid self-signature ({self.Reason}); only devices that signed themselves are cross-signed");
         }
 
         return PolicyDecision.Allow(kind, $"sign device {device.DeviceId} of {owner} with the self-signing key");
@@ -134,17 +134,17 @@ public static class SigningPolicy
         var kind = Classify(payload);
         if (!CrossSigningKey.TryParse(payload, out var key, out var error))
         {
-            return PolicyDecision.Deny(kind, $"the user-signing key signs only other users' master keys; {Describe(kind, error)}");
+            return PolicyDecision.Deny(kind, "usk-wrong-object", $"the user-signing key signs only other users' master keys; {Describe(kind, error)}");
         }
 
         if (key!.Usage != KeyUsage.Master)
         {
-            return PolicyDecision.Deny(kind, $"the user-signing key signs only master keys, not a {key.Usage.Describe()}");
+            return PolicyDecision.Deny(kind, "usk-not-master-key", $"the user-signing key signs only master keys, not a {key.Usage.Describe()}");
         }
 
         if (key.UserId == owner)
         {
-            return PolicyDecision.Deny(kind, $"the user-signing key signs other users' master keys, not {owner}'s own");
+            return PolicyDecision.Deny(kind, "usk-own-master-key", $"the user-signing key signs other users' master keys, not {owner}'s own");
         }
 
         return PolicyDecision.Allow(kind, $"sign the master key {key.PublicKey.Base64} of {key.UserId} with the user-signing key of {owner}");
