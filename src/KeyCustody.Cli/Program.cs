@@ -34,8 +34,8 @@ try
 catch (RpcException e)
 {
     Progress.Stop();
-    Console.Error.WriteLine("error: " + (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException
-        ? "cannot reach keycustodyd (is it running, and is --socket right?)"
+    Console.Error.WriteLine("error: " + (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException unreachable
+        ? Unreachable(unreachable, parsed.GetValue(socket))
         : e.Status.Detail).ReplaceLineEndings(" "));
     return ExitCodes.From(e);
 }
@@ -48,4 +48,24 @@ catch (Exception e) when (e is FormatException or UsageException or IOException 
 {
     Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
     return ExitCodes.BadInput;
+}
+
+// Why the daemon could not be reached, from the socket error underneath: a permission problem is not "is it running?".
+static string Unreachable(HttpRequestException e, string? socketPath)
+{
+    Exception? inner = e;
+    while (inner is not null and not System.Net.Sockets.SocketException)
+    {
+        inner = inner.InnerException;
+    }
+
+    var where = socketPath is null ? "its socket" : socketPath;
+    return (inner as System.Net.Sockets.SocketException)?.SocketErrorCode switch
+    {
+        System.Net.Sockets.SocketError.AccessDenied => $"cannot reach keycustodyd: permission denied on {where} (the socket is for its group's members: ask to be added, then log in again)",
+        System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused =>
+            $"cannot reach keycustodyd at {where} (is it running, and is --socket right?)",
+        { } code => $"cannot reach keycustodyd at {where} ({code}: {inner!.Message}; is it running, and is --socket right?)",
+        null => "cannot reach keycustodyd (is it running, and is --socket right?)",
+    };
 }

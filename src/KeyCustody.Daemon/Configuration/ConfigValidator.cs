@@ -86,6 +86,11 @@ public static class ConfigValidator
             Fail("limits.maxQueuePerToken", "must be between 1 and 10000");
         }
 
+        if (c.Limits.IdleConnectionSeconds is < 1 or > 3600)
+        {
+            Fail("limits.idleConnectionSeconds", "must be between 1 and 3600");
+        }
+
         if (c.Presence.ApprovalTimeoutSeconds is < 1 or > 86_400)
         {
             Fail("presence.approvalTimeoutSeconds", "must be between 1 and 86400");

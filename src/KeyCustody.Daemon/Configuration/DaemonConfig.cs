@@ -78,6 +78,12 @@ public sealed class LimitsConfig
 
     /// <summary>Requests waiting per token before new ones get RESOURCE_EXHAUSTED.</summary>
     public int MaxQueuePerToken { get; set; } = 32;
+
+    /// <summary>
+    /// A connection with no request in flight (including one that never sent the HTTP/2 preface) is closed after
+    /// this long. Clients reconnect on their next call.
+    /// </summary>
+    public int IdleConnectionSeconds { get; set; } = 60;
 }
 
 public sealed class PresenceConfig

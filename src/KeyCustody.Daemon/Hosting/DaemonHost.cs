@@ -163,6 +163,7 @@ public sealed class DaemonHost : IAsyncDisposable
             k.AddServerHeader = false;
             k.Limits.MaxConcurrentConnections = 1024;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(cfg.Limits.IdleConnectionSeconds);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
             k.Limits.Http2.MaxStreamsPerConnection = 256;
             if (cfg.UnixSocket is { } path)

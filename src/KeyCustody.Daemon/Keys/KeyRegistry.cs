@@ -107,7 +107,9 @@ public sealed class KeyRegistry
 
             key.PublicKey = actual;
             key.Info = info;
-            key.Problem = key.Settings.Role == Matrix.Policy.KeyRole.Master && !token.IsHardwareBacked && !_allowSoftwareMaster
+            // A simulator token (explicitly configured, logged as a warning, reported as not hardware-backed) may hold
+            // the demo's master key; a real token that says it is software may not.
+            key.Problem = key.Settings.Role == Matrix.Policy.KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
                 ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
                 : null;
         }

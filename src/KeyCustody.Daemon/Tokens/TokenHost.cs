@@ -41,14 +41,22 @@ public sealed class TokenHost : IDisposable
     /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
     public VirtualCard? SimulatedCard { get; }
 
-    /// <summary>What the open token says (SoftHSM2 is PKCS#11 but not hardware); the kind's answer until it is open.</summary>
+    /// <summary>
+    /// What the open token says (SoftHSM2 is PKCS#11 but not hardware); the kind's answer until it is open. A
+    /// simulator token is never hardware-backed, whatever its simulated card claims: clients must see that.
+    /// </summary>
     public bool IsHardwareBacked
     {
         get
         {
+            if (Settings.Kind == TokenKind.Simulator)
+            {
+                return false;
+            }
+
             lock (_lock)
             {
-                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv or TokenKind.Simulator;
+                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv;
             }
         }
     }
@@ -126,17 +134,34 @@ public sealed class TokenHost : IDisposable
     /// </summary>
     public static bool NeedsReopen(TokenException e) => e is TokenRemovedException or TokenNotFoundException or DeviceErrorException;
 
-    /// <summary>Drops the handle after the device went away, so the next use looks for it again.</summary>
+    /// <summary>
+    /// Drops the handle after the device went away, so the next use looks for it again. The old handle is closed in
+    /// the background: other requests or the health probe may still be inside it, and closing waits for them (a
+    /// signature waiting for a touch would otherwise hold up every caller of <see cref="Get"/>).
+    /// </summary>
     public void Reset(ISigningToken failed)
     {
         lock (_lock)
         {
-            if (ReferenceEquals(_token, failed))
+            if (!ReferenceEquals(_token, failed))
             {
-                _token = null;
+                return;
+            }
+
+            _token = null;
+        }
+
+        _ = Task.Run(() =>
+        {
+            try
+            {
                 failed.Dispose();
             }
-        }
+            catch (Exception e) when (e is TokenException or ObjectDisposedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // A handle that fails to close is abandoned either way; the new one does not depend on it.
+            }
+        });
     }
 
     /// <summary>Status, or the reason the token is not usable.</summary>
