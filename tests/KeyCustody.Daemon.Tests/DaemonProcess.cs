@@ -28,9 +28,19 @@ internal sealed class DaemonProcess : IAsyncDisposable
         {
             lock (Running)
             {
-                foreach (var p in Running.Where(p => !p.HasExited))
+                foreach (var p in Running)
                 {
-                    p.Kill();
+                    try
+                    {
+                        if (!p.HasExited)
+                        {
+                            p.Kill();
+                        }
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Disposed or never started: nothing to kill.
+                    }
                 }
             }
         };
@@ -125,6 +135,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                await process.WaitForExitAsync();
                 throw new InvalidOperationException($"keycustodyd exited with {process.ExitCode}:\n{Output}");
             }
 
@@ -157,7 +168,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
         catch (InvalidOperationException)
         {
-            return (_process!.ExitCode, Output);
+            // HasExited can be true before the output readers reached the end: wait for them too.
+            await _process!.WaitForExitAsync();
+            return (_process.ExitCode, Output);
         }
 
         throw new InvalidOperationException("keycustodyd started but was expected to refuse");
@@ -189,7 +202,16 @@ internal sealed class DaemonProcess : IAsyncDisposable
             }
         }
 
-        _process?.Dispose();
+        if (_process is not null)
+        {
+            lock (Running)
+            {
+                Running.Remove(_process);
+            }
+
+            _process.Dispose();
+        }
+
         await Task.Yield();
         if (System.Environment.GetEnvironmentVariable("KEYCUSTODY_KEEP_TEST_DIRS") is null)
         {

@@ -38,9 +38,12 @@ internal sealed class SoftHsmTokens
     public string ConfigPath { get; }
 
     /// <summary>Initialises a token with <see cref="SoPin"/> and <see cref="UserPin"/>; returns its label.</summary>
-    public string CreateToken(string label)
+    public string CreateToken(string label) => CreateToken(label, UserPin);
+
+    /// <summary>Initialises a token with <see cref="SoPin"/> and the given user PIN; returns its label.</summary>
+    public string CreateToken(string label, string userPin)
     {
-        Run("--init-token", "--free", "--label", label, "--so-pin", SoPin, "--pin", UserPin);
+        Run("--init-token", "--free", "--label", label, "--so-pin", SoPin, "--pin", userPin);
         return label;
     }
 

@@ -14,10 +14,21 @@ public sealed class FaultLoadTests(ITestOutputHelper output)
     [Fact]
     public async Task Under_faults_every_signature_verifies_nothing_is_lost_and_the_daemon_stays_bounded()
     {
+        // The long run (bench/run-faults.sh) is this test with these set; CI runs the defaults.
         var options = new FaultOptions();
         if (Environment.GetEnvironmentVariable("KEYCUSTODY_FAULT_SEED") is { Length: > 0 } seed)
         {
             options = options with { Seed = int.Parse(seed, CultureInfo.InvariantCulture) };
+        }
+
+        if (Environment.GetEnvironmentVariable("KEYCUSTODY_FAULT_SECONDS") is { Length: > 0 } seconds)
+        {
+            options = options with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture)) };
+        }
+
+        if (Environment.GetEnvironmentVariable("KEYCUSTODY_FAULT_SIGNERS") is { Length: > 0 } signers)
+        {
+            options = options with { Signers = int.Parse(signers, CultureInfo.InvariantCulture) };
         }
 
         var root = Directory.CreateTempSubdirectory("keycustody-faultload-").FullName;
@@ -26,6 +37,11 @@ public sealed class FaultLoadTests(ITestOutputHelper output)
         foreach (var v in report.Violations.Take(50))
         {
             output.WriteLine("VIOLATION: " + v);
+        }
+
+        if (Environment.GetEnvironmentVariable("KEYCUSTODY_FAULT_REPORT") is { Length: > 0 } reportFile)
+        {
+            File.WriteAllLines(reportFile, [report.Table(), .. report.Violations.Take(200).Select(v => "VIOLATION: " + v)]);
         }
 
         Assert.True(report.Violations.Count == 0, $"{report.Violations.Count} violations (seed {options.Seed}; KEYCUSTODY_FAULT_SEED replays the order), first: {string.Join("\n", report.Violations.Take(10))}\nrun directory: {root}");

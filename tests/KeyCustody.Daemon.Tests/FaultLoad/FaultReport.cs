@@ -31,6 +31,9 @@ internal sealed class FaultReport
 
     public required IReadOnlyList<string> Violations { get; init; }
 
+    /// <summary>Lines of daemon output and audit log searched for PINs, the management key and payloads.</summary>
+    public required int LogLinesSearched { get; init; }
+
     public int FaultCount(FaultKind kind) => Faults.Count(f => f.Kind == kind);
 
     /// <summary>The README table: requests, faults of each kind, errors by status code, and the "nothing lost" checks.</summary>
@@ -87,7 +90,8 @@ internal sealed class FaultReport
 
         Row("signed, caller gone before delivery (recorded as signed)", N(Audit.SignedNotDelivered));
         Row("accepted, then killed before the intent was written", N(Audit.AcceptedThenKilled));
-        Row("**lost** (signature received without a \"signed\" record, intent without outcome, bad or unentitled signature)", N(Violations.Count));
+        Row("log and audit lines searched for PINs, the management key and payloads (found: a violation)", N(LogLinesSearched));
+        Row("**violations**: lost (a signature received without a \"signed\" record, an intent without outcome), a bad or unentitled signature, a secret or payload in a log", N(Violations.Count));
         if (Resources.Count > 0)
         {
             Row("daemon VmRSS (MiB): min / max", $"{Resources.Min(r => r.RssBytes) / 1048576.0:0} / {Resources.Max(r => r.RssBytes) / 1048576.0:0}");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -25,6 +26,12 @@ internal sealed class FaultRig : IAsyncDisposable
     public const string LimitedSubject = "CN=limited, O=KeyCustody fault run";
     public const string OperatorSubject = "CN=operator, O=KeyCustody fault run";
     public const uint FirstSerial = 31000001;
+
+    /// <summary>The cards' PIN after set-up (changed from the factory 123456): distinctive, for the search of the logs.</summary>
+    public const string CardPin = "58a2Q9zk";
+
+    /// <summary>The cards' management key (the factory default: the daemon is given it from a file).</summary>
+    public const string ManagementKey = "010203040506070801020304050607080102030405060708";
 
     /// <summary>The keys of the run: name → (token, key id on the token, role, owner).</summary>
     public static readonly IReadOnlyList<RigKey> Keys =
@@ -81,6 +88,7 @@ internal sealed class FaultRig : IAsyncDisposable
         try
         {
             cards = await HwSimCards.StartAsync(pcscd, root, FirstSerial);
+            await ChangeCardPinsAsync(pcscd);
             var hsm = new HsmToken(root);
             hsm.Create();
             tls = TlsMaterial.Create(root);
@@ -140,9 +148,9 @@ internal sealed class FaultRig : IAsyncDisposable
             return file;
         }
 
-        var cardPin = Secret("card.pin", "123456");
-        var mgm = Secret("card.mgm", "010203040506070801020304050607080102030405060708");
-        var hsmPin = Secret("hsm.pin", SoftHsmTokens.UserPin);
+        var cardPin = Secret("card.pin", CardPin);
+        var mgm = Secret("card.mgm", ManagementKey);
+        var hsmPin = Secret("hsm.pin", HsmToken.Pin);
         var me = "uid:" + FaultNative.Uid().ToString(CultureInfo.InvariantCulture);
         var config = new
         {
@@ -174,6 +182,43 @@ internal sealed class FaultRig : IAsyncDisposable
         var json = JsonSerializer.Serialize(config);
         File.WriteAllText(path, JsonNode.Parse(json)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>
+    /// Yubico's yubico-piv-tool changes each card's PIN from the factory default to <see cref="CardPin"/>, through the
+    /// rig's pcscd (retried while the simulator's cards are still connecting to vpcd).
+    /// </summary>
+    private static async Task ChangeCardPinsAsync(PrivatePcscd pcscd)
+    {
+        for (var slot = 0; slot < 2; slot++)
+        {
+            var last = "";
+            for (var attempt = 0; ; attempt++)
+            {
+                var start = new ProcessStartInfo("yubico-piv-tool") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var a in new[] { "-r", PrivatePcscd.ReaderName(slot), "-a", "change-pin", "-P", "123456", "-N", CardPin })
+                {
+                    start.ArgumentList.Add(a);
+                }
+
+                pcscd.AddTo(start);
+                using var p = Process.Start(start) ?? throw new InvalidOperationException("yubico-piv-tool did not start");
+                var output = p.StandardOutput.ReadToEndAsync();
+                last = await p.StandardError.ReadToEndAsync() + await output;
+                await p.WaitForExitAsync();
+                if (p.ExitCode == 0)
+                {
+                    break;
+                }
+
+                if (attempt == 100)
+                {
+                    throw new InvalidOperationException($"yubico-piv-tool could not change the PIN of the card in {PrivatePcscd.ReaderName(slot)}: {last}");
+                }
+
+                await Task.Delay(200);
+            }
+        }
     }
 
     private static int FreePort()

@@ -9,7 +9,7 @@ namespace KeyCustody.Daemon.Tests.FaultLoad;
 /// <summary>
 /// One fault-and-load run end to end: the rig, the clients and the fault driver for <see cref="FaultOptions.Duration"/>,
 /// then every key must sign again (recovery), the clients stop, the audit log settles, and everything is checked.
-/// Shared by the CI test (FaultLoadTests) and the long run (bench/KeyCustody.FaultLoad).
+/// The CI test (FaultLoadTests) and the long run (bench/run-faults.sh, the same test with a longer duration).
 /// </summary>
 internal static class FaultRun
 {
@@ -66,6 +66,7 @@ internal static class FaultRun
         var pythonChecked = CheckWithPython(rig, ledger, violations);
         CheckResources(sampler.Samples, options, violations);
         CheckDaemonOutput(rig.Daemon.OutputFile, violations);
+        var logLines = CheckNoSecretsOrPayloads(rig, violations);
         foreach (var call in ledger.Calls.Where(c => c.Kind is not (CallKind.Denied or CallKind.Refused)))
         {
             // A valid request by an entitled caller is never blamed on the caller, and only the operator denies.
@@ -90,6 +91,7 @@ internal static class FaultRun
             Audit = audit,
             Resources = sampler.Samples,
             Violations = violations,
+            LogLinesSearched = logLines,
         };
     }
 
@@ -201,6 +203,59 @@ internal static class FaultRun
                 violations.Add($"daemon descriptors grew within one process: {early.Max(s => s.Fds)} early, {late.Max(s => s.Fds)} late");
             }
         }
+    }
+
+    /// <summary>
+    /// Every line the daemon wrote in the run (all its processes) and every audit record, searched for the card PIN,
+    /// the HSM PIN, the management key and the payloads' content: a field only payloads carry ("fault_run") and the
+    /// unique device and request ids every signed object carries. The audit record's "intent" and "reason" are the
+    /// exception by design: they say what was signed or refused ("sign device X of @alice:example.org with the
+    /// self-signing key"), which is what an auditor needs; the operational log gets the rule and the hash only.
+    /// Returns how many lines were searched.
+    /// </summary>
+    private static int CheckNoSecretsOrPayloads(FaultRig rig, List<string> violations)
+    {
+        var secrets = new (string Needle, string What)[]
+        {
+            (FaultRig.CardPin, "the card PIN"),
+            (HsmToken.Pin, "the HSM PIN"),
+            (FaultRig.ManagementKey, "the management key"),
+            ("fault_run", "a payload's field"),
+        };
+        var payloadId = new System.Text.RegularExpressions.Regex("FL[0-9]{2}X[0-9]{7}", System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var lines = 0;
+        foreach (var (file, what) in new[] { (rig.Daemon.OutputFile, "daemon output"), (rig.AuditLog, "audit log") })
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+            {
+                lines++;
+                foreach (var (needle, name) in secrets)
+                {
+                    if (line.Contains(needle, StringComparison.OrdinalIgnoreCase))
+                    {
+                        violations.Add($"{what} carries {name}: {line}");
+                    }
+                }
+
+                var searched = line;
+                if (what == "audit log" && line.StartsWith('{'))
+                {
+                    var record = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+                    record.Remove("intent");
+                    record.Remove("reason");
+                    searched = record.ToJsonString();
+                }
+
+                if (payloadId.Match(searched) is { Success: true } m)
+                {
+                    violations.Add($"{what} carries a payload's device or request id {m.Value} outside an intent or reason: {line}");
+                }
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>A fatal log line or an unhandled exception in the daemon's output is a failure of the run.</summary>

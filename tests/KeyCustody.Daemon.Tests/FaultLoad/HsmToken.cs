@@ -12,6 +12,9 @@ internal sealed class HsmToken
 {
     public const string Label = "faultload";
 
+    /// <summary>The token's user PIN: distinctive, so a search of every log line for it cannot miss or match by chance.</summary>
+    public const string Pin = "hsm-Q7v3ZpK2";
+
     private readonly string _tokens;
     private readonly string _parked;
     private string? _original;
@@ -30,7 +33,7 @@ internal sealed class HsmToken
 
     public void Create()
     {
-        Softhsm.CreateToken(Label);
+        Softhsm.CreateToken(Label, Pin);
         _original = Directory.GetDirectories(_tokens).Single();
     }
 
@@ -42,10 +45,10 @@ internal sealed class HsmToken
     /// <summary>With the original parked: a new token labelled like it, with new keys under <paramref name="keyLabels"/>.</summary>
     public void CreateImpostor(IEnumerable<string> keyLabels)
     {
-        Softhsm.CreateToken(Label);
+        Softhsm.CreateToken(Label, Pin);
         foreach (var label in keyLabels)
         {
-            Run("pkcs11-tool", "--module", SoftHsmTokens.Module, "--token-label", Label, "--login", "--pin", SoftHsmTokens.UserPin,
+            Run("pkcs11-tool", "--module", SoftHsmTokens.Module, "--token-label", Label, "--login", "--pin", Pin,
                 "--keypairgen", "--key-type", "EC:edwards25519", "--label", label, "--usage-sign");
         }
     }
