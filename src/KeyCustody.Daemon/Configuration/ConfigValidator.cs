@@ -150,17 +150,48 @@ public static class ConfigValidator
             }
         }
 
+        var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
+        if (state is not null)
+        {
+            CheckStateFiles(state, auditPath!, socket, Fail);
+        }
+
         if (problems.Count > 0)
         {
             throw new ConfigException(problems);
         }
 
-        var auditPath = Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state!, c.Audit.Path);
-        return new ValidatedConfig(state!, auditPath, socket, socketMode, socketGroup, tcp, c.Limits, c.Presence, tokens, keys,
+        return new ValidatedConfig(state!, auditPath!, socket, socketMode, socketGroup, tcp, c.Limits, c.Presence, tokens, keys,
             new AccessRules(rules), c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null);
     }
 
     /// <summary>Files that decide who may sign must not be writable by anyone but their owner.</summary>
+    /// <summary>
+    /// The audit log, pinned keys, identities and simulated cards: a file in the state directory (or the audit log
+    /// elsewhere) that others can read, or that the group or others can write, is refused at start. Sockets are
+    /// skipped (theirs is listen.socketMode).
+    /// </summary>
+    private static void CheckStateFiles(string state, string auditPath, string? socket, Action<string, string> fail)
+    {
+        const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
+        var files = Directory.Exists(state)
+            ? Directory.EnumerateFiles(state, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            : [];
+        foreach (var file in files.Append(auditPath).Distinct(StringComparer.Ordinal))
+        {
+            if (!File.Exists(file) || file == socket || file.EndsWith(".sock", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var mode = File.GetUnixFileMode(file);
+            if ((mode & loose) != 0)
+            {
+                fail(file == auditPath ? "audit.path" : "stateDirectory", $"{file} is open to other users (mode {Convert.ToString((int)mode, 8)}); chmod 0600 (the daemon creates its files that way)");
+            }
+        }
+    }
+
     internal static void CheckNotWritableByOthers(string path, string what, Action<string, string> fail)
     {
         if (!File.Exists(path))
