@@ -37,14 +37,22 @@ internal sealed class FaultDriver(FaultRig rig, FaultOptions options)
         }
     }
 
+    /// <summary>
+    /// Faults until <paramref name="until"/>, and beyond it until every kind has happened once (a slow machine fits
+    /// fewer faults into the time). Kills only before <paramref name="killsUntil"/>; if none has come by half of
+    /// that window, the kill is dealt next.
+    /// </summary>
     public async Task RunAsync(DateTime until, DateTime killsUntil, Action<string> log)
     {
         var random = new Random(options.Seed);
-        var deck = new Queue<FaultKind>();
+        var deck = new List<FaultKind>();
+        var seen = new HashSet<FaultKind>();
+        var start = DateTime.UtcNow;
+        var killBy = start + ((killsUntil - start) / 2);
         while (true)
         {
             var gap = options.MinGap + ((options.MaxGap - options.MinGap) * random.NextDouble());
-            if (DateTime.UtcNow + gap >= until)
+            if (DateTime.UtcNow + gap >= until && seen.Count == Enum.GetValues<FaultKind>().Length)
             {
                 return;
             }
@@ -52,18 +60,18 @@ internal sealed class FaultDriver(FaultRig rig, FaultOptions options)
             await Task.Delay(gap);
             if (deck.Count == 0)
             {
-                foreach (var k in Enum.GetValues<FaultKind>().OrderBy(_ => random.Next()))
-                {
-                    deck.Enqueue(k);
-                }
+                deck.AddRange(Enum.GetValues<FaultKind>().OrderBy(_ => random.Next()));
             }
 
-            var kind = deck.Dequeue();
-            if (kind == FaultKind.DaemonKilled && DateTime.UtcNow >= killsUntil)
+            var now = DateTime.UtcNow;
+            var kind = !seen.Contains(FaultKind.DaemonKilled) && now >= killBy && deck.Contains(FaultKind.DaemonKilled) ? FaultKind.DaemonKilled : deck[0];
+            deck.Remove(kind);
+            if (kind == FaultKind.DaemonKilled && now >= killsUntil)
             {
-                kind = FaultKind.CardRemoved;
+                kind = seen.Contains(FaultKind.DaemonKilled) ? FaultKind.CardRemoved : FaultKind.DaemonKilled;
             }
 
+            seen.Add(kind);
             var started = DateTime.UtcNow;
             var target = await InjectAsync(kind, random);
             var ended = DateTime.UtcNow;
