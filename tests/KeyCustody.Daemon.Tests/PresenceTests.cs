@@ -20,7 +20,8 @@ public sealed class PresenceTests : IAsyncLifetime
     {
         _d.Configure(new
         {
-            tokens = new[] { Simulator(_d, "untouched", 20000002, touch: "never", touchTimeoutMs: 2_500) },
+            // Long enough for a loaded machine to queue a second request behind a first that waits for its touch.
+            tokens = new[] { Simulator(_d, "untouched", 20000002, touch: "never", touchTimeoutMs: 8_000) },
             keys = new[] { Key("ssk", "untouched", "9a", "self_signing") },
             access = new[] { Rule(Me, ["*"], "sign", "approve", "admin") },
             limits = new { maxQueuePerToken = 1 },
@@ -52,8 +53,30 @@ public sealed class PresenceTests : IAsyncLifetime
     public async Task The_queue_reports_positions_refuses_when_full_and_drops_cancelled_waiters()
     {
         using var client = _d.Client();
-        var first = Collect(client.Custody.SignJson(Request()));
-        await WaitFor(() => ReadAudit(_d).Any(r => r.GetString("kind") == "intent"));
+
+        // The first holds the card, waiting for a touch that never comes (its PRESENCE_REQUIRED says it is there).
+        var firstEvents = new List<SignEvent>();
+        var first = Task.Run(async () =>
+        {
+            using var call = client.Custody.SignJson(Request());
+            try
+            {
+                await foreach (var e in call.ResponseStream.ReadAllAsync())
+                {
+                    lock (firstEvents)
+                    {
+                        firstEvents.Add(e);
+                    }
+                }
+
+                return (RpcException?)null;
+            }
+            catch (RpcException e)
+            {
+                return e;
+            }
+        });
+        await WaitFor(() => { lock (firstEvents) { return firstEvents.Any(e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired); } });
 
         // The second waits behind the first: it is told its position, then its caller gives up.
         using var cancel = new CancellationTokenSource();
@@ -87,7 +110,7 @@ public sealed class PresenceTests : IAsyncLifetime
 
         await cancel.CancelAsync();
         await second;
-        var (_, firstError) = await first;
+        var firstError = await first;
         Assert.Equal(StatusCode.DeadlineExceeded, firstError!.StatusCode);
 
         // The cancelled request left the queue without the token being asked: no touch prompt, outcome "cancelled".
