@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using KeyCustody.Client;
@@ -14,13 +13,13 @@ namespace KeyCustody.Daemon.Tests;
 public sealed class TlsTests : IAsyncLifetime
 {
     private readonly DaemonProcess _d = DaemonProcess.Create();
-    private readonly X509Certificate2 _ca = Ca("CN=KeyCustody test CA");
-    private readonly X509Certificate2 _otherCa = Ca("CN=Someone else's CA");
+    private readonly X509Certificate2 _ca = TestCertificates.Ca("CN=KeyCustody test CA");
+    private readonly X509Certificate2 _otherCa = TestCertificates.Ca("CN=Someone else's CA");
     private int _port;
 
     public async Task InitializeAsync()
     {
-        using var server = Issue(_ca, "CN=localhost", serverAuth: true, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var server = TestCertificates.Issue(_ca, "CN=localhost", serverAuth: true, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         var certPem = Path.Combine(_d.Root, "server.pem");
         var keyPem = Path.Combine(_d.Root, "server.key");
         var caPem = Path.Combine(_d.Root, "clients-ca.pem");
@@ -53,7 +52,7 @@ public sealed class TlsTests : IAsyncLifetime
     [Fact]
     public async Task A_client_certificate_from_the_configured_ca_is_the_principal()
     {
-        using var bot = Issue(_ca, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var bot = TestCertificates.Issue(_ca, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         using var client = Connect(bot);
         var keys = await client.Custody.ListKeysAsync(new ListKeysRequest());
         Assert.Equal(["sign"], keys.Keys.Single().Operations);
@@ -66,7 +65,7 @@ public sealed class TlsTests : IAsyncLifetime
     [Fact]
     public async Task A_certificate_of_another_subject_has_no_rights()
     {
-        using var stranger = Issue(_ca, "CN=stranger", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var stranger = TestCertificates.Issue(_ca, "CN=stranger", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         using var client = Connect(stranger);
         var (_, error) = await Collect(client.Custody.SignJson(SignRequest("server", KeyCustody.Matrix.Json.JsonObject.Of(("a", 1L)))));
         Assert.Equal(StatusCode.PermissionDenied, error!.StatusCode);
@@ -75,8 +74,8 @@ public sealed class TlsTests : IAsyncLifetime
     [Fact]
     public async Task No_certificate_an_expired_one_or_one_from_another_ca_is_refused()
     {
-        using var expired = Issue(_ca, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
-        using var foreign = Issue(_otherCa, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var expired = TestCertificates.Issue(_ca, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
+        using var foreign = TestCertificates.Issue(_otherCa, "CN=bot, O=KeyCustody tests", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         foreach (var certificate in new[] { null, expired, foreign })
         {
             using var client = Connect(certificate);
@@ -90,32 +89,6 @@ public sealed class TlsTests : IAsyncLifetime
         }
 
         Assert.DoesNotContain(ReadAudit(_d), r => r.GetString("principal") is { } p && p.StartsWith("cert:", StringComparison.Ordinal));
-    }
-
-    private static X509Certificate2 Ca(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(365));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool serverAuth, DateTimeOffset notBefore, DateTimeOffset notAfter)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-        }
-
-        using var issued = request.Create(ca, notBefore, notAfter, RandomNumberGenerator.GetBytes(8));
-        return issued.CopyWithPrivateKey(key);
     }
 
     private static int FreePort()

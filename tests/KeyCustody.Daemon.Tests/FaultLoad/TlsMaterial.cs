@@ -1,5 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace KeyCustody.Daemon.Tests.FaultLoad;
@@ -25,8 +23,8 @@ internal sealed class TlsMaterial : IDisposable
 
     public static TlsMaterial Create(string directory)
     {
-        var ca = SelfSignedCa("CN=KeyCustody fault-run CA");
-        using var server = Issue(ca, "CN=localhost", serverAuth: true);
+        var ca = TestCertificates.Ca("CN=KeyCustody fault-run CA");
+        using var server = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true);
         var certificate = Path.Combine(directory, "server.pem");
         var privateKey = Path.Combine(directory, "server.key");
         var clientCa = Path.Combine(directory, "clients-ca.pem");
@@ -42,33 +40,7 @@ internal sealed class TlsMaterial : IDisposable
     }
 
     /// <summary>A client certificate from this CA; the daemon's principal is "cert:" + <paramref name="subject"/>.</summary>
-    public X509Certificate2 Client(string subject) => Issue(Ca, subject, serverAuth: false);
-
-    public static X509Certificate2 SelfSignedCa(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(365));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool serverAuth)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (serverAuth)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(san.Build());
-        }
-
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
-        return issued.CopyWithPrivateKey(key);
-    }
+    public X509Certificate2 Client(string subject) => TestCertificates.Issue(Ca, subject, serverAuth: false);
 
     public void Dispose() => Ca.Dispose();
 }
