@@ -153,7 +153,7 @@ public static class ConfigValidator
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
         if (state is not null)
         {
-            CheckStateFiles(state, auditPath!, socket, Fail);
+            CheckStateFiles(state, auditPath!, Fail);
         }
 
         if (problems.Count > 0)
@@ -167,23 +167,27 @@ public static class ConfigValidator
 
     /// <summary>Files that decide who may sign must not be writable by anyone but their owner.</summary>
     /// <summary>
-    /// The audit log, pinned keys, identities and simulated cards: a file in the state directory (or the audit log
-    /// elsewhere) that others can read, or that the group or others can write, is refused at start. Sockets are
-    /// skipped (theirs is listen.socketMode).
+    /// The files the daemon keeps and trusts (the audit log, the pinned keys, the identities, a simulator's root and
+    /// cards): one that others can read, or that the group or others can write, is refused at start. Other files an
+    /// operator keeps in the state directory (a log, exported certificates) are theirs to protect.
     /// </summary>
-    private static void CheckStateFiles(string state, string auditPath, string? socket, Action<string, string> fail)
+    private static void CheckStateFiles(string state, string auditPath, Action<string, string> fail)
     {
         const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
-        var files = Directory.Exists(state)
-            ? Directory.EnumerateFiles(state, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })
-            : [];
-        foreach (var file in files.Append(auditPath).Distinct(StringComparer.Ordinal))
+        var identities = Path.Combine(state, "identities");
+        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, "simulator-root.json") };
+        if (Directory.Exists(state))
         {
-            if (!File.Exists(file) || file == socket || file.EndsWith(".sock", StringComparison.Ordinal))
-            {
-                continue;
-            }
+            owned.AddRange(Directory.EnumerateFiles(state, "*.card.json"));
+        }
 
+        if (Directory.Exists(identities))
+        {
+            owned.AddRange(Directory.EnumerateFiles(identities));
+        }
+
+        foreach (var file in owned.Where(File.Exists))
+        {
             var mode = File.GetUnixFileMode(file);
             if ((mode & loose) != 0)
             {

@@ -4,8 +4,9 @@ using static KeyCustody.Daemon.Tests.Harness;
 namespace KeyCustody.Daemon.Tests.Security;
 
 /// <summary>
-/// The daemon's own files: what it creates is private to it, and a state directory or state file that other users
-/// could read or change is refused at start with the path, the mode and the fix.
+/// The daemon's own files: what it creates is private to it, and a state directory or a file the daemon keeps there
+/// that other users could read or change is refused at start with the path, the mode and the fix. A file of the
+/// operator's in the state directory (a log) is not the daemon's business.
 /// </summary>
 public sealed class StateFileTests
 {
@@ -57,10 +58,18 @@ public sealed class StateFileTests
         d.Kill();
 
         File.SetUnixFileMode(d.AuditLog, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        var operatorsLog = Path.Combine(d.StateDirectory, "daemon.log");
+        File.WriteAllText(operatorsLog, "kept by the operator\n");
+        File.SetUnixFileMode(operatorsLog, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var before = File.ReadAllBytes(d.AuditLog);
         var (exit, output) = await d.RunExpectingFailureAsync();
         Assert.Equal(2, exit);
         Assert.Contains($"audit.path: {d.AuditLog} is open to other users (mode 606); chmod 0600", output, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(d.AuditLog));
+        Assert.DoesNotContain("daemon.log", output, StringComparison.Ordinal);
+
+        // The audit log put right, the daemon starts with the operator's log still readable by others.
+        File.SetUnixFileMode(d.AuditLog, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await d.StartAsync();
     }
 }
