@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Client;
@@ -98,22 +97,12 @@ internal static class Harness
     }
 
     /// <summary>Runs the keycustody CLI as another user (setpriv), e.g. an approver who is not the requester.</summary>
-    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args)
-    {
-        var start = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Binaries.Cli }.Concat(args))
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) =>
+        ChildProcess.Run("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Binaries.Cli, .. args], start =>
         {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["HOME"] = "/tmp";
-        start.Environment["DOTNET_CLI_HOME"] = "/tmp";
-        using var p = Process.Start(start)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result + error);
-    }
+            start.Environment["HOME"] = "/tmp";
+            start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        });
 }
 
 internal static partial class Posix

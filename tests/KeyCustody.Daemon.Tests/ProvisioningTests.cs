@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
@@ -122,20 +121,7 @@ public sealed class ProvisioningTests : IAsyncLifetime
 
     private (int Exit, string Output) Cli(params string[] args) => Run("dotnet", [Binaries.Cli, "--socket", _d.Socket, .. args]);
 
-    private static (int Exit, string Output) Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    private static (int Exit, string Output) Run(string program, params string[] args) => ChildProcess.Run(program, args);
 }
 
 /// <summary>The master-key backup ceremony: one seed imported into a primary and a backup card, then the usual signatures.</summary>
@@ -194,19 +180,5 @@ public sealed class MasterBackupTests : IAsyncLifetime
         Assert.DoesNotContain(ReadAudit(_d), r => r.ToString().Contains("seed\":", StringComparison.Ordinal));
     }
 
-    private static (int Exit, string Output) Run(string dll, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    private static (int Exit, string Output) Run(string dll, params string[] args) => ChildProcess.Run("dotnet", [dll, .. args]);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -195,18 +194,8 @@ internal sealed class FaultRig : IAsyncDisposable
             var last = "";
             for (var attempt = 0; ; attempt++)
             {
-                var start = new ProcessStartInfo("yubico-piv-tool") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (var a in new[] { "-r", PrivatePcscd.ReaderName(slot), "-a", "change-pin", "-P", "123456", "-N", CardPin })
-                {
-                    start.ArgumentList.Add(a);
-                }
-
-                pcscd.AddTo(start);
-                using var p = Process.Start(start) ?? throw new InvalidOperationException("yubico-piv-tool did not start");
-                var output = p.StandardOutput.ReadToEndAsync();
-                last = await p.StandardError.ReadToEndAsync() + await output;
-                await p.WaitForExitAsync();
-                if (p.ExitCode == 0)
+                (var exit, last) = ChildProcess.Run("yubico-piv-tool", ["-r", PrivatePcscd.ReaderName(slot), "-a", "change-pin", "-P", "123456", "-N", CardPin], pcscd.AddTo);
+                if (exit == 0)
                 {
                     break;
                 }

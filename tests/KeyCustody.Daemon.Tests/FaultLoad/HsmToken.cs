@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KeyCustody.Tests.Shared;
 
 namespace KeyCustody.Daemon.Tests.FaultLoad;
@@ -67,20 +66,10 @@ internal sealed class HsmToken
 
     private void Run(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["SOFTHSM2_CONF"] = ConfigPath;
-        foreach (var a in arguments)
+        var (exit, output) = ChildProcess.Run(program, arguments, start => start.Environment["SOFTHSM2_CONF"] = ConfigPath);
+        if (exit != 0)
         {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} failed ({p.ExitCode}): {output.Result}{error}");
+            throw new InvalidOperationException($"{program} failed ({exit}): {output}");
         }
     }
 }

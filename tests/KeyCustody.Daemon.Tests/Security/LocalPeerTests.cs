@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using KeyCustody.Tests.Shared;
 using Xunit;
 using static KeyCustody.Daemon.Tests.Harness;
 
@@ -71,15 +71,5 @@ public sealed class LocalPeerTests : IAsyncLifetime
         Assert.DoesNotContain(audit, r => r.GetString("principal")?.StartsWith("uid:40001", StringComparison.Ordinal) == true);
     }
 
-    private static string Stat(string format, string path)
-    {
-        var start = new ProcessStartInfo("stat") { RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(format);
-        start.ArgumentList.Add(path);
-        using var p = Process.Start(start)!;
-        var text = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return text;
-    }
+    private static string Stat(string format, string path) => ChildProcess.Run("stat", ["-c", format, path]).Output.Trim();
 }
