@@ -96,9 +96,34 @@ internal static class Harness
         return response.PublicKey;
     }
 
+    /// <summary>
+    /// The CLI's build output copied where every user can read it: the clone itself may sit in a directory only
+    /// its owner may enter (mktemp -d, a home directory), which other users' processes cannot load from.
+    /// </summary>
+    private static readonly Lazy<string> SharedCli = new(() =>
+    {
+        var source = Path.GetDirectoryName(Binaries.Cli)!;
+        var target = Directory.CreateTempSubdirectory("keycustody-cli-").FullName;
+        const UnixFileMode Dir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(target, Dir);
+        foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, dir)), Dir);
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        return Path.Combine(target, Path.GetFileName(Binaries.Cli));
+    });
+
     /// <summary>Runs the keycustody CLI as another user (setpriv), e.g. an approver who is not the requester.</summary>
     public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) =>
-        ChildProcess.Run("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", Binaries.Cli, .. args], start =>
+        ChildProcess.Run("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", SharedCli.Value, .. args], start =>
         {
             start.Environment["HOME"] = "/tmp";
             start.Environment["DOTNET_CLI_HOME"] = "/tmp";
