@@ -7,7 +7,8 @@ using KeyCustody.Protos.V1;
 // keycustodyd under load, one run: python-signedjson in-process first (the yardstick), then the real daemon
 // over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory. Idle memory
 // is read before any request; then 3 s of load and one batch per key warm the daemon up, unmeasured.
-// Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep.
+// Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep,
+// --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three).
 var options = Options.Parse(args);
 var repo = FindRepo();
 var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
@@ -40,13 +41,15 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
     {
         // Steady state: every code path jitted and tiered up before the first measured cell.
         Console.Error.WriteLine("warm-up...");
-        foreach (var key in new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey })
+        var benchKeys = new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey }
+            .Where(k => options.Keys is null || options.Keys.Contains(k)).ToArray();
+        foreach (var key in benchKeys)
         {
             await runner.SinglesAsync(key, 8, TimeSpan.Zero, TimeSpan.FromSeconds(3));
             await runner.BatchesAsync(key, 1, 1);
         }
 
-        foreach (var key in new[] { DaemonUnderTest.SoftwareKey, DaemonUnderTest.SoftHsmKey, DaemonUnderTest.SimulatorKey })
+        foreach (var key in benchKeys)
         {
             var info = await CheckOneSignatureAsync(daemon, key, devices[0]);
             keyNotes.Add($"{key} on {info.TokenKind} {info.TokenSerial}: presence {info.Presence}, touch policy {info.TouchPolicy}");
@@ -137,11 +140,11 @@ static string Tool(string program, params string[] arguments)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep)
+internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(null, 5, 2, null, false);
+        var o = new Options(null, 5, 2, null, false, null);
         for (var i = 0; i < args.Length; i++)
         {
             o = args[i] switch
@@ -151,7 +154,8 @@ internal sealed record Options(string? Daemon, double Seconds, double Warmup, st
                 "--warmup" => o with { Warmup = double.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--out" => o with { Out = args[++i] },
                 "--keep" => o with { Keep = true },
-                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep)"),
+                "--keys" => o with { Keys = args[++i].Split(',') },
+                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk)"),
             };
         }
 

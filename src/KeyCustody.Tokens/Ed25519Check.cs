@@ -34,14 +34,25 @@ internal static class Ed25519Check
         return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
     }
 
-    /// <summary>Returns <paramref name="signature"/> if it verifies; otherwise throws <see cref="DeviceErrorException"/>.</summary>
-    public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature)
+    /// <summary>
+    /// Returns <paramref name="signature"/> if it verifies against <paramref name="expected"/> (the caller's pinned key,
+    /// when given) or else the key's public key; otherwise throws <see cref="DeviceErrorException"/>.
+    /// </summary>
+    public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature, ReadOnlyMemory<byte> expected = default)
     {
-        bool valid = signature.Length == SignatureLength && key.PublicKey.Length == PublicKeyLength && Imported.TryGetValue(key.PublicKey, out var imported)
-            ? SignatureAlgorithm.Ed25519.Verify(imported, message, signature)
-            : VerifiesAndRemembers(key.PublicKey, message, signature);
+        bool valid = expected.IsEmpty
+            ? VerifiesCached(key.PublicKey, message, signature)
+            : expected.Length == PublicKeyLength && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(expected, out var segment) && segment.Offset == 0 && segment.Array!.Length == PublicKeyLength
+                ? VerifiesCached(segment.Array, message, signature)
+                : Verifies(expected.Span, message, signature);
         return valid ? signature : throw TokenErrors.SignatureInvalid(token, key.Id);
     }
+
+    // The decompressed public key is remembered per array instance (a key's bytes are one array for its lifetime).
+    private static bool VerifiesCached(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        signature.Length == SignatureLength && publicKey.Length == PublicKeyLength && Imported.TryGetValue(publicKey, out var imported)
+            ? SignatureAlgorithm.Ed25519.Verify(imported, message, signature)
+            : VerifiesAndRemembers(publicKey, message, signature);
 
     private static bool VerifiesAndRemembers(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {

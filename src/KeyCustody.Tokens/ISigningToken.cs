@@ -32,8 +32,15 @@ public interface ISigningToken : IDisposable
 
     /// <summary>
     /// Pure Ed25519 (RFC 8032) over <paramref name="message"/>. Asks <paramref name="interaction"/> for the PIN when
-    /// the key's policy needs it, and tells it before an operation that will wait for a touch.
+    /// the key's policy needs it, and tells it before an operation that will wait for a touch. The signature is
+    /// verified before it is returned: against <paramref name="expectedPublicKey"/> when the caller gives one (the
+    /// 32-byte key it has pinned, so it need not verify the same signature again), otherwise against the public key
+    /// the token reports for <paramref name="keyId"/>. One that does not verify is discarded:
+    /// <see cref="DeviceErrorException"/> with code <see cref="TokenErrors.SignatureInvalidCode"/>.
     /// </summary>
+    Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation = default);
+
+    /// <summary><see cref="SignAsync(string, ReadOnlyMemory{byte}, TokenInteraction, ReadOnlyMemory{byte}, CancellationToken)"/>, verified against the key the token reports.</summary>
     Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default);
 
     /// <summary>Proof from the device that the key was generated on it; <see cref="NotSupportedByTokenException"/> where there is none.</summary>

@@ -173,7 +173,13 @@ public sealed partial class SigningPipeline(
                     byte[] signature;
                     try
                     {
-                        signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, cancellation).ConfigureAwait(false);
+                        // The token verifies the signature against the pinned key before returning it, not against its
+                        // own idea of its key: a token replaced under the same label (holding another key) fails here.
+                        signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, publicKey.Memory, cancellation).ConfigureAwait(false);
+                    }
+                    catch (DeviceErrorException e) when (e.Code == TokenErrors.SignatureInvalidCode)
+                    {
+                        throw NotThePinnedKey(key);
                     }
                     catch (TokenException e) when (TokenHost.NeedsReopen(e))
                     {
@@ -181,7 +187,7 @@ public sealed partial class SigningPipeline(
                         throw;
                     }
 
-                    signed.Add(AddVerified(key, objects[i], entity, publicKey, signature));
+                    signed.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature));
                 }
             }
 
@@ -214,21 +220,14 @@ public sealed partial class SigningPipeline(
     }
 
     /// <summary>
-    /// Stores the token's signature after verifying it against the pinned key, not the token's own idea of its key.
-    /// One that does not verify is the token's fault, never the caller's: the key is read again, so a token replaced
-    /// under the same label (holding another key) makes the key unavailable until the right token is back.
+    /// The token's signature did not verify against the pinned key. That is the token's fault, never the caller's: the
+    /// key is read again, so a token replaced under the same label (holding another key) makes the key unavailable
+    /// until the right token is back.
     /// </summary>
-    private JsonObject AddVerified(KeyEntry key, JsonObject obj, string entity, Ed25519PublicKey publicKey, byte[] signature)
+    private DaemonException NotThePinnedKey(KeyEntry key)
     {
-        try
-        {
-            return SignedJson.AddSignature(obj, entity, key.Settings.MatrixKeyName(publicKey), signature, verifyWith: publicKey);
-        }
-        catch (Matrix.MatrixFormatException)
-        {
-            keys.Refresh(key);
-            throw DaemonErrors.KeyUnavailable(key.Name, key.Problem ?? $"token {key.Token.Name} returned a signature that does not verify against the key's public key; it was discarded");
-        }
+        keys.Refresh(key);
+        return DaemonErrors.KeyUnavailable(key.Name, key.Problem ?? $"token {key.Token.Name} returned a signature that does not verify against the key's public key; it was discarded");
     }
 
     private static string OperationName(SignOperation op) => op switch

@@ -25,6 +25,9 @@ public sealed class Ed25519PublicKey : IEquatable<Ed25519PublicKey>
 
     public ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <summary>The same 32 bytes as read-only memory (one instance for the key's lifetime, so callers may cache by it).</summary>
+    public ReadOnlyMemory<byte> Memory => _bytes;
+
     /// <summary>Canonical unpadded base64 (43 characters).</summary>
     public string Base64 { get; }
 

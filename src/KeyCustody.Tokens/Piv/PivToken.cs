@@ -179,7 +179,10 @@ public sealed class PivToken : ISigningToken
         }
     }
 
-    public async Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default)
+    public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default) =>
+        SignAsync(keyId, message, interaction, ReadOnlyMemory<byte>.Empty, cancellation);
+
+    public async Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation = default)
     {
         var slot = ParseSlot(keyId);
         if (message.Length > SignCommand.MaxMessageLength)
@@ -232,7 +235,7 @@ public sealed class PivToken : ISigningToken
 
                 return session.Sign(slot, message.Span, touch);
             }, mayReconnect: false);
-            return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature);
+            return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature, expectedPublicKey);
         }
         finally
         {

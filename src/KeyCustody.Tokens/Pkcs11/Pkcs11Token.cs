@@ -161,7 +161,10 @@ public sealed class Pkcs11Token : ISigningToken
         }
     }
 
-    public async Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default)
+    public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default) =>
+        SignAsync(keyId, message, interaction, ReadOnlyMemory<byte>.Empty, cancellation);
+
+    public async Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation = default)
     {
         if (cancellation.IsCancellationRequested)
         {
@@ -203,7 +206,7 @@ public sealed class Pkcs11Token : ISigningToken
             _pool.Return(session, broken);
         }
 
-        return Ed25519Check.Require(Name, key.Info, message.Span, signature);
+        return Ed25519Check.Require(Name, key.Info, message.Span, signature, expectedPublicKey);
     }
 
     public KeyAttestation Attest(string keyId, CancellationToken cancellation = default) =>

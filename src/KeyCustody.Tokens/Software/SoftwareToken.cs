@@ -130,7 +130,10 @@ public sealed class SoftwareToken : ISigningToken
         return Task.FromResult(Load(request.KeyId).Info);
     }
 
-    public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default)
+    public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, CancellationToken cancellation = default) =>
+        SignAsync(keyId, message, interaction, ReadOnlyMemory<byte>.Empty, cancellation);
+
+    public Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation = default)
     {
         if (cancellation.IsCancellationRequested)
         {
@@ -139,7 +142,7 @@ public sealed class SoftwareToken : ISigningToken
 
         var (key, info) = Load(keyId);
         var signature = SignatureAlgorithm.Ed25519.Sign(key, message.Span);
-        return Task.FromResult(Ed25519Check.Require(Name, info, message.Span, signature));
+        return Task.FromResult(Ed25519Check.Require(Name, info, message.Span, signature, expectedPublicKey));
     }
 
     public KeyAttestation Attest(string keyId, CancellationToken cancellation = default) =>

@@ -65,6 +65,22 @@ public abstract class TokenConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_signature_is_checked_against_the_callers_pinned_key_when_given()
+    {
+        var first = await Generate(0);
+        var second = await Generate(1);
+
+        var signature = await Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin), first.PublicKey.ToArray());
+        Assert.True(Ed25519Oracle.Verifies(first.PublicKey, Message, signature));
+
+        // The token holds another key than the caller pinned (a replaced device): nothing is returned.
+        var e = await Assert.ThrowsAsync<DeviceErrorException>(() => Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin), second.PublicKey.ToArray()));
+        Assert.Equal(TokenErrors.SignatureInvalidCode, e.Code);
+        Assert.Equal(TokenErrorKind.DeviceError, e.Kind);
+        await Assert.ThrowsAsync<DeviceErrorException>(() => Token.SignAsync(KeyId(0), Message, Prompts.With(CorrectPin), new byte[31]));
+    }
+
+    [Fact]
     public async Task Generating_over_an_existing_key_needs_an_explicit_overwrite()
     {
         var first = await Generate(0);

@@ -25,6 +25,17 @@ public sealed class SoftwareTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task Checks_the_signature_against_the_callers_pinned_key_when_given()
+    {
+        using var token = SoftwareToken.Open(_directory);
+        var key = await token.GenerateKeyAsync(new KeyGenerationRequest("ssk"), TokenInteraction.None);
+        var other = await token.GenerateKeyAsync(new KeyGenerationRequest("usk"), TokenInteraction.None);
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, await token.SignAsync("ssk", Message, TokenInteraction.None, key.PublicKey.ToArray())));
+        var e = await Assert.ThrowsAsync<DeviceErrorException>(() => token.SignAsync("ssk", Message, TokenInteraction.None, other.PublicKey.ToArray()));
+        Assert.Equal(TokenErrors.SignatureInvalidCode, e.Code);
+    }
+
+    [Fact]
     public async Task Says_it_is_not_hardware_and_cannot_attest()
     {
         using var token = SoftwareToken.Open(_directory);
