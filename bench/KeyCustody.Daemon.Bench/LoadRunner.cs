@@ -72,6 +72,52 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
         return new CellResult(key, "single", clients, all.Count, window.TotalSeconds, await cpu, all, errors.Snapshot());
     }
 
+    /// <summary>
+    /// The floor of a call on this machine: unary ListKeys (peer credentials, access rules, no token, no audit record)
+    /// from <paramref name="clients"/> connections, measured like <see cref="SinglesAsync"/>.
+    /// </summary>
+    public async Task<CellResult> NoSigningAsync(int clients, TimeSpan warmup, TimeSpan window)
+    {
+        var errors = new Errors();
+        var clock = Stopwatch.StartNew();
+        var until = warmup + window;
+        var cpu = Task.Run(async () =>
+        {
+            await Task.Delay(warmup);
+            var before = daemon.CpuSeconds();
+            await Task.Delay(window);
+            return daemon.CpuSeconds() - before;
+        });
+        var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            using var client = daemon.Client();
+            var latencies = new List<double>();
+            while (clock.Elapsed < until)
+            {
+                var started = clock.Elapsed;
+                try
+                {
+                    await client.Custody.ListKeysAsync(new ListKeysRequest(), deadline: DateTime.UtcNow + CallDeadline);
+                }
+                catch (RpcException e)
+                {
+                    errors.Add(e.StatusCode);
+                    continue;
+                }
+
+                var ended = clock.Elapsed;
+                if (started >= warmup && ended <= until)
+                {
+                    latencies.Add((ended - started).TotalMilliseconds);
+                }
+            }
+
+            return latencies;
+        })));
+        var all = perClient.SelectMany(l => l).ToList();
+        return new CellResult("none", "nosign", clients, all.Count, window.TotalSeconds, await cpu, all, errors.Snapshot());
+    }
+
     /// <summary>Each client sends <paramref name="rounds"/> SignJsonBatch calls of every device; wall time from the first to the last.</summary>
     public async Task<CellResult> BatchesAsync(string key, int clients, int rounds)
     {

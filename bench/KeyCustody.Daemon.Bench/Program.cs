@@ -27,6 +27,8 @@ File.WriteAllLines(devicesFile, devices.Select(d => System.Text.Encoding.UTF8.Ge
 Console.Error.WriteLine("python-signedjson yardstick...");
 var python = Yardstick.Run(devicesFile);
 var fsyncMs = FsyncProbe.MedianMilliseconds(work);
+Console.Error.WriteLine("Ed25519 floor...");
+var floor = CryptoFloor.Measure(devices, TimeSpan.FromSeconds(3));
 
 Console.Error.WriteLine("starting keycustodyd...");
 var cells = new List<CellResult>();
@@ -49,6 +51,9 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
             await runner.BatchesAsync(key, 1, 1);
         }
 
+        Console.Error.WriteLine("no signing: 8 clients, ListKeys...");
+        var noSigning = await runner.NoSigningAsync(8, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Seconds));
+        cells.Add(noSigning);
         foreach (var key in benchKeys)
         {
             var info = await CheckOneSignatureAsync(daemon, key, devices[0]);
@@ -74,7 +79,7 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 
 var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {Tool("/usr/bin/python3", "--version")}, " +
     $"python3-signedjson {Package("python3-signedjson")}, softhsm2 {Package("softhsm2")}; state directory (audit log, fsync per record) on {FileSystem(work)}";
-var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, keyNotes, cells, idle, peakSampled, peakHwm, idleAfter);
+var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, floor, keyNotes, cells, idle, peakSampled, peakHwm, idleAfter);
 var (markdown, allMet) = Report.Render(result, "bench/run-daemon.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty));
 Console.WriteLine(markdown);
 if (options.Out is not null)
