@@ -30,4 +30,30 @@ internal static class FsyncProbe
         times.Sort();
         return times[times.Count / 2];
     }
+
+    /// <summary>One timed append + fsync every <paramref name="every"/> for <paramref name="window"/> (while a load runs).</summary>
+    public static async Task<List<double>> DuringAsync(string directory, TimeSpan window, TimeSpan every)
+    {
+        var path = Path.Combine(directory, "fsync-probe-during");
+        var line = new byte[400];
+        line.AsSpan().Fill((byte)'x');
+        line[^1] = (byte)'\n';
+        var times = new List<double>();
+        var clock = Stopwatch.StartNew();
+        using (var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None))
+        {
+            while (clock.Elapsed < window)
+            {
+                var started = Stopwatch.GetTimestamp();
+                file.Write(line);
+                file.Flush(flushToDisk: true);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await Task.Delay(every);
+            }
+        }
+
+        File.Delete(path);
+        times.Sort();
+        return times;
+    }
 }

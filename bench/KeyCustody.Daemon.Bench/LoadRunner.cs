@@ -9,6 +9,14 @@ namespace KeyCustody.Daemon.Bench;
 /// <summary>One measured cell: completed signatures per second and call latencies, with failures by status.</summary>
 internal sealed record CellResult(string Key, string Kind, int Clients, int Signatures, double Seconds, double DaemonCpuSeconds, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<StatusCode, int> Errors)
 {
+    /// <summary>This process's CPU time over the same window: the clients (gRPC, HTTP/2, the socket), which share the machine.</summary>
+    public double ClientCpuSeconds { get; init; } = double.NaN;
+
+    /// <summary>Append + fsync latencies (ms) on the state directory's filesystem while the cell ran, when probed.</summary>
+    public IReadOnlyList<double>? FsyncDuringMs { get; init; }
+
+    public double ClientCpuMicrosecondsPerSignature => Signatures == 0 ? double.NaN : ClientCpuSeconds * 1e6 / Signatures;
+
     public double PerSecond => Signatures / Seconds;
 
     /// <summary>The daemon's CPU time per signature: what the machine's load cannot inflate much.</summary>
@@ -34,8 +42,11 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
 {
     private static readonly TimeSpan CallDeadline = TimeSpan.FromMinutes(5);
 
-    /// <summary>Single SignJson calls for <paramref name="warmup"/> (not counted), then for <paramref name="window"/>.</summary>
-    public async Task<CellResult> SinglesAsync(string key, int clients, TimeSpan warmup, TimeSpan window)
+    /// <summary>
+    /// Single SignJson calls for <paramref name="warmup"/> (not counted), then for <paramref name="window"/>; with
+    /// <paramref name="fsyncProbeDirectory"/>, an append + fsync there every 20 ms of the window, timed.
+    /// </summary>
+    public async Task<CellResult> SinglesAsync(string key, int clients, TimeSpan warmup, TimeSpan window, string? fsyncProbeDirectory = null)
     {
         var errors = new Errors();
         var clock = Stopwatch.StartNew();
@@ -45,8 +56,14 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
         {
             await Task.Delay(from);
             var before = daemon.CpuSeconds();
+            var clientBefore = ThisProcessCpuSeconds();
             await Task.Delay(window);
-            return daemon.CpuSeconds() - before;
+            return (daemon.CpuSeconds() - before, ThisProcessCpuSeconds() - clientBefore);
+        });
+        var probe = fsyncProbeDirectory is null ? Task.FromResult<List<double>?>(null) : Task.Run(async () =>
+        {
+            await Task.Delay(from);
+            return (List<double>?)await FsyncProbe.DuringAsync(fsyncProbeDirectory, window, TimeSpan.FromMilliseconds(20));
         });
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
         {
@@ -69,7 +86,8 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
             return latencies;
         })));
         var all = perClient.SelectMany(l => l).ToList();
-        return new CellResult(key, "single", clients, all.Count, window.TotalSeconds, await cpu, all, errors.Snapshot());
+        var (daemonCpu, clientCpu) = await cpu;
+        return new CellResult(key, "single", clients, all.Count, window.TotalSeconds, daemonCpu, all, errors.Snapshot()) { ClientCpuSeconds = clientCpu, FsyncDuringMs = await probe };
     }
 
     /// <summary>
@@ -85,8 +103,9 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
         {
             await Task.Delay(warmup);
             var before = daemon.CpuSeconds();
+            var clientBefore = ThisProcessCpuSeconds();
             await Task.Delay(window);
-            return daemon.CpuSeconds() - before;
+            return (daemon.CpuSeconds() - before, ThisProcessCpuSeconds() - clientBefore);
         });
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
@@ -115,7 +134,8 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
             return latencies;
         })));
         var all = perClient.SelectMany(l => l).ToList();
-        return new CellResult("none", "nosign", clients, all.Count, window.TotalSeconds, await cpu, all, errors.Snapshot());
+        var (daemonCpu, clientCpu) = await cpu;
+        return new CellResult("none", "nosign", clients, all.Count, window.TotalSeconds, daemonCpu, all, errors.Snapshot()) { ClientCpuSeconds = clientCpu };
     }
 
     /// <summary>Each client sends <paramref name="rounds"/> SignJsonBatch calls of every device; wall time from the first to the last.</summary>
@@ -130,6 +150,7 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
             // Connect first, so the wall time is signing, not HTTP/2 set-up.
             await Task.WhenAll(connections.Select(c => c.Custody.ListKeysAsync(new ListKeysRequest()).ResponseAsync));
             var cpuBefore = daemon.CpuSeconds();
+            var clientCpuBefore = ThisProcessCpuSeconds();
             var clock = Stopwatch.StartNew();
             var perClient = await Task.WhenAll(connections.Select(client => Task.Run(async () =>
             {
@@ -147,13 +168,20 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
             })));
             var seconds = clock.Elapsed.TotalSeconds;
             var cpu = daemon.CpuSeconds() - cpuBefore;
+            var clientCpu = ThisProcessCpuSeconds() - clientCpuBefore;
             var all = perClient.SelectMany(l => l).ToList();
-            return new CellResult(key, "batch", clients, all.Count * devices.Count, seconds, cpu, all, errors.Snapshot());
+            return new CellResult(key, "batch", clients, all.Count * devices.Count, seconds, cpu, all, errors.Snapshot()) { ClientCpuSeconds = clientCpu };
         }
         finally
         {
             connections.ForEach(c => c.Dispose());
         }
+    }
+
+    private static double ThisProcessCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static async Task<bool> CallAsync(AsyncServerStreamingCall<SignEvent> call, int expected, Errors errors, bool counted)

@@ -61,7 +61,8 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
             foreach (var clients in new[] { 1, 8, 32 })
             {
                 Console.Error.WriteLine($"{key}: {clients} clients, single calls...");
-                cells.Add(await runner.SinglesAsync(key, clients, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Seconds)));
+                var probeFsync = key == DaemonUnderTest.SoftwareKey && clients == 8 ? work : null;
+                cells.Add(await runner.SinglesAsync(key, clients, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Seconds), probeFsync));
             }
 
             Console.Error.WriteLine($"{key}: batches...");
