@@ -48,6 +48,21 @@ public sealed class HealthTests : IAsyncLifetime
     private static JsonObject Payload() => JsonObject.Of(("note", Marker), ("n", 1L));
 
     [Fact]
+    public async Task Server_reflection_lists_the_services()
+    {
+        using var client = _d.Client();
+        var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(client.Channel);
+        using var call = reflection.ServerReflectionInfo(deadline: DateTime.UtcNow.AddSeconds(30));
+        await call.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("keycustody.v1.Custody", services);
+        Assert.Contains("keycustody.v1.Admin", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
     public async Task A_vanished_token_is_unavailable_and_the_others_keep_serving()
     {
         using var client = _d.Client();

@@ -109,6 +109,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 o.MaxReceiveMessageSize = (int)Math.Min(64L * 1024 * 1024, ((long)cfg.Limits.MaxJsonBytes * cfg.Limits.MaxBatch) + (64 * 1024));
                 o.MaxSendMessageSize = 256 * 1024 * 1024;
             });
+            s.UseStrictRequestBinding();
             s.AddGrpcReflection();
             ConfigureKestrel(builder, cfg);
 

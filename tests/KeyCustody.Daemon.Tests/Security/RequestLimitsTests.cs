@@ -75,8 +75,21 @@ public sealed class RequestLimitsTests(ITestOutputHelper output) : IAsyncLifetim
         }
 
         var raw = await RawSignJsonAsync(client, groups.ToArray());
-        Assert.NotEqual(StatusCode.OK, raw.StatusCode);
         output.WriteLine($"nested protobuf groups: {raw.StatusCode} {raw.Status.Detail}");
+        Assert.Equal(StatusCode.InvalidArgument, raw.StatusCode);
+        Assert.Contains("not valid protobuf", raw.Status.Detail, StringComparison.Ordinal);
+
+        // A truncated message (a length-delimited field that claims more bytes than follow): the same, not UNKNOWN.
+        var truncated = await RawSignJsonAsync(client, [(2 << 3) | 2, 100, (byte)'{']);
+        Assert.Equal(StatusCode.InvalidArgument, truncated.StatusCode);
+        Assert.Contains("not valid protobuf", truncated.Status.Detail, StringComparison.Ordinal);
+
+        // A unary method too.
+        var bytes = Marshallers.Create(b => b, b => b);
+        var listKeys = new Method<byte[], byte[]>(MethodType.Unary, "keycustody.v1.Custody", "ListKeys", bytes, bytes);
+        var unary = await Assert.ThrowsAsync<RpcException>(async () => await client.Channel.CreateCallInvoker()
+            .AsyncUnaryCall(listKeys, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60)), [(1 << 3) | 7]));
+        Assert.Equal(StatusCode.InvalidArgument, unary.StatusCode);
 
         var during = traffic.Signed;
         await traffic.WaitForSignaturesAsync(during + 3);
