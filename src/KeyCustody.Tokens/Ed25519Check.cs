@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using NSec.Cryptography;
 
 namespace KeyCustody.Tokens;
@@ -9,8 +10,9 @@ internal static class Ed25519Check
     public const int PublicKeyLength = 32;
     public const int SignatureLength = 64;
 
-    // Imported (decompressed) public keys, per key array instance: backends reuse one TokenKey per key.
-    private static readonly ConditionalWeakTable<byte[], PublicKey> Imported = new();
+    // Imported (decompressed) public keys, per key array instance: backends reuse one TokenKey per key, the daemon
+    // passes its pinned key's one array.
+    private static readonly ConditionalWeakTable<byte[], ImportedKey> Imported = new();
 
     public static bool Verifies(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
@@ -42,27 +44,37 @@ internal static class Ed25519Check
     {
         bool valid = expected.IsEmpty
             ? VerifiesCached(key.PublicKey, message, signature)
-            : expected.Length == PublicKeyLength && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(expected, out var segment) && segment.Offset == 0 && segment.Array!.Length == PublicKeyLength
+            : MemoryMarshal.TryGetArray(expected, out var segment) && segment is { Offset: 0, Count: PublicKeyLength, Array.Length: PublicKeyLength }
                 ? VerifiesCached(segment.Array, message, signature)
                 : Verifies(expected.Span, message, signature);
         return valid ? signature : throw TokenErrors.SignatureInvalid(token, key.Id);
     }
 
-    // The decompressed public key is remembered per array instance (a key's bytes are one array for its lifetime).
-    private static bool VerifiesCached(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
-        signature.Length == SignatureLength && publicKey.Length == PublicKeyLength && Imported.TryGetValue(publicKey, out var imported)
-            ? SignatureAlgorithm.Ed25519.Verify(imported, message, signature)
-            : VerifiesAndRemembers(publicKey, message, signature);
-
-    private static bool VerifiesAndRemembers(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    /// <summary>
+    /// Verifies with the decompressed public key remembered per array (a key's bytes are one array for its lifetime),
+    /// together with the bytes it was made from: an array whose contents changed since is imported again, never
+    /// verified against the key it used to hold.
+    /// </summary>
+    private static bool VerifiesCached(byte[] publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength
-            || !PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null)
+        if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength)
         {
             return false;
         }
 
-        Imported.AddOrUpdate(publicKey, key);
+        if (Imported.TryGetValue(publicKey, out var cached) && cached.Bytes.AsSpan().SequenceEqual(publicKey))
+        {
+            return SignatureAlgorithm.Ed25519.Verify(cached.Key, message, signature);
+        }
+
+        if (!PublicKey.TryImport(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null)
+        {
+            return false;
+        }
+
+        Imported.AddOrUpdate(publicKey, new ImportedKey(publicKey.ToArray(), key));
         return SignatureAlgorithm.Ed25519.Verify(key, message, signature);
     }
+
+    private sealed record ImportedKey(byte[] Bytes, PublicKey Key);
 }
