@@ -52,14 +52,7 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
         var clock = Stopwatch.StartNew();
         var from = warmup;
         var until = warmup + window;
-        var cpu = Task.Run(async () =>
-        {
-            await Task.Delay(from);
-            var before = daemon.CpuSeconds();
-            var clientBefore = ThisProcessCpuSeconds();
-            await Task.Delay(window);
-            return (daemon.CpuSeconds() - before, ThisProcessCpuSeconds() - clientBefore);
-        });
+        var cpu = CpuOverAsync(from, window);
         var probe = fsyncProbeDirectory is null ? Task.FromResult<List<double>?>(null) : Task.Run(async () =>
         {
             await Task.Delay(from);
@@ -99,14 +92,7 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
         var errors = new Errors();
         var clock = Stopwatch.StartNew();
         var until = warmup + window;
-        var cpu = Task.Run(async () =>
-        {
-            await Task.Delay(warmup);
-            var before = daemon.CpuSeconds();
-            var clientBefore = ThisProcessCpuSeconds();
-            await Task.Delay(window);
-            return (daemon.CpuSeconds() - before, ThisProcessCpuSeconds() - clientBefore);
-        });
+        var cpu = CpuOverAsync(warmup, window);
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             using var client = daemon.Client();
@@ -177,6 +163,16 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
             connections.ForEach(c => c.Dispose());
         }
     }
+
+    /// <summary>The daemon's and this process's CPU seconds over <paramref name="window"/>, starting after <paramref name="from"/>.</summary>
+    private Task<(double Daemon, double Clients)> CpuOverAsync(TimeSpan from, TimeSpan window) => Task.Run(async () =>
+    {
+        await Task.Delay(from);
+        var before = daemon.CpuSeconds();
+        var clientBefore = ThisProcessCpuSeconds();
+        await Task.Delay(window);
+        return (daemon.CpuSeconds() - before, ThisProcessCpuSeconds() - clientBefore);
+    });
 
     private static double ThisProcessCpuSeconds()
     {
