@@ -6,7 +6,9 @@ namespace KeyCustody.Daemon.Tests;
 /// <summary>
 /// The per-token queue under cancellation. A waiter cancelled at the moment its turn came used to throw without
 /// giving the turn back: the token then waited forever and every later request for it ran into its deadline
-/// (found by the fault-and-load run: a client cancelling mid-call left a card's queue stuck for minutes).
+/// (found by the fault-and-load run: a client cancelling mid-call left a card's queue stuck for minutes). A waiter
+/// cancelled just after it was woken (somebody ahead left) used to wait for a wake-up that never came: its caller's
+/// handler hung for good (found as a CI run that never finished).
 /// </summary>
 public sealed class TokenQueueTests
 {
@@ -86,7 +88,9 @@ public sealed class TokenQueueTests
                 }
             });
         }).ToArray();
-        await Task.WhenAll(callers);
+        var all = Task.WhenAll(callers);
+        Assert.True(await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60))) == all, $"{callers.Count(c => !c.IsCompleted)} callers never returned");
+        await all;
 
         Assert.True(maxRunning <= 2, $"{maxRunning} ran at once on a token of concurrency 2");
         Assert.Equal(0, queue.Waiting);
@@ -95,6 +99,49 @@ public sealed class TokenQueueTests
         Assert.True(first.IsCompletedSuccessfully && second.IsCompletedSuccessfully, "a turn was lost: both slots must be free");
         (await first).Dispose();
         (await second).Dispose();
+    }
+
+    [Fact]
+    public async Task A_waiter_cancelled_while_it_is_told_its_new_position_still_returns()
+    {
+        // Waiters are woken whenever somebody ahead leaves; one whose caller cancels just as it was woken must still
+        // return (cancelled), not wait for a wake-up that never comes because it is no longer in the queue.
+        for (var round = 0; round < 200; round++)
+        {
+            var queue = new TokenQueue("card", concurrency: 1, maxWaiting: 1000);
+            var holder = await queue.EnterAsync(Quiet, CancellationToken.None);
+            var random = new Random(round);
+            var cancels = Enumerable.Range(0, 200).Select(_ => new CancellationTokenSource()).ToArray();
+            var waiters = cancels.Select(c => Task.Run(async () =>
+            {
+                try
+                {
+                    (await queue.EnterAsync(async _ => await Task.Yield(), c.Token)).Dispose();
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            })).ToArray();
+            while (queue.Waiting < cancels.Length)
+            {
+                await Task.Delay(1);
+            }
+
+            // Every cancellation wakes all the others (their position changed) while more cancellations arrive.
+            await Task.WhenAll(cancels.OrderBy(_ => random.Next()).Select(c => Task.Run(c.Cancel)));
+            var all = Task.WhenAll(waiters);
+            var done = await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30)));
+            Assert.True(done == all, $"round {round}: {waiters.Count(w => !w.IsCompleted)} cancelled waiters never returned");
+            Assert.Equal(0, queue.Waiting);
+            holder.Dispose();
+            var next = queue.EnterAsync(Quiet, CancellationToken.None);
+            Assert.True(next.IsCompletedSuccessfully, $"round {round}: the token is not free");
+            (await next).Dispose();
+            foreach (var c in cancels)
+            {
+                c.Dispose();
+            }
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -57,26 +57,31 @@ public sealed class TokenQueue(string token, int concurrency, int maxWaiting)
         {
             await onPosition(position).ConfigureAwait(false);
             using var registration = cancellation.Register(() => Abandon(waiter));
-            while (!waiter.Admitted.Task.IsCompleted)
+            while (true)
             {
                 await Task.WhenAny(waiter.Changed.Task, waiter.Admitted.Task).ConfigureAwait(false);
                 cancellation.ThrowIfCancellationRequested();
-                if (waiter.Admitted.Task.IsCompleted)
-                {
-                    break;
-                }
-
                 int now;
                 lock (_lock)
                 {
+                    if (waiter.Admitted.Task.IsCompleted)
+                    {
+                        break;
+                    }
+
+                    // Checked under the lock that Abandon takes: a waiter abandoned after the check above has left
+                    // the queue, and nobody will wake it again, so it must not wait on a new Changed.
+                    var index = IndexOf(waiter);
+                    if (index < 0)
+                    {
+                        throw new OperationCanceledException(cancellation);
+                    }
+
                     waiter.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    now = IndexOf(waiter) + _running;
+                    now = index + _running;
                 }
 
-                if (now >= 0)
-                {
-                    await onPosition(now).ConfigureAwait(false);
-                }
+                await onPosition(now).ConfigureAwait(false);
             }
 
             cancellation.ThrowIfCancellationRequested();
@@ -140,9 +145,8 @@ public sealed class TokenQueue(string token, int concurrency, int maxWaiting)
             }
 
             NotifyAll();
+            waiter.Changed.TrySetResult();
         }
-
-        waiter.Changed.TrySetResult();
     }
 
     private void Release()
