@@ -34,6 +34,21 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task An_append_to_a_closed_log_fails_instead_of_waiting_forever()
+    {
+        var log = AuditLog.Open(LogPath);
+        log.Dispose();
+        var append = log.AppendAsync(JsonObject.Of(("kind", "test")));
+        Assert.True(await Task.WhenAny(append, Task.Delay(TimeSpan.FromSeconds(30))) == append, "the append never finished");
+        var e = await Assert.ThrowsAsync<DaemonException>(() => append);
+        Assert.Equal(DaemonErrorKind.AuditUnavailable, e.Kind);
+        Assert.Contains("closed", e.Message, StringComparison.Ordinal);
+
+        // And every later append is refused at once.
+        Assert.Equal(DaemonErrorKind.AuditUnavailable, (await Assert.ThrowsAsync<DaemonException>(() => log.AppendAsync(JsonObject.Of(("kind", "test"))))).Kind);
+    }
+
+    [Fact]
     public void A_torn_last_line_is_cut_and_noted_and_an_edited_record_refuses_to_open()
     {
         using (var log = AuditLog.Open(LogPath))

@@ -157,7 +157,20 @@ public sealed class AuditLog : IDisposable
 
             if (failure is null)
             {
-                failure = WriteBatch(batch);
+                try
+                {
+                    failure = WriteBatch(batch);
+                }
+                catch (Exception e)
+                {
+                    // Anything but an I/O error (the log was closed under the daemon, a record that cannot be sealed):
+                    // the callers must still hear of it, never wait forever, and the log refuses everything after.
+                    failure = e is ObjectDisposedException ? "the audit log is closed" : $"{e.GetType().Name}: {e.Message}";
+                    lock (_lock)
+                    {
+                        _failure ??= failure;
+                    }
+                }
             }
 
             foreach (var p in batch)
