@@ -74,7 +74,7 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
     }
 
     peakHwm = daemon.MemoryMB("VmHWM");
-    await Task.Delay(TimeSpan.FromSeconds(5));
+    await Task.Delay(TimeSpan.FromSeconds(15));
     idleAfter = daemon.MemoryMB("VmRSS");
 }
 

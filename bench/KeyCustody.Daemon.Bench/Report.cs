@@ -60,7 +60,7 @@ internal static class Report
         md.AppendLine("CPU µs/signature: the daemon's user + system time (/proc/PID/stat) over the cell divided by the signatures; for Python, its process time. Clients' CPU: the benchmark process's own CPU time over the cell (the clients' gRPC, HTTP/2 and socket work, on the same cores) divided by the signatures.");
         md.AppendLine(Inv($"A 400-byte append + fsync on the state directory's filesystem took {r.FsyncMs:F2} ms (median of 200, before the load; it varies with the disk's other users). The audit log writes two records per request (the intent before the token, the outcome after); records that wait are written together with one fsync (group commit)."));
         md.AppendLine();
-        md.AppendLine(Inv($"Daemon memory (VmRSS, /proc/PID/status; MB = 10^6 bytes): idle after start {r.IdleMB:F1} MB; under load peak {r.PeakHwmMB:F1} MB (VmHWM; highest 50 ms sample {r.PeakSampledMB:F1} MB); idle again 5 s after the load {r.IdleAfterMB:F1} MB."));
+        md.AppendLine(Inv($"Daemon memory (VmRSS, /proc/PID/status; MB = 10^6 bytes): idle after start {r.IdleMB:F1} MB; under load peak {r.PeakHwmMB:F1} MB (VmHWM; highest 50 ms sample {r.PeakSampledMB:F1} MB); idle again 15 s after the load (the daemon trims its memory after 5 to 10 quiet seconds) {r.IdleAfterMB:F1} MB."));
         md.AppendLine();
 
         var yard = r.Python.SignJsonPerSecond;

@@ -103,6 +103,7 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddSingleton<HealthServiceImpl>();
             s.AddSingleton<HealthMonitor>();
             s.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
+            s.AddHostedService<IdleMemoryTrim>();
             s.AddGrpc(o =>
             {
                 o.EnableDetailedErrors = false;
