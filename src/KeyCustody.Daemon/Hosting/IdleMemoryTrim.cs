@@ -5,7 +5,9 @@ namespace KeyCustody.Daemon.Hosting;
 /// the young generation and for batch-sized messages) and keeps it committed afterwards; on a host where the daemon
 /// idles most of the time beside its callers that is memory nobody uses. When the daemon has collected garbage since
 /// the last trim (it did work) and then a whole <see cref="Quiet"/> interval passes without a collection (the work is
-/// over), one aggressive full collection decommits what the GC no longer needs. An idle daemon never collects.
+/// over), one aggressive full collection decommits what the GC no longer needs. An idle daemon never collects; a
+/// daemon under steady load never trims; a trickle of requests that collects less often than every 5 s pays for one
+/// full collection after each of its collections.
 /// </summary>
 public sealed partial class IdleMemoryTrim : BackgroundService
 {
