@@ -11,7 +11,7 @@ namespace KeyCustody.Daemon.Hosting;
 /// </summary>
 public sealed partial class IdleMemoryTrim : BackgroundService
 {
-    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
 
     private readonly ILogger<IdleMemoryTrim> _log;
     private readonly Func<int> _collections;
@@ -34,7 +34,7 @@ public sealed partial class IdleMemoryTrim : BackgroundService
     }
 
     /// <summary>One look: trims when there was work since the last trim and none since the last look. Returns whether it trimmed.</summary>
-    public bool Tick()
+    internal bool Tick()
     {
         var now = _collections();
         var quietSinceLastLook = now == _lastSeen;
