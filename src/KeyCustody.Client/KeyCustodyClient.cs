@@ -12,7 +12,7 @@ namespace KeyCustody.Client;
 public sealed class KeyCustodyClient : IDisposable
 {
     /// <summary>Where a system daemon listens unless KEYCUSTODY_SOCKET says otherwise.</summary>
-    public const string DefaultSocket = "/run/keycustody/keycustodyd.sock";
+    public const string DefaultSocket = DaemonSockets.System;
 
     private readonly GrpcChannel _channel;
 

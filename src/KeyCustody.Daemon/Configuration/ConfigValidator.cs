@@ -7,7 +7,7 @@ namespace KeyCustody.Daemon.Configuration;
 
 /// <summary>Refused configuration: every problem, each naming its setting.</summary>
 public sealed class ConfigException(IReadOnlyList<string> problems)
-    : Exception("invalid configuration:\n  " + string.Join("\n  ", problems))
+    : Exception(problems.Count == 1 ? "invalid configuration: " + problems[0] : "invalid configuration:\n  " + string.Join("\n  ", problems))
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 }
@@ -22,7 +22,7 @@ public static class ConfigValidator
 
         if (configFile is not null)
         {
-            CheckNotWritableByOthers(configFile, "config file", Fail);
+            CheckConfigFile(configFile, Fail);
         }
 
         var state = c.StateDirectory is { Length: > 0 } s ? Path.GetFullPath(s) : null;
@@ -97,6 +97,9 @@ public static class ConfigValidator
         }
 
         var tokens = new List<TokenSettings>();
+
+        // A token refused above (a bad PIN file, say) is reported once, there; its keys do not add "no token named".
+        var refusedTokens = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < c.Tokens.Count; i++)
         {
             if (ValidateToken(c.Tokens[i], $"tokens[{i}]", Fail) is { } t)
@@ -108,11 +111,20 @@ public static class ConfigValidator
 
                 tokens.Add(t);
             }
+            else if (c.Tokens[i].Name is { Length: > 0 } refused)
+            {
+                refusedTokens.Add(refused);
+            }
         }
 
         var keys = new List<KeySettings>();
         for (var i = 0; i < c.Keys.Count; i++)
         {
+            if (c.Keys[i].Token is { } on && refusedTokens.Contains(on) && tokens.All(t => t.Name != on))
+            {
+                continue;
+            }
+
             if (ValidateKey(c.Keys[i], $"keys[{i}]", tokens, c.AllowSoftwareMasterKey, Fail) is { } k)
             {
                 if (keys.Any(x => x.Name == k.Name))
@@ -150,10 +162,14 @@ public static class ConfigValidator
             }
         }
 
+        var access = new AccessRules(rules);
+        DemoKeysChecks.Check(c, tokens, keys, access, Fail);
+
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
+        var simulatorRoot = state is null ? null : Path.GetFullPath(c.SimulatorRoot is { Length: > 0 } sr ? sr : "simulator-root.json", state);
         if (state is not null)
         {
-            CheckStateFiles(state, auditPath!, Fail);
+            CheckStateFiles(state, auditPath!, simulatorRoot!, Fail);
         }
 
         if (problems.Count > 0)
@@ -162,20 +178,22 @@ public static class ConfigValidator
         }
 
         return new ValidatedConfig(state!, auditPath!, socket, socketMode, socketGroup, tcp, c.Limits, c.Presence, tokens, keys,
-            new AccessRules(rules), c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null);
+            access, c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null)
+        {
+            SimulatorRoot = simulatorRoot!,
+        };
     }
 
-    /// <summary>Files that decide who may sign must not be writable by anyone but their owner.</summary>
     /// <summary>
     /// The files the daemon keeps and trusts (the audit log, the pinned keys, the identities, a simulator's root and
     /// cards): one that others can read, or that the group or others can write, is refused at start. Other files an
     /// operator keeps in the state directory (a log, exported certificates) are theirs to protect.
     /// </summary>
-    private static void CheckStateFiles(string state, string auditPath, Action<string, string> fail)
+    private static void CheckStateFiles(string state, string auditPath, string simulatorRoot, Action<string, string> fail)
     {
         const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
         var identities = Path.Combine(state, "identities");
-        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, "simulator-root.json") };
+        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), simulatorRoot };
         if (Directory.Exists(state))
         {
             owned.AddRange(Directory.EnumerateFiles(state, "*.card.json"));
@@ -191,23 +209,34 @@ public static class ConfigValidator
             var mode = File.GetUnixFileMode(file);
             if ((mode & loose) != 0)
             {
-                fail(file == auditPath ? "audit.path" : "stateDirectory", $"{file} is open to other users (mode {Convert.ToString((int)mode, 8)}); chmod 0600 (the daemon creates its files that way)");
+                fail(file == auditPath ? "audit.path" : file == simulatorRoot ? "simulatorRoot" : "stateDirectory", $"{file} is open to other users (mode {Convert.ToString((int)mode, 8)}); chmod 0600 (the daemon creates its files that way)");
             }
         }
     }
 
-    internal static void CheckNotWritableByOthers(string path, string what, Action<string, string> fail)
+    /// <summary>
+    /// The configuration file is the access policy: whoever can write it decides who may sign, so group or others
+    /// writing it is refused. It holds no secret (the validator refuses one), but it maps which principals may sign
+    /// and approve with which key on which token serial, which only the daemon needs to read: others reading it is
+    /// refused too. The daemon's group may read it (root:keycustody 0640).
+    /// </summary>
+    private static void CheckConfigFile(string path, Action<string, string> fail)
     {
         if (!File.Exists(path))
         {
-            fail(what, $"{path} does not exist");
+            fail("config file", $"{path} does not exist");
             return;
         }
 
         var mode = File.GetUnixFileMode(path);
+        var octal = Convert.ToString((int)mode, 8);
         if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
-            fail(what, $"{path} is writable by other users (mode {Convert.ToString((int)mode, 8)}); chmod 0640 or stricter");
+            fail("config file", $"{path} is writable by other users (mode {octal}): whoever writes it decides who may sign; chmod 0640 or stricter");
+        }
+        else if ((mode & UnixFileMode.OtherRead) != 0)
+        {
+            fail("config file", $"{path} is readable by other users (mode {octal}): it maps who may sign with which key, and only keycustodyd needs to read it; chmod 0640 (owner root, group keycustody) or 0600");
         }
     }
 
@@ -367,7 +396,26 @@ public static class ConfigValidator
             return SecretSource.FromFile(Path.GetFullPath(f));
         }
 
-        return s.Credential is { Length: > 0 } cred ? SecretSource.FromCredential(cred) : SecretSource.FromEnvironment(s.Env!);
+        if (s.Credential is { Length: > 0 } cred)
+        {
+            if (SecretSource.CredentialProblem(cred) is { } problem)
+            {
+                ok = false;
+                fail($"{at}.credential", problem);
+                return null;
+            }
+
+            return SecretSource.FromCredential(cred);
+        }
+
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(s.Env!)))
+        {
+            ok = false;
+            fail($"{at}.env", $"the environment variable {s.Env} is not set (or empty) in keycustodyd's environment");
+            return null;
+        }
+
+        return SecretSource.FromEnvironment(s.Env!);
     }
 
     private static KeySettings? ValidateKey(KeyConfig k, string at, List<TokenSettings> tokens, bool allowSoftwareMaster, Action<string, string> fail)

@@ -1,7 +1,7 @@
 namespace KeyCustody.Daemon.Configuration;
 
 // The configuration file's shape (JSON, camelCase), bound by Microsoft.Extensions.Configuration so the
-// environment (KEYCUSTODY_section__setting) and the command line (--section:setting=value) override it.
+// environment (KEYCUSTODYD_section__setting) and the command line (--section:setting=value) override it.
 // ConfigValidator turns it into ValidatedConfig or errors that name the setting.
 
 public sealed class DaemonConfig
@@ -28,6 +28,13 @@ public sealed class DaemonConfig
 
     /// <summary>Log file (JSON lines); console only when absent.</summary>
     public string? LogFile { get; set; }
+
+    /// <summary>
+    /// Simulator tokens: the root CA file their attestations chain to (created 0600 on first use). By default
+    /// "simulator-root.json" in the state directory; <c>keycustodyd --simulator</c> without <c>--state-dir</c> uses
+    /// hw-sim's own, the one <c>keycustody-hwsim root-cert</c> prints.
+    /// </summary>
+    public string? SimulatorRoot { get; set; }
 }
 
 public sealed class ListenConfig

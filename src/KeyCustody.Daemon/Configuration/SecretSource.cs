@@ -16,10 +16,29 @@ public sealed record SecretSource(string Description, Func<Secret> Read)
     {
         return new($"systemd credential {name}", () =>
         {
-            var dir = Environment.GetEnvironmentVariable("CREDENTIALS_DIRECTORY")
-                ?? throw new InvalidOperationException($"the secret is the systemd credential {name}, but CREDENTIALS_DIRECTORY is not set (start the daemon with LoadCredential=)");
+            var dir = Environment.GetEnvironmentVariable(CredentialsDirectory)
+                ?? throw new InvalidOperationException(CredentialProblem(name));
             return ReadFile(Path.Combine(dir, name));
         });
+    }
+
+    private const string CredentialsDirectory = "CREDENTIALS_DIRECTORY";
+
+    /// <summary>Why the systemd credential <paramref name="name"/> cannot be read in this process, or null when it can.</summary>
+    public static string? CredentialProblem(string name)
+    {
+        if (name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
+        {
+            return $"'{name}' is not a credential name (a file name in $CREDENTIALS_DIRECTORY, without '/')";
+        }
+
+        if (Environment.GetEnvironmentVariable(CredentialsDirectory) is not { Length: > 0 } dir)
+        {
+            return $"'{name}' is a systemd credential, but CREDENTIALS_DIRECTORY is not set: keycustodyd is not running as a systemd service with LoadCredential={name}:FILE (outside systemd use a file or env source)";
+        }
+
+        var path = Path.Combine(dir, name);
+        return File.Exists(path) ? null : $"the systemd credential '{name}' ({path}) does not exist: add LoadCredential={name}:FILE to the unit";
     }
 
     public static SecretSource FromEnvironment(string variable) => new($"environment variable {variable}", () =>

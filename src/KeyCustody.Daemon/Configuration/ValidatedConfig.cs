@@ -18,7 +18,11 @@ public sealed record ValidatedConfig(
     IReadOnlyList<KeySettings> Keys,
     AccessRules Access,
     bool AllowSoftwareMasterKey,
-    string? LogFile);
+    string? LogFile)
+{
+    /// <summary>The root CA file simulator tokens' attestations chain to.</summary>
+    public string SimulatorRoot { get; init; } = string.Empty;
+}
 
 public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa);
 

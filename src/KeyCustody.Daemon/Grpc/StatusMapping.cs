@@ -17,8 +17,18 @@ internal static class StatusMapping
         OperationCanceledException when context.Deadline <= DateTime.UtcNow => new RpcException(new Status(StatusCode.DeadlineExceeded, "the deadline passed before the request finished; nothing was returned")),
         OperationCanceledException => new RpcException(new Status(StatusCode.Cancelled, "the request was cancelled; nothing was returned")),
         Matrix.MatrixFormatException m => new RpcException(new Status(StatusCode.InvalidArgument, m.Message)),
-        _ => new RpcException(new Status(StatusCode.Internal, "internal error; the daemon log has the details")),
+        _ => Internal(e, context),
     };
+
+    /// <summary>
+    /// The caller learns only that something failed; the log gets the exception, so "the daemon log has the details" is
+    /// true. Exception messages in this code base name files, settings and keys, never a secret's value or a payload.
+    /// </summary>
+    private static RpcException Internal(Exception e, ServerCallContext context)
+    {
+        Serilog.Log.Error(e, "Internal error in {Method}; the caller was told only 'internal error'", context.Method);
+        return new RpcException(new Status(StatusCode.Internal, "internal error; the daemon log has the details"));
+    }
 
     private static StatusCode Code(DaemonErrorKind kind) => kind switch
     {

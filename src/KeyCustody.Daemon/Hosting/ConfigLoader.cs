@@ -1,83 +1,64 @@
+using System.Collections;
+using System.Text.Json;
 using KeyCustody.Daemon.Configuration;
 
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
-/// Command line → configuration: <c>--config FILE</c>, <c>--simulator [--no-demo-keys]</c>, <c>--state-dir DIR</c>,
-/// <c>--socket PATH</c>, and any setting as <c>--section:setting=value</c>; the environment overrides
-/// the file with <c>KEYCUSTODY_section__setting</c>. The command line wins over both.
+/// Command line → configuration, in layers: the embedded simulator's defaults (<c>--simulator</c>), the file
+/// (<c>--config FILE</c>), the environment (<c>KEYCUSTODYD_section__setting</c>), the command line
+/// (<c>--section:setting=value</c>, <c>--state-dir</c>, <c>--socket</c>). A later layer changes single settings of
+/// an earlier one, list entries by index (<c>--keys:1:presence=operator</c> changes the second key).
 /// </summary>
 public static class ConfigLoader
 {
+    /// <summary>The prefix the daemon read before it had its own (the CLI's KEYCUSTODY_SOCKET then stopped it).</summary>
+    private const string OldEnvironmentPrefix = "KEYCUSTODY_";
+
     public sealed record Loaded(ValidatedConfig Config, bool Simulator, string? ConfigFile);
 
-    public static Loaded Load(string[] args)
+    public static Loaded Load(string[] args) => Load(DaemonCommandLine.Parse(args));
+
+    public static Loaded Load(DaemonCommandLine commandLine)
     {
-        string? file = null;
-        var simulator = false;
-        var demoKeys = true;
-        string? stateDir = null;
-        var rest = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--config" when i + 1 < args.Length:
-                    file = args[++i];
-                    break;
-                case "--simulator":
-                    simulator = true;
-                    break;
-                case "--no-demo-keys":
-                    demoKeys = false;
-                    break;
-                case "--state-dir" when i + 1 < args.Length:
-                    stateDir = args[++i];
-                    break;
-                case "--socket" when i + 1 < args.Length:
-                    rest.Add("--listen:unixSocket=" + args[++i]);
-                    break;
-                default:
-                    if (!args[i].StartsWith("--", StringComparison.Ordinal) || !args[i].Contains('=', StringComparison.Ordinal))
-                    {
-                        throw new ConfigException([$"command line: '{args[i]}' is not understood (use --config FILE, --simulator, --state-dir DIR, --socket PATH or --section:setting=value)"]);
-                    }
-
-                    rest.Add(args[i]);
-                    break;
-            }
-        }
-
-        if (file is null && !simulator)
-        {
-            throw new ConfigException(["command line: give --config FILE, or --simulator for the embedded demo on a simulated YubiKey"]);
-        }
-
-        var config = new DaemonConfig();
-        if (simulator && file is null)
-        {
-            config = SimulatorDefaults.Create(stateDir ?? SimulatorDefaults.DefaultStateDirectory(), demoKeys);
-        }
-
+        var file = commandLine.ConfigFile;
         var builder = new ConfigurationBuilder();
+        if (commandLine.Simulator && file is null)
+        {
+            var defaults = SimulatorDefaults.Create(commandLine.StateDirectory, commandLine.DemoKeys);
+            builder.AddJsonStream(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(defaults, SimulatorDefaults.JsonOptions)));
+        }
+
         if (file is not null)
         {
-            if (!File.Exists(file))
-            {
-                throw new ConfigException([$"config file: {file} does not exist"]);
-            }
-
+            CheckSyntax(file);
             builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
         }
 
-        builder.AddEnvironmentVariables("KEYCUSTODY_");
-        builder.AddCommandLine([.. rest]);
-        if (stateDir is not null)
+        RefuseOldEnvironment();
+        builder.AddEnvironmentVariables(DaemonCommandLine.EnvironmentPrefix);
+        var rest = commandLine.Overrides.ToList();
+        if (commandLine.Socket is not null)
         {
-            builder.AddInMemoryCollection([new("stateDirectory", stateDir)]);
+            rest.Add("--listen:unixSocket=" + commandLine.Socket);
         }
 
-        var configuration = builder.Build();
+        builder.AddCommandLine([.. rest]);
+        if (commandLine.StateDirectory is not null && file is not null)
+        {
+            builder.AddInMemoryCollection([new("stateDirectory", commandLine.StateDirectory)]);
+        }
+
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            // What CheckSyntax cannot see, e.g. a key given twice.
+            throw new ConfigException([$"config file {file}: {Innermost(e).Message}"]);
+        }
 
         // A misspelt setting must not silently fall back to its default: every setting given must exist.
         var unknown = new List<string>();
@@ -87,16 +68,87 @@ public static class ConfigLoader
             throw new ConfigException(unknown);
         }
 
+        var config = new DaemonConfig();
         try
         {
             configuration.Bind(config);
         }
         catch (InvalidOperationException e)
         {
-            throw new ConfigException([$"configuration: {e.Message}"]);
+            throw new ConfigException([$"configuration: {Innermost(e).Message}"]);
         }
 
-        return new Loaded(ConfigValidator.Validate(config, file), simulator, file);
+        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file);
+    }
+
+    /// <summary>A file that is not JSON is one error with its line and column, not the parser's stack trace.</summary>
+    private static void CheckSyntax(string file)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([e is FileNotFoundException or DirectoryNotFoundException ? $"config file: {file} does not exist" : $"config file {file}: cannot read it: {e.Message}"]);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ConfigException([$"config file {file}: the top level must be a JSON object {{ ... }}, not {document.RootElement.ValueKind.ToString().ToLowerInvariant()}"]);
+            }
+        }
+        catch (JsonException e)
+        {
+            // The reader's message ends with its own 0-based position ("LineNumber: 2 | BytePositionInLine: 2."): said once, 1-based.
+            var what = e.Message;
+            var cut = what.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            what = (cut > 0 ? what[..cut] : what).TrimEnd();
+            throw new ConfigException([$"config file {file}, line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {what}"]);
+        }
+    }
+
+    /// <summary>
+    /// KEYCUSTODY_ is the CLI's (KEYCUSTODY_SOCKET) and no longer read. A variable in the daemon's old spelling is
+    /// refused rather than ignored: an override that silently stopped applying could loosen a setting.
+    /// </summary>
+    private static void RefuseOldEnvironment()
+    {
+        var problems = new List<string>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)variable.Key;
+            if (!name.StartsWith(OldEnvironmentPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var setting = name[OldEnvironmentPrefix.Length..];
+            var first = setting.Split("__")[0];
+            if (typeof(DaemonConfig).GetProperties().Any(p => string.Equals(p.Name, first, StringComparison.OrdinalIgnoreCase)))
+            {
+                problems.Add($"environment: {name} is the old spelling of a daemon setting; rename it {DaemonCommandLine.EnvironmentPrefix}{setting} (KEYCUSTODY_ variables are the keycustody CLI's)");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigException(problems);
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
     }
 
     /// <summary>Names every setting under <paramref name="section"/> that <paramref name="type"/> has no property for, as "keys[0].presense".</summary>

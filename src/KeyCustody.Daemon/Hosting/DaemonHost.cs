@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.HealthCheck;
+using KeyCustody.Client;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Grpc;
@@ -61,17 +62,26 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
             });
 
+            LogWhereToReach(cfg);
             var simulatorTokens = cfg.Tokens.Where(t => t.Kind == TokenKind.Simulator).ToList();
             SimulatorRoot? root = null;
             if (simulatorTokens.Count > 0)
             {
                 Log.Warning("SIMULATOR: token(s) {Tokens} are software simulations of a YubiKey. Their keys are NOT hardware-protected: demos and tests only.", string.Join(", ", simulatorTokens.Select(t => t.Name)));
-                root = SimulatorRoot.LoadOrCreate(Path.Combine(cfg.StateDirectory, "simulator-root.json"));
+                root = SimulatorRoot.LoadOrCreate(cfg.SimulatorRoot);
                 owned.Add(root);
+                Log.Information("Simulator: attestations chain to the root CA in {Root} (keycustody-hwsim root-cert --root {Root} prints it)", cfg.SimulatorRoot);
             }
 
             var hosts = cfg.Tokens.Select(t => TokenHost.Create(t, cfg.Limits, root)).ToList();
             owned.AddRange(hosts);
+#pragma warning disable CA2000 // Owned from here on: disposed with the host, or in the catch below.
+            if (SimulatorControl.Start(cfg.StateDirectory, hosts) is { } control)
+#pragma warning restore CA2000
+            {
+                owned.Insert(0, control);
+            }
+
             AuditLog audit;
             try
             {
@@ -122,7 +132,15 @@ public sealed class DaemonHost : IAsyncDisposable
 
             if (simulatorTokens.Any(t => t.DemoKeys))
             {
-                await app.Services.GetRequiredService<SimulatorBootstrap>().RunAsync(cancellation).ConfigureAwait(false);
+                try
+                {
+                    await app.Services.GetRequiredService<SimulatorBootstrap>().RunAsync(cancellation).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is DaemonException or KeyCustody.Tokens.TokenException)
+                {
+                    // The validator rules out what it can foresee (DemoKeysChecks); anything else is still one line, exit 2.
+                    throw new DaemonStartException($"demo keys: {e.Message}", e);
+                }
             }
 
             app.Services.GetRequiredService<HealthMonitor>().Check();
@@ -156,6 +174,27 @@ public sealed class DaemonHost : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Among the first lines: where the socket will be and whether `keycustody` finds it without --socket (the daemon may
+    /// spend a while making demo keys before it listens).
+    /// </summary>
+    private static void LogWhereToReach(ValidatedConfig cfg)
+    {
+        if (cfg.UnixSocket is not { } socket)
+        {
+            return;
+        }
+
+        var reach = socket == DaemonSockets.System
+            ? "keycustody finds it without --socket"
+            : socket == DaemonSockets.Simulator()
+                ? File.Exists(DaemonSockets.System)
+                    ? $"a system keycustodyd listens on {DaemonSockets.System}, which keycustody prefers: give keycustody --socket {socket}"
+                    : "keycustody finds it without --socket when no system keycustodyd is running"
+                : $"callers give keycustody --socket {socket} (or set KEYCUSTODY_SOCKET={socket})";
+        Log.Information("The socket is unix:{Socket}: {Reach}", socket, reach);
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg)

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using KeyCustody.Client;
 using KeyCustody.Daemon.Configuration;
+using KeyCustody.HwSim.Crypto;
 
 namespace KeyCustody.Daemon.Hosting;
 
@@ -9,24 +12,34 @@ namespace KeyCustody.Daemon.Hosting;
 /// card's well-known default PIN and management key in 0600 files, and every right for the user who
 /// runs it. For demos and CI only: the keys live in a software simulation.
 /// </summary>
+/// <remarks>
+/// Without a state directory it lives where the CLI looks for it (<see cref="DaemonSockets.Simulator"/>) and its
+/// cards' attestations chain to hw-sim's per-user root, so `keycustody` and `keycustody-hwsim root-cert` need no
+/// flags. With one, everything (the root included) is in that directory, isolated from other runs.
+/// </remarks>
 public static class SimulatorDefaults
 {
     public const string DemoUser = "@demo:localhost";
     public const uint Serial = 10_000_001;
 
-    public static string DefaultStateDirectory() =>
-        Path.Combine(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } run ? run : Path.GetTempPath(), $"keycustody-simulator-{Posix.EffectiveUid}");
-
-    /// <param name="stateDirectory">Where the cards, the audit log and the socket live.</param>
-    /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
-    public static DaemonConfig Create(string stateDirectory, bool demoKeys = true)
+    /// <summary>How the defaults become the configuration's first layer (the file's spelling, nulls left out).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
     {
-        var state = Path.GetFullPath(stateDirectory);
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <param name="stateDirectory">Where the cards, the audit log and the socket live; null for the per-user default.</param>
+    /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
+    public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true)
+    {
+        var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.SimulatorStateDirectory());
         Prepare(state);
         return new DaemonConfig
         {
             StateDirectory = state,
-            Listen = new ListenConfig { UnixSocket = Path.Combine(state, "keycustodyd.sock"), SocketMode = "0600" },
+            SimulatorRoot = stateDirectory is null ? SimulatorRoot.DefaultPath() : null,
+            Listen = new ListenConfig { UnixSocket = Path.Combine(state, DaemonSockets.SocketFileName), SocketMode = "0600" },
             Tokens =
             [
                 SimulatedCard(state, "sim-master", Serial, demoKeys),

@@ -1,0 +1,162 @@
+using KeyCustody.Client.Audit;
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.HwSim.Crypto;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Tokens;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>
+/// <c>keycustodyd --check-config</c>, like <c>nginx -t</c> or <c>sshd -t</c>: after the configuration passed the
+/// validator (settings, permissions, secret sources that exist here), reads every secret once (readable, not empty;
+/// zeroed at once, never shown), checks the audit log's chain, opens every token and looks for every configured key.
+/// Changes nothing: no file is created or written, no key pinned, nothing served. Exit 0 when all is well, 2 when not.
+/// </summary>
+public static class ConfigCheck
+{
+    public static int Run(ConfigLoader.Loaded loaded, TextWriter output, TextWriter errors)
+    {
+        var cfg = loaded.Config;
+        var problems = 0;
+        void Ok(string what) => output.WriteLine("ok: " + what);
+        void Note(string what) => output.WriteLine("note: " + what);
+        void Bad(string what)
+        {
+            errors.WriteLine("error: " + what);
+            problems++;
+        }
+
+        Ok($"configuration {loaded.ConfigFile ?? "(the --simulator defaults)"}: valid ({cfg.Tokens.Count} tokens, {cfg.Keys.Count} keys, {cfg.Access.Rules.Count} access rules)");
+        foreach (var token in cfg.Tokens)
+        {
+            foreach (var (setting, source) in new[] { ("pin", token.Pin), ("managementKey", token.ManagementKey) })
+            {
+                if (source is not null && ReadProblem(source) is { } problem)
+                {
+                    Bad($"token {token.Name}: {setting} from {source}: {problem}");
+                }
+                else if (source is not null)
+                {
+                    Ok($"token {token.Name}: {setting} from {source} is readable");
+                }
+            }
+        }
+
+        CheckAudit(cfg.AuditPath, Ok, Note, Bad);
+
+        // A simulator's root is not created by a check: a missing one means the cards would be new too.
+        using var root = cfg.Tokens.Any(t => t.Kind == TokenKind.Simulator)
+            ? File.Exists(cfg.SimulatorRoot) ? SimulatorRoot.LoadOrCreate(cfg.SimulatorRoot) : SimulatorRoot.CreateEphemeral()
+            : null;
+        foreach (var settings in cfg.Tokens)
+        {
+            using var host = TokenHost.Create(settings, cfg.Limits, root);
+            var (status, error) = Probe(host);
+            if (status is null)
+            {
+                Bad($"token {settings.Name} ({host.Kind}): not reachable: {error}");
+                continue;
+            }
+
+            Ok($"token {settings.Name} ({host.Kind}): reachable, serial {status.Serial}{(status.Firmware is { } fw ? ", firmware " + fw : string.Empty)}{(status.PinRetriesLeft is { } r ? $", {r} PIN retries left" : string.Empty)}");
+            foreach (var key in cfg.Keys.Where(k => k.Token == settings.Name))
+            {
+                CheckKey(host, key, Ok, Note, Bad);
+            }
+        }
+
+        if (problems == 0)
+        {
+            output.WriteLine("keycustodyd: the configuration is valid and every token is reachable");
+            return 0;
+        }
+
+        errors.WriteLine($"keycustodyd: {problems} problem{(problems == 1 ? string.Empty : "s")} found");
+        return 2;
+    }
+
+    private static string? ReadProblem(SecretSource source)
+    {
+        try
+        {
+            using var secret = source.Read();
+            return secret.Length == 0 ? "it is empty" : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return e.Message;
+        }
+    }
+
+    private static void CheckAudit(string path, Action<string> ok, Action<string> note, Action<string> bad)
+    {
+        if (!File.Exists(path))
+        {
+            note($"audit log {path} does not exist yet; it is created at the first start");
+            return;
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var result = AuditChain.Verify(stream);
+            if (result.Valid)
+            {
+                ok($"audit log {path}: {result.Records} records, the chain is intact");
+            }
+            else if (result.Problem is { } problem && problem.StartsWith("the last line is incomplete", StringComparison.Ordinal))
+            {
+                note($"audit log {path}: {result.Records} records intact, then an incomplete last line (a write cut off by a crash); the daemon cuts it at start and records that it did");
+            }
+            else
+            {
+                bad($"audit log {path}: line {result.BrokenLine}: {result.Problem}; the daemon will not start on it");
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            bad($"audit log {path}: cannot read it: {e.Message}");
+        }
+    }
+
+    /// <summary>The token's status, or why it cannot be opened (any failure: this is a report, not the daemon).</summary>
+    private static (TokenStatus? Status, string? Error) Probe(TokenHost host)
+    {
+        try
+        {
+            return host.Probe();
+        }
+#pragma warning disable CA1031 // A module that fails to load or a middleware that throws anything is a finding to print.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return (null, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static void CheckKey(TokenHost host, KeySettings key, Action<string> ok, Action<string> note, Action<string> bad)
+    {
+        try
+        {
+            var info = host.Get().GetKey(key.KeyId);
+            var actual = new Ed25519PublicKey(info.PublicKey);
+            if (key.PublicKey is { } expected && !expected.Equals(actual))
+            {
+                bad($"key {key.Name}: {host.Name} holds {actual.Base64} in {key.KeyId}, but the configuration says {expected.Base64}");
+            }
+            else
+            {
+                ok($"key {key.Name}: {key.KeyId} on {host.Name} holds {actual.Base64}");
+            }
+        }
+        catch (KeyNotFoundOnTokenException)
+        {
+            note($"key {key.Name}: {key.KeyId} on {host.Name} is empty (generate it with `keycustody provision` or `keycustody keys generate`)");
+        }
+        catch (TokenException e)
+        {
+            bad($"key {key.Name}: {e.Message}");
+        }
+    }
+}
