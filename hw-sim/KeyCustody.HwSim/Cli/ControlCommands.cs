@@ -14,6 +14,7 @@ internal static class ControlCommands
         yield return Simple("status", "Show the cards: presence, power, touch mode, retries");
 
         var modeArgument = new Argument<string>("mode") { Description = "auto, manual or never" };
+        modeArgument.AcceptOnlyFromAmong("auto", "manual", "never");
         var delay = new Option<int?>("--delay") { Description = "auto mode: milliseconds until the touch" };
         var timeout = new Option<int?>("--timeout") { Description = "milliseconds until an untouched operation fails" };
         yield return WithControl(new Command("mode", "Change how the button behaves") { modeArgument, delay, timeout }, result =>
@@ -50,6 +51,20 @@ internal static class ControlCommands
         yield return WithControl(new Command("latency", "Add latency to every APDU") { ms }, result => ["latency", $"ms={result.GetValue(ms)}"]);
     }
 
+    /// <summary>The "error" of a <c>{"ok":false,"error":"..."}</c> reply, or the whole reply if it is something else.</summary>
+    private static string ErrorOf(string reply)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(reply);
+            return document.RootElement.TryGetProperty("error", out var error) && error.GetString() is { } text ? text : reply;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return reply;
+        }
+    }
+
     private static Command Simple(string verb, string description) =>
         WithControl(new Command(verb, description), _ => [verb]);
 
@@ -67,17 +82,27 @@ internal static class ControlCommands
                 request.Add($"serial={s}");
             }
 
+            string reply;
             try
             {
-                var reply = ControlClient.Send(result.GetValue(control)!, string.Join(' ', request));
-                Console.WriteLine(reply);
-                return reply.StartsWith("{\"ok\":true", StringComparison.Ordinal) ? 0 : 1;
+                reply = ControlClient.Send(result.GetValue(control)!, string.Join(' ', request));
             }
             catch (SocketException e)
             {
-                Console.Error.WriteLine($"keycustody-hwsim: cannot reach {result.GetValue(control)}: {e.Message}");
-                return 2;
+                var path = result.GetValue(control)!;
+                var why = File.Exists(path) ? e.Message : "there is no socket there";
+                Console.Error.WriteLine($"error: cannot reach the simulator at {path}: {why} (is it running, and is --control right?)");
+                return ExitCodes.Unavailable;
             }
+
+            if (reply.StartsWith("{\"ok\":true", StringComparison.Ordinal))
+            {
+                Console.WriteLine(reply);
+                return ExitCodes.Ok;
+            }
+
+            Console.Error.WriteLine("error: " + ErrorOf(reply));
+            return ExitCodes.BadInput;
         });
         return command;
     }

@@ -25,6 +25,7 @@ internal static class RunCommand
         var touchDelay = new Option<int>("--touch-delay") { Description = "auto mode: milliseconds until the touch", DefaultValueFactory = _ => 200 };
         var touchTimeout = new Option<int>("--touch-timeout") { Description = "milliseconds until an untouched operation fails with 6982", DefaultValueFactory = _ => 15000 };
         var mgm = new Option<string>("--mgm-algorithm") { Description = "factory management key algorithm: aes192 (5.7 default), 3des, aes128, aes256", DefaultValueFactory = _ => "aes192" };
+        mgm.AcceptOnlyFromAmong("aes192", "3des", "tdes", "aes128", "aes256");
         var control = new Option<string?>("--control") { Description = "Unix socket for touch/mode/unplug/plug/status" };
         var root = new Option<string>("--root") { Description = "simulator root CA file (created on first use)", DefaultValueFactory = _ => SimulatorRoot.DefaultPath() };
         var latency = new Option<int>("--latency") { Description = "milliseconds added to every APDU" };
