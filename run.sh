@@ -20,7 +20,12 @@ dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --n
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: no escape codes in a pipe or a log file (nor with NO_COLOR set).
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 
 for _ in $(seq 1 300); do [[ -S "$socket" ]] && kc --socket "$socket" status >/dev/null 2>&1 && break; sleep 0.1; done
 step "keycustodyd --simulator is up: two blank simulated YubiKeys (log: $state/daemon.log)"
@@ -32,9 +37,8 @@ dotnet hw-sim/KeyCustody.HwSim/bin/Release/net10.0/keycustody-hwsim.dll root-cer
 kc --socket "$socket" provision --user @demo:localhost --attestation-root "$state/simulator-root.pem" --out "$state/provisioned"
 kc --socket "$socket" keys list
 
-step "a device of @demo:localhost, self-signed by its own device key (development seed)"
-device='{"user_id":"@demo:localhost","device_id":"DEMOPHONE","algorithms":["m.olm.v1.curve25519-aes-sha2","m.megolm.v1.aes-sha2"],"keys":{"curve25519:DEMOPHONE":"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI","ed25519:DEMOPHONE":"aXceGe19ufgBArmAjKeIPEEk0eaA4c3yIB6WjkjvYNE"}}'
-echo "$device" | kc json sign --seed ZGV2aWNlMTJkZXZpY2UxMmRldmljZTEyZGV2aWNlMTI --entity @demo:localhost --key-name DEMOPHONE >"$state/device.json"
+step "a device of @demo:localhost, self-signed by its own device key (a development seed: keycustody dev device)"
+kc dev device --user @demo:localhost --device-id DEMOPHONE --seed ZGV2aWNlMTJkZXZpY2UxMmRldmljZTEyZGV2aWNlMTI >"$state/device.json"
 cat "$state/device.json"
 
 step "the daemon cross-signs it with the self-signing key (the simulated touch prompt is shown)"

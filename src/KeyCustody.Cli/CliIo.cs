@@ -6,7 +6,10 @@ namespace KeyCustody.Cli;
 /// <summary>Input and output for commands: whole documents or one document per line, as bytes.</summary>
 internal static class CliIo
 {
-    /// <summary>Reads FILE (or stdin for null or "-"), at most one byte more than the reader's size limit.</summary>
+    /// <summary>
+    /// Reads FILE (or stdin for null or "-"), at most one byte more than the reader's size limit; a larger input is
+    /// refused here, with its size (a file's whole size; standard input's is unknown past the limit).
+    /// </summary>
     public static byte[] ReadDocument(string? file)
     {
         using var stream = OpenInput(file);
@@ -19,8 +22,19 @@ internal static class CliIo
             buffer.Write(chunk, 0, n);
         }
 
+        if (buffer.Length > CanonicalJsonLimits.DefaultMaxBytes)
+        {
+            var size = file is null or "-" || !File.Exists(file) ? "more than " + ByteSize.Describe(CanonicalJsonLimits.DefaultMaxBytes) : ByteSize.Describe(new FileInfo(file).Length);
+            throw new UsageException($"{(file is null or "-" ? "standard input" : file)} is {size}; the limit is {ByteSize.Describe(CanonicalJsonLimits.DefaultMaxBytes)}");
+        }
+
         return buffer.ToArray();
     }
+
+    /// <summary>True when a line from <see cref="ReadLines"/> was longer than the limit (it is cut one byte past it).</summary>
+    public static bool TooLong(byte[] line) => line.Length > CanonicalJsonLimits.DefaultMaxBytes;
+
+    public static string TooLongMessage => $"the line is more than {ByteSize.Describe(CanonicalJsonLimits.DefaultMaxBytes)}, the limit";
 
     /// <summary>Reads FILE or stdin line by line (LF-separated); a final line without LF counts, a final empty one does not.</summary>
     public static IEnumerable<byte[]> ReadLines(string? file)

@@ -13,9 +13,9 @@ internal static class DaemonCommands
 
     public static Option<string> SocketOption() => new("--socket")
     {
-        Description = "the daemon's Unix socket (default: $KEYCUSTODY_SOCKET, else " + KeyCustodyClient.DefaultSocket + ")",
+        Description = DaemonSocket.Description,
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KEYCUSTODY_SOCKET") is { Length: > 0 } s ? s : KeyCustodyClient.DefaultSocket,
+        DefaultValueFactory = _ => DaemonSocket.Default(),
     };
 
     public static IEnumerable<Command> Build(Option<string> socket, Option<bool> json)
@@ -49,7 +49,7 @@ internal static class DaemonCommands
 
             foreach (var k in response.Keys)
             {
-                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{k.PublicKey}\t{k.TokenKind}:{k.TokenSerial}\tpresence={k.Presence}\tpin={k.PinPolicy}\ttouch={k.TouchPolicy}\t{string.Join(",", k.Operations)}");
+                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{Dash(k.PublicKey)}\t{TokenLabel(k.TokenKind, k.TokenSerial)}\tpresence={Dash(k.Presence)}\tpin={Dash(k.PinPolicy)}\ttouch={Dash(k.TouchPolicy)}\t{string.Join(",", k.Operations)}");
             }
 
             return ExitCodes.Ok;
@@ -273,11 +273,18 @@ internal static class DaemonCommands
         return audit;
     }
 
+    /// <summary>"simulator:10000001", "piv:12345678"; a software token's serial already names its kind ("software:/dir").</summary>
+    internal static string TokenLabel(string kind, string serial) =>
+        serial.StartsWith(kind + ":", StringComparison.Ordinal) ? serial : $"{kind}:{Dash(serial)}";
+
+    /// <summary>An empty column (a key not generated yet has no public key or policies) as "-", so columns stay countable.</summary>
+    private static string Dash(string value) => value.Length == 0 ? "-" : value;
+
     private static int Say(string text)
     {
         Console.Out.WriteLine(text);
         return ExitCodes.Ok;
     }
 
-    private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+    private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => DaemonSocket.Connect(r.GetValue(socket)!);
 }

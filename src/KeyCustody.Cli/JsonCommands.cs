@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using KeyCustody.Matrix.Codecs;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 
@@ -9,12 +7,12 @@ namespace KeyCustody.Cli;
 /// <summary><c>keycustody json canonicalize | sign | verify</c>.</summary>
 internal static class JsonCommands
 {
-    public static Command Build()
+    public static Command Build(Option<bool> jsonOutput)
     {
         var json = new Command("json", "Matrix canonical JSON and signed JSON");
         json.Subcommands.Add(Canonicalize());
         json.Subcommands.Add(Sign());
-        json.Subcommands.Add(Verify());
+        json.Subcommands.Add(Verify(jsonOutput));
         return json;
     }
 
@@ -42,7 +40,7 @@ internal static class JsonCommands
     {
         var file = FileArgument();
         var lines = LinesOption();
-        var seed = new Option<string>("--seed") { Description = "unpadded base64 of a 32-byte Ed25519 seed (development helper: the key is in software)", Required = true };
+        var seed = DevCommands.SeedOption();
         var entity = new Option<string>("--entity") { Description = "signing entity: a user ID or a server name", Required = true };
         var keyName = new Option<string>("--key-name") { Description = "key name; the key id is ed25519:<NAME>", Required = true };
         var cmd = new Command("sign", "sign JSON objects with a software key (development helper); output is canonical signed JSON")
@@ -51,7 +49,7 @@ internal static class JsonCommands
         };
         cmd.SetAction(r =>
         {
-            using var key = ImportSeed(r.GetValue(seed)!);
+            using var key = DevCommands.ImportSeed(r.GetValue(seed)!);
             var who = r.GetValue(entity)!;
             var name = r.GetValue(keyName)!;
             if (who.Length == 0 || name.Length == 0)
@@ -65,13 +63,13 @@ internal static class JsonCommands
         return cmd;
     }
 
-    private static Command Verify()
+    private static Command Verify(Option<bool> jsonOutput)
     {
         var file = FileArgument();
         var publicKey = new Option<string>("--public-key") { Description = "unpadded base64 Ed25519 public key", Required = true };
         var entity = new Option<string>("--entity") { Description = "signing entity whose signature to check", Required = true };
         var keyName = new Option<string>("--key-name") { Description = "key name; the key id is ed25519:<NAME>", Required = true };
-        var cmd = new Command("verify", "check one signature: exit 0 valid, 1 invalid (reason on stderr), 2 bad input") { file, publicKey, entity, keyName };
+        var cmd = new Command("verify", "check one signature: exit 0 valid, 1 invalid (reason on stderr; with --json {\"valid\":false,\"reason\":...} on stdout), 2 bad input") { file, publicKey, entity, keyName };
         cmd.SetAction(r =>
         {
             if (!Ed25519PublicKey.TryFromBase64(r.GetValue(publicKey)!, out var key, out var keyError))
@@ -81,6 +79,12 @@ internal static class JsonCommands
 
             var obj = CanonicalJson.ParseObject(CliIo.ReadDocument(r.GetValue(file)));
             var check = SignedJson.Verify(obj, r.GetValue(entity)!, SignedJson.Ed25519Prefix + r.GetValue(keyName), key!);
+            if (r.GetValue(jsonOutput))
+            {
+                JsonOut.Write(check.IsValid ? JsonOut.Object(("valid", true)) : JsonOut.Object(("valid", false), ("reason", check.Reason)));
+                return check.IsValid ? ExitCodes.Ok : ExitCodes.No;
+            }
+
             if (!check.IsValid)
             {
                 Console.Error.WriteLine("invalid: " + check.Reason);
@@ -91,28 +95,6 @@ internal static class JsonCommands
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    private static Ed25519SoftwareKey ImportSeed(string base64)
-    {
-        if (!UnpaddedBase64.TryDecode(base64, out var seed, out var error))
-        {
-            throw new UsageException("--seed: " + error);
-        }
-
-        try
-        {
-            if (seed.Length != Ed25519SoftwareKey.SeedLength)
-            {
-                throw new UsageException($"--seed: an Ed25519 seed is 32 bytes, this is {seed.Length}");
-            }
-
-            return Ed25519SoftwareKey.FromSeed(seed);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
     }
 
     /// <summary>Runs <paramref name="transform"/> on one document, or on each line with <paramref name="lines"/>.</summary>
@@ -132,6 +114,13 @@ internal static class JsonCommands
             foreach (var line in CliIo.ReadLines(file))
             {
                 total++;
+                if (CliIo.TooLong(line))
+                {
+                    refused++;
+                    CliIo.WriteLine(output, "error: " + CliIo.TooLongMessage);
+                    continue;
+                }
+
                 try
                 {
                     CliIo.WriteLine(output, transform(line));

@@ -5,9 +5,10 @@ using KeyCustody.Cli;
 // keycustody: the operator's and developer's command line. Every failure is one 'error:' line on
 // stderr with exit code 2 (bad input) or 1 (a "no" answer); see ExitCodes.
 var root = new RootCommand("keycustody: Matrix cross-signing keys on hardware tokens\n\n" + ExitCodes.Help);
-root.Subcommands.Add(JsonCommands.Build());
 var json = new Option<bool>("--json") { Description = "machine-readable output (canonical JSON) for scripts", Recursive = true };
 root.Options.Add(json);
+root.Subcommands.Add(JsonCommands.Build(json));
+root.Subcommands.Add(DevCommands.Build(json));
 root.Subcommands.Add(TrustCommands.Build(json));
 var socket = DaemonCommands.SocketOption();
 root.Options.Add(socket);
@@ -23,7 +24,7 @@ root.Subcommands.Add(KeyCustody.Cli.Publishing.PublishCommand.Build(socket));
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine("error: " + parsed.Errors[0].Message);
+    Console.Error.WriteLine("error: " + UsageErrors.Describe(parsed));
     return ExitCodes.BadInput;
 }
 
@@ -63,6 +64,8 @@ static string Unreachable(HttpRequestException e, string? socketPath)
     return (inner as System.Net.Sockets.SocketException)?.SocketErrorCode switch
     {
         System.Net.Sockets.SocketError.AccessDenied => $"cannot reach keycustodyd: permission denied on {where} (the socket is for its group's members: ask to be added, then log in again)",
+        System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused when socketPath == KeyCustody.Client.DaemonSockets.System =>
+            $"cannot reach keycustodyd at {where} (is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon)",
         System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused =>
             $"cannot reach keycustodyd at {where} (is it running, and is --socket right?)",
         { } code => $"cannot reach keycustodyd at {where} ({code}: {inner!.Message}; is it running, and is --socket right?)",

@@ -71,7 +71,7 @@ internal static class ProvisionCommand
                 r.GetValue(masterSource) == "import",
                 r.GetValue(backup),
                 r.GetValue(confirmCopy));
-            using var client = KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+            using var client = DaemonSocket.Connect(r.GetValue(socket)!);
             var result = await RunAsync(client, request, ct);
             if (r.GetValue(json))
             {

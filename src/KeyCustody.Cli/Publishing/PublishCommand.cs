@@ -1,5 +1,4 @@
 using System.CommandLine;
-using KeyCustody.Client;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 
@@ -94,7 +93,7 @@ internal static class PublishCommand
         }
         else
         {
-            using var client = KeyCustodyClient.ConnectUnix(socket);
+            using var client = DaemonSocket.Connect(socket);
             var response = await client.GetPublicKeysAsync(user!, ct);
             if (response.Missing.Count > 0 || response.DeviceSigningUpload.IsEmpty)
             {

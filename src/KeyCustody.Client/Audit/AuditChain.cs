@@ -40,7 +40,12 @@ public static class AuditChain
             }
             catch (FormatException e)
             {
-                return AuditVerification.Broken(line, expectedSeq, $"not a JSON record: {e.Message}");
+                return AuditVerification.Broken(line, expectedSeq, $"not a JSON record: {e.Message}{NotALog(line)}");
+            }
+
+            if (record["seq"] is not JsonInteger seq)
+            {
+                return AuditVerification.Broken(line, expectedSeq, $"not an audit record: it has no integer seq{NotALog(line)}");
             }
 
             if (!CanonicalJson.Encode(record).AsSpan().SequenceEqual(bytes))
@@ -48,9 +53,9 @@ public static class AuditChain
                 return AuditVerification.Broken(line, expectedSeq, "not in canonical form (edited by hand?)");
             }
 
-            if (record["seq"] is not JsonInteger seq || seq.Value != expectedSeq)
+            if (seq.Value != expectedSeq)
             {
-                return AuditVerification.Broken(line, expectedSeq, $"seq is {record["seq"]}, expected {expectedSeq} (a record was removed, added or reordered)");
+                return AuditVerification.Broken(line, expectedSeq, $"seq is {seq.Value}, expected {expectedSeq} (a record was removed, added or reordered)");
             }
 
             if (record.GetString("prev") != prev)
@@ -72,6 +77,9 @@ public static class AuditChain
             ? AuditVerification.Broken(line + 1, expectedSeq, "the last line is incomplete (a write was cut off)")
             : new AuditVerification(true, line, null, null, prev);
     }
+
+    /// <summary>On the first line, a record that is no audit record most likely means the file is something else.</summary>
+    private static string NotALog(int line) => line == 1 ? " (is this a keycustodyd audit log? it is audit.jsonl in the daemon's state directory)" : string.Empty;
 
     /// <summary>LF-separated lines; <paramref name="tornTail"/> is set when the data does not end with LF.</summary>
     public static List<byte[]> ReadLines(Stream log, out bool tornTail)

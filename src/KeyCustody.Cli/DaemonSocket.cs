@@ -1,0 +1,75 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Grpc.Core;
+using KeyCustody.Client;
+
+namespace KeyCustody.Cli;
+
+/// <summary>
+/// Which daemon the CLI talks to: <c>--socket</c>, else <c>$KEYCUSTODY_SOCKET</c>, else the system daemon's socket when
+/// it exists, else the socket of the user's own <c>keycustodyd --simulator</c> when that exists (so a newcomer's first
+/// command meets the demo without flags), else the system daemon's (for the error message).
+/// </summary>
+internal static class DaemonSocket
+{
+    public const string Variable = "KEYCUSTODY_SOCKET";
+
+    public static string Description =>
+        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator()})";
+
+    public static string Default()
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
+        {
+            return given;
+        }
+
+        return File.Exists(DaemonSockets.System) || !File.Exists(DaemonSockets.Simulator()) ? DaemonSockets.System : DaemonSockets.Simulator();
+    }
+
+    /// <summary>A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>.</summary>
+    public static KeyCustodyClient Connect(string path)
+    {
+        CheckOwner(path);
+        return KeyCustodyClient.ConnectUnix(path);
+    }
+
+    /// <summary>
+    /// The per-user simulator socket is only trusted when the daemon behind it runs as this user (SO_PEERCRED): a
+    /// daemon of someone else there could hand out its own keys as the user's. Other sockets are chosen explicitly.
+    /// </summary>
+    public static void CheckOwner(string path)
+    {
+        if (path != DaemonSockets.Simulator())
+        {
+            return;
+        }
+
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            return; // Nobody listens: the call that follows reports that in its own words.
+        }
+
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        Span<byte> ucred = stackalloc byte[12];
+        var peer = socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred) == 12 ? MemoryMarshal.Read<uint>(ucred[4..]) : uint.MaxValue;
+        var me = EffectiveUid();
+        if (peer != me)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"{path} is served by uid {peer}, not by you (uid {me}): it is not your keycustodyd --simulator, so keycustody does not talk to it (start your own, or give --socket)"));
+        }
+    }
+
+    /// <summary>The effective uid, from /proc/self/status ("Uid: real effective saved filesystem").</summary>
+    private static uint EffectiveUid()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        return uint.Parse(line.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
