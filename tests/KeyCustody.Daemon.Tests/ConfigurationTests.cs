@@ -85,8 +85,8 @@ public sealed class ConfigurationTests
             keys = new[] { Key("server", "soft", "srv", "server", owner: "example.org", presence: "none", version: "1") },
             access = new[] { Rule(Me, ["*"], "sign", "admin") },
         });
-        d.Environment["KEYCUSTODY_keys__0__version"] = "7";
-        d.Environment["KEYCUSTODY_listen__socketMode"] = "0640";
+        d.Environment["KEYCUSTODYD_keys__0__version"] = "7";
+        d.Environment["KEYCUSTODYD_listen__socketMode"] = "0640";
         await d.StartAsync();
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(d.Socket));
         using var client = d.Client();

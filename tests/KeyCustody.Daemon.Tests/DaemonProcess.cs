@@ -66,13 +66,20 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     public string SocketDirectory { get; }
 
-    public string Socket { get; }
+    /// <summary>Where the daemon is expected to listen (set it for runs whose arguments put the socket elsewhere).</summary>
+    public string Socket { get; set; }
 
     public string ConfigFile { get; }
 
     public string AuditLog => Path.Combine(StateDirectory, "audit.jsonl");
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Variables of this test process the daemon must not inherit.</summary>
+    public HashSet<string> Unset { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The daemon's arguments; <c>--config ConfigFile</c> when null.</summary>
+    public IReadOnlyList<string>? Arguments { get; set; }
 
     public string Output
     {
@@ -112,8 +119,16 @@ internal sealed class DaemonProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Binaries.Daemon);
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigFile);
+        foreach (var a in Arguments ?? ["--config", ConfigFile])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var k in Unset)
+        {
+            start.Environment.Remove(k);
+        }
+
         foreach (var (k, v) in Environment)
         {
             start.Environment[k] = v;
@@ -174,6 +189,38 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException("keycustodyd started but was expected to refuse");
+    }
+
+    /// <summary>Runs keycustodyd to its end with these arguments (--help, --check-config...) and this test's environment.</summary>
+    public (int ExitCode, string Stdout, string Stderr) RunToEnd(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Binaries.Daemon);
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var k in Unset)
+        {
+            start.Environment.Remove(k);
+        }
+
+        foreach (var (k, v) in Environment)
+        {
+            start.Environment[k] = v;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill();
+            throw new TimeoutException($"keycustodyd {string.Join(' ', arguments)} did not end:\n{stdout.Result}{stderr}");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr);
     }
 
     public KeyCustodyClient Client() => KeyCustodyClient.ConnectUnix(Socket);

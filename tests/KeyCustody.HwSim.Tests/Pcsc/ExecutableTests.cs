@@ -81,14 +81,16 @@ public sealed class ExecutableTests : IDisposable
         Assert.StartsWith("01 01 E0 02 02 01 02", fresh.Send("00 F7 00 9A"), StringComparison.Ordinal);
     }
 
+    /// <summary>The keycustody CLI's conventions: one 'error:' line and exit 2 for a refused request, 5 for nobody there.</summary>
     [Fact]
     public void Control_errors_are_reported()
     {
-        var (exit, output) = RunCli("mode", "sideways", "--control", _control);
-        Assert.Equal(1, exit);
-        Assert.Contains("\"ok\":false", output, StringComparison.Ordinal);
-        (exit, _) = RunCli("status", "--control", Path.Combine(_work, "nothing.sock"));
+        var (exit, output) = RunCli("status", "--serial", "999", "--control", _control);
         Assert.Equal(2, exit);
+        Assert.Equal("error: no card with serial 999", output.Trim());
+        (exit, output) = RunCli("status", "--control", Path.Combine(_work, "nothing.sock"));
+        Assert.Equal(5, exit);
+        Assert.StartsWith($"error: cannot reach the simulator at {Path.Combine(_work, "nothing.sock")}: there is no socket there", output, StringComparison.Ordinal);
     }
 
     public void Dispose()

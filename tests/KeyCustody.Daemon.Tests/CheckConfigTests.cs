@@ -1,0 +1,57 @@
+using KeyCustody.Tests.Shared;
+using Xunit;
+using static KeyCustody.Daemon.Tests.Harness;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary><c>keycustodyd --check-config</c>, like <c>nginx -t</c>: everything checked, nothing served or written; exit 0 or 2.</summary>
+public sealed class CheckConfigTests
+{
+    [Fact]
+    public async Task A_good_configuration_passes_and_nothing_is_written()
+    {
+        await using var d = DaemonProcess.Create();
+        var pin = SecretFile(d, "yk.pin", "123456");
+        d.Configure(new
+        {
+            tokens = new object[] { Software(d, "soft"), new { name = "yk", kind = "simulator", serial = 4_200_001, pin = new { file = pin } } },
+            keys = new[] { Key("srv", "soft", "srv", "server", owner: "example.org", presence: "none", version: "1"), Key("s", "yk", "9a", "self_signing") },
+            access = new[] { Rule(Me, ["*"], "sign") },
+        });
+        var (exit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Empty(stderr);
+        Assert.Contains($"ok: configuration {d.ConfigFile}: valid (2 tokens, 2 keys, 1 access rules)", stdout, StringComparison.Ordinal);
+        Assert.Contains($"ok: token yk: pin from file {pin} is readable", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok: token soft (software): reachable", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok: token yk (simulator): reachable, serial 4200001", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: key s: 9a on yk is empty", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("keycustodyd: the configuration is valid and every token is reachable\n", stdout, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(d.StateDirectory));
+        Assert.False(File.Exists(d.Socket));
+    }
+
+    /// <summary>A token that is not there (a YubiKey serial no reader holds), an empty PIN file and a broken audit log: each named, exit 2.</summary>
+    [Fact]
+    public async Task An_unreachable_token_an_empty_secret_and_a_broken_audit_log_are_each_reported()
+    {
+        using var pcscd = new PrivatePcscd("check-config-pcscd-");
+        await using var d = DaemonProcess.Create();
+        var pin = SecretFile(d, "yk.pin", string.Empty);
+        d.Configure(new { tokens = new object[] { new { name = "yk", kind = "piv", serial = 4_200_002, pin = new { file = pin } } } });
+        File.WriteAllText(d.AuditLog, "{\"a\":1}\n");
+        File.SetUnixFileMode(d.AuditLog, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        d.Environment[PrivatePcscd.SocketVariable] = pcscd.SocketPath;
+
+        var (exit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.Equal(2, exit);
+        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, errors.Length);
+        Assert.StartsWith($"error: token yk: pin from file {pin}: it is empty", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith($"error: audit log {d.AuditLog}: line 1: not an audit record", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("error: token yk (piv): not reachable: ", errors[2], StringComparison.Ordinal);
+        Assert.Contains("4200002", errors[2], StringComparison.Ordinal);
+        Assert.Equal("keycustodyd: 3 problems found", errors[3]);
+        Assert.Contains("ok: configuration", stdout, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using KeyCustody.Client;
+using KeyCustody.Protos.V1;
+using KeyCustody.Tests.Shared;
+using Xunit;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>
+/// <c>keycustodyd --simulator</c> as a newcomer meets it: with no flags, the CLI finds its socket and
+/// <c>keycustody-hwsim root-cert</c> prints the root its cards attest with, so the README's provisioning walk-through
+/// works as written; and a setting of its defaults is changed in place from the command line. The user's directories
+/// (XDG_RUNTIME_DIR, HOME) are the test's own.
+/// </summary>
+public sealed class SimulatorDefaultsTests : IAsyncLifetime
+{
+    private readonly DaemonProcess _d = DaemonProcess.Create();
+
+    private string Runtime => Path.Combine(_d.Root, "run-user");
+
+    private string Home => Path.Combine(_d.Root, "home");
+
+    public Task InitializeAsync()
+    {
+        foreach (var dir in new[] { Runtime, Home })
+        {
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        _d.Environment["XDG_RUNTIME_DIR"] = Runtime;
+        _d.Environment["HOME"] = Home;
+        foreach (var variable in new[] { "XDG_DATA_HOME", "XDG_STATE_HOME", "KEYCUSTODY_SOCKET" })
+        {
+            _d.Unset.Add(variable);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _d.DisposeAsync();
+
+    [Fact]
+    public async Task The_CLI_finds_keycustodyd_simulator_without_flags_and_the_daemon_says_so_first()
+    {
+        Assert.False(File.Exists(DaemonSockets.System), $"a system keycustodyd runs on this machine ({DaemonSockets.System}); keycustody would rightly prefer it");
+        await StartDefaultSimulatorAsync();
+        var first = _d.Output.Split('\n')[0];
+        Assert.Contains($"The socket is unix:{_d.Socket}: keycustody finds it without --socket", first, StringComparison.Ordinal);
+
+        var (exit, output) = Run(Binaries.Cli, "status");
+        Assert.True(exit == 0, output);
+        Assert.Contains("sim-master\tsimulator\tpresent\tserial 10000001", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The README's walk-through: keycustodyd --simulator --no-demo-keys, keycustody-hwsim root-cert, keycustody provision.</summary>
+    [Fact]
+    public async Task Provisioning_with_the_root_hwsim_prints_by_default_passes_attestation()
+    {
+        await StartDefaultSimulatorAsync();
+        var (exit, pem) = Run(Binaries.HwSim, "root-cert");
+        Assert.True(exit == 0, pem);
+        var root = Path.Combine(_d.Root, "root.pem");
+        File.WriteAllText(root, pem);
+
+        string output;
+        (exit, output) = Run(Binaries.Cli, "provision", "--user", "@demo:localhost", "--attestation-root", root, "--out", Path.Combine(_d.Root, "provisioned"));
+        Assert.True(exit == 0, output);
+        Assert.True(File.Exists(Path.Combine(_d.Root, "provisioned", "device-signing-upload.json")), output);
+    }
+
+    /// <summary>--keys:1:presence=operator changes the second demo key; it used to append a fourth, half-empty key.</summary>
+    [Fact]
+    public async Task A_list_entry_of_the_defaults_is_changed_in_place_from_the_command_line()
+    {
+        var state = Path.Combine(_d.Root, "sim");
+        _d.Socket = Path.Combine(state, DaemonSockets.SocketFileName);
+        _d.Arguments = ["--simulator", "--no-demo-keys", "--state-dir", state, "--keys:2:presence=none", "--keys:1:presence=operator"];
+        await _d.StartAsync();
+        using var client = _d.Client();
+        var keys = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys;
+        Assert.Equal(["demo-master", "demo-ssk", "demo-usk"], keys.Select(k => k.Name));
+        Assert.Equal("none", keys.Single(k => k.Name == "demo-usk").Presence);
+        Assert.Equal("operator", keys.Single(k => k.Name == "demo-ssk").Presence);
+    }
+
+    private async Task StartDefaultSimulatorAsync()
+    {
+        _d.Socket = Path.Combine(Runtime, "keycustody-simulator", DaemonSockets.SocketFileName);
+        _d.Arguments = ["--simulator", "--no-demo-keys"];
+        await _d.StartAsync();
+    }
+
+    /// <summary>A product program as the same user in the same session: the test's XDG_RUNTIME_DIR and HOME, no KEYCUSTODY_SOCKET.</summary>
+    private (int ExitCode, string Output) Run(string dll, params string[] args) => ChildProcess.Run("dotnet", [dll, .. args], (ProcessStartInfo start) =>
+    {
+        foreach (var variable in _d.Unset)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        foreach (var (k, v) in _d.Environment)
+        {
+            start.Environment[k] = v;
+        }
+    });
+}
