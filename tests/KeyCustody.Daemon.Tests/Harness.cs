@@ -122,11 +122,19 @@ internal static class Harness
     });
 
     /// <summary>Runs the keycustody CLI as another user (setpriv), e.g. an approver who is not the requester.</summary>
-    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) =>
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) => RunCliAs(uid, gid, new Dictionary<string, string>(), args);
+
+    /// <summary><see cref="RunCliAs(uint, uint, string[])"/> with these environment variables set as well.</summary>
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, IReadOnlyDictionary<string, string> environment, params string[] args) =>
         ChildProcess.Run("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", SharedCli.Value, .. args], start =>
         {
             start.Environment["HOME"] = "/tmp";
             start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+            start.Environment.Remove("KEYCUSTODY_SOCKET");
+            foreach (var (k, v) in environment)
+            {
+                start.Environment[k] = v;
+            }
         });
 }
 

@@ -52,6 +52,24 @@ public sealed class SimulatorDefaultsTests : IAsyncLifetime
         Assert.Contains("sim-master\tsimulator\tpresent\tserial 10000001", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The CLI trusts the per-user simulator socket only when the daemon behind it runs as the same user: someone else's
+    /// daemon there (a shared HOME, a directory left open) could otherwise hand out its own keys as the user's.
+    /// </summary>
+    [Fact]
+    public async Task The_CLI_refuses_a_simulator_socket_served_by_another_user()
+    {
+        await StartDefaultSimulatorAsync();
+        const UnixFileMode Passable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(Runtime, Passable);
+        File.SetUnixFileMode(Path.GetDirectoryName(_d.Socket)!, Passable);
+        File.SetUnixFileMode(_d.Socket, (UnixFileMode)0b110_110_110);
+
+        var (exit, output) = Harness.RunCliAs(65534, 65534, new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = Runtime }, "keys", "list");
+        Assert.Equal(5, exit);
+        Assert.Contains($"error: {_d.Socket} is served by uid {Posix.Uid()}, not by you (uid 65534): it is not your keycustodyd --simulator", output, StringComparison.Ordinal);
+    }
+
     /// <summary>The README's walk-through: keycustodyd --simulator --no-demo-keys, keycustody-hwsim root-cert, keycustody provision.</summary>
     [Fact]
     public async Task Provisioning_with_the_root_hwsim_prints_by_default_passes_attestation()
