@@ -47,8 +47,8 @@ internal sealed class FaultDaemon : IDisposable
         start.ArgumentList.Add(Binaries.Daemon);
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(ConfigFile);
-        // KEYCUSTODY_* variables are configuration to the daemon (KEYCUSTODY_KEEP_TEST_DIRS would be refused as a setting).
-        foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("KEYCUSTODY_", StringComparison.Ordinal)).ToList())
+        // The run is configured by its file alone: no inherited KEYCUSTODYD_ setting, nor a KEYCUSTODY_ one in the old spelling.
+        foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("KEYCUSTODY", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(inherited);
         }
