@@ -11,7 +11,8 @@ namespace KeyCustody.Daemon.Hosting;
 /// <c>keycustodyd --check-config</c>, like <c>nginx -t</c> or <c>sshd -t</c>: after the configuration passed the
 /// validator (settings, permissions, secret sources that exist here), reads every secret once (readable, not empty;
 /// zeroed at once, never shown), checks the audit log's chain, opens every token and looks for every configured key.
-/// Changes nothing: no file is created or written, no key pinned, nothing served. Exit 0 when all is well, 2 when not.
+/// Changes nothing: no file is created or written, no key pinned, nothing served (only <c>--simulator</c> itself prepares
+/// its state directory and default PIN files, as for a start). Exit 0 when all is well, 2 when not.
 /// </summary>
 public static class ConfigCheck
 {
@@ -51,6 +52,13 @@ public static class ConfigCheck
             : null;
         foreach (var settings in cfg.Tokens)
         {
+            if (settings.Kind == TokenKind.Simulator && settings.StateFile is { } card && !File.Exists(card))
+            {
+                // Opening it would make it (and write its file): a check changes nothing.
+                Note($"token {settings.Name} (simulator): {card} does not exist yet; a blank card is made at the first start");
+                continue;
+            }
+
             using var host = TokenHost.Create(settings, cfg.Limits, root);
             var (status, error) = Probe(host);
             if (status is null)

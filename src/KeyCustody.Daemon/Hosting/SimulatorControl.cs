@@ -23,6 +23,7 @@ public static class SimulatorControl
         }
 
         var path = Path.Combine(stateDirectory, FileName);
+        RefuseLive(path);
         var server = new ControlServer(path, new ControlHandler(simulated.Select(h => new SimulatedCard(h.SimulatedCard!, null)).ToList()));
         Log.Information("Simulator: the cards' button is keycustody-hwsim touch --control {Control} [--serial N] (also status, unplug, plug)", path);
         foreach (var host in simulated.Where(h => h.SimulatedCard!.Button.Mode != TouchMode.Auto))
@@ -32,5 +33,26 @@ public static class SimulatorControl
         }
 
         return server;
+    }
+
+    /// <summary>A leftover socket from a crash is replaced; one another daemon on this state directory still serves is not taken.</summary>
+    private static void RefuseLive(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return;
+        }
+
+        throw new DaemonStartException($"another process serves the simulator control socket {path}: another keycustodyd on this state directory? Stop it or choose another stateDirectory");
     }
 }

@@ -34,7 +34,15 @@ public static class SimulatorDefaults
     public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true)
     {
         var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.SimulatorStateDirectory());
-        Prepare(state);
+        try
+        {
+            Prepare(state);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"simulator state directory {state}: {e.Message} (is it another user's? --state-dir DIR chooses another)"]);
+        }
+
         return new DaemonConfig
         {
             StateDirectory = state,
