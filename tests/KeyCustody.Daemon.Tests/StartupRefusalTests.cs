@@ -63,7 +63,7 @@ public sealed class StartupRefusalTests
         });
         var (exit, output) = await d.RunExpectingFailureAsync();
         Assert.Equal(2, exit);
-        Assert.Contains("tokens[0].touch: 'manual' with demoKeys: the demo keys are signed at start, before anyone could touch 'yk'", output, StringComparison.Ordinal);
+        Assert.Contains("tokens[0].touch: 'manual' with demoKeys: the master key 'm' signs the demo keys at start, before anyone could touch 'yk'", output, StringComparison.Ordinal);
     }
 
     /// <summary>A PIN file others can read made the token invalid, and then each of its three keys said "no token named".</summary>

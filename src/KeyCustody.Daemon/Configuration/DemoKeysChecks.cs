@@ -14,11 +14,6 @@ internal static class DemoKeysChecks
     public static void Check(DaemonConfig c, IReadOnlyList<TokenSettings> tokens, IReadOnlyList<KeySettings> keys, AccessRules access, Action<string, string> fail)
     {
         var demo = tokens.Where(t => t.DemoKeys).ToList();
-        foreach (var token in demo.Where(t => t.Touch != "auto"))
-        {
-            fail($"tokens[{c.Tokens.FindIndex(t => t.Name == token.Name)}].touch",
-                $"'{token.Touch}' with demoKeys: the demo keys are signed at start, before anyone could touch '{token.Name}'; use touch auto, or leave demoKeys off and run `keycustody provision`");
-        }
 
         // The bootstrap signs as the daemon's own user (SimulatorBootstrap), through the access rules like any caller.
         var self = Principal.FromPeer(Posix.EffectiveUid, Posix.EffectiveGid, Environment.ProcessId);
@@ -27,6 +22,14 @@ internal static class DemoKeysChecks
             if (!keys.Any(k => k.Owner == master.Owner && k.Role is KeyRole.SelfSigning or KeyRole.UserSigning))
             {
                 continue;
+            }
+
+            // The demo master key is made with touch always: its card must touch by itself.
+            var token = demo.First(t => t.Name == master.Token);
+            if (token.Touch != "auto")
+            {
+                fail($"tokens[{c.Tokens.FindIndex(t => t.Name == token.Name)}].touch",
+                    $"'{token.Touch}' with demoKeys: the master key '{master.Name}' signs the demo keys at start, before anyone could touch '{token.Name}'; use touch auto, or leave demoKeys off and run `keycustody provision`");
             }
 
             var at = $"keys[{c.Keys.FindIndex(k => k.Name == master.Name)}]";
