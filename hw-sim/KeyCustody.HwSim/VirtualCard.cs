@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using KeyCustody.HwSim.Apdu;
 using KeyCustody.HwSim.Applet;
-using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.State;
 using KeyCustody.HwSim.Touch;
 
@@ -18,7 +14,7 @@ public sealed class VirtualCard : IDisposable
     private readonly object _commandGate = new();
     private readonly object _stateGate = new();
     private readonly CardState _state;
-    private readonly PivApplet _applet;
+    private readonly CardApplets _applet;
     private readonly string? _statePath;
     private CancellationTokenSource _removal = new();
     private bool _present = true;
@@ -31,7 +27,7 @@ public sealed class VirtualCard : IDisposable
         _state = state;
         _statePath = options.StatePath;
         Button = new Button(options.Touch, options.AutoTouchDelay, options.TouchTimeout);
-        _applet = new PivApplet(state, Button, options.Time);
+        _applet = new CardApplets(state, Button, options.Time);
     }
 
     /// <summary>Raised after the card is unplugged or plugged in (on the thread that did it).</summary>
@@ -75,7 +71,7 @@ public sealed class VirtualCard : IDisposable
         }
         else
         {
-            state = NewState(options);
+            state = FactoryState.Create(options);
             if (options.StatePath is not null)
             {
                 StateFile.Save(options.StatePath, state);
@@ -332,34 +328,5 @@ public sealed class VirtualCard : IDisposable
         }
 
         _state.Dirty = false;
-    }
-
-    private static CardState NewState(CardOptions options)
-    {
-        uint serial = options.Serial ?? (uint)RandomNumberGenerator.GetInt32(10_000_000, 99_999_999);
-        var identity = new CardIdentity(serial, CardIdentity.DefaultFirmware, options.FormFactor);
-        var state = new CardState(
-            identity,
-            options.ManagementKeyAlgorithm,
-            Credential.Factory(Credential.DefaultPin),
-            Credential.Factory(Credential.DefaultPuk),
-            ManagementKey.Factory(options.ManagementKeyAlgorithm));
-
-        // The attestation key is put there at the factory: imported, no PIN, no touch.
-        var generated = P256SlotKey.Generate(PinPolicy.Never, TouchPolicy.Never);
-        var attestationKey = (P256SlotKey)SlotKey.FromPrivate(
-            KeyAlgorithm.EccP256, generated.PrivateMaterial, PinPolicy.Never, TouchPolicy.Never, KeyOrigin.Imported)!;
-        generated.Dispose();
-        state.SetKey(PivSlots.Attestation, attestationKey);
-
-        using var publicKey = ECDsa.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = attestationKey.PublicKey[1..33], Y = attestationKey.PublicKey[33..] },
-        });
-        var certificate = options.Root.IssueAttestationKeyCertificate(serial, new PublicKey(publicKey), options.Time.GetUtcNow());
-        state.SetObject(DataObjectIds.AttestationCertificate, Tlv.Concat(
-            Tlv.Encode(0x70, certificate), Tlv.Encode(0x71, [0x00]), Tlv.Encode(0xFE, [])));
-        return state;
     }
 }
