@@ -4,23 +4,26 @@ using KeyCustody.Tests.Shared;
 namespace KeyCustody.HwSim.Tests.Pcsc;
 
 /// <summary>
-/// Base for tests that drive one card with a vendor tool: the card sits in vpcd slot 1 of the private pcscd while the
-/// test runs, in a work directory of its own.
+/// Base for tests that drive one card with a vendor tool: the card sits in a vpcd slot of the private pcscd (1 unless
+/// said otherwise) while the test runs, in a work directory of its own.
 /// </summary>
 public abstract class CardBehindPcscd : IDisposable
 {
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly VpcdTransport _transport;
 
-    internal CardBehindPcscd(PcscdFixture fixture, VirtualCard card)
+    internal CardBehindPcscd(PcscdFixture fixture, VirtualCard card, int slot = 1)
     {
         Pcscd = fixture.Pcscd;
         Card = card;
-        _transport = new VpcdTransport(card, Pcscd.Endpoint(1));
+        Slot = slot;
+        _transport = new VpcdTransport(card, Pcscd.Endpoint(slot));
         _transport.Start();
         using var client = new PcscClient();
-        Assert.True(client.WaitUntilPresent(PrivatePcscd.ReaderName(1), Patience), "pcscd did not see the card");
+        Assert.True(client.WaitUntilPresent(PrivatePcscd.ReaderName(slot), Patience), "pcscd did not see the card");
     }
+
+    internal int Slot { get; }
 
     internal PrivatePcscd Pcscd { get; }
 
@@ -39,7 +42,7 @@ public abstract class CardBehindPcscd : IDisposable
         _transport.Dispose();
         Card.Dispose();
         using var client = new PcscClient();
-        Assert.True(client.WaitUntilAbsent(PrivatePcscd.ReaderName(1), Patience), "pcscd did not notice the card leaving");
+        Assert.True(client.WaitUntilAbsent(PrivatePcscd.ReaderName(Slot), Patience), "pcscd did not notice the card leaving");
         Directory.Delete(Work, recursive: true);
         GC.SuppressFinalize(this);
     }
