@@ -36,6 +36,9 @@ public sealed class CardOptions
     /// </summary>
     public KeyAlgorithm AttestationKeyAlgorithm { get; init; } = KeyAlgorithm.EccP256;
 
+    /// <summary>How long each command takes at least; <see cref="CardTiming.YubiKey5"/> models the real key.</summary>
+    public CardTiming Timing { get; init; } = CardTiming.None;
+
     /// <summary>Clock for the cached-touch window; tests pass a manual one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.State;
 using KeyCustody.HwSim.Touch;
@@ -27,6 +28,7 @@ public sealed class VirtualCard : IDisposable
         _state = state;
         _statePath = options.StatePath;
         Button = new Button(options.Touch, options.AutoTouchDelay, options.TouchTimeout);
+        Timing = options.Timing;
         _applet = new CardApplets(state, Button, options.Time);
     }
 
@@ -43,6 +45,12 @@ public sealed class VirtualCard : IDisposable
     public uint Serial => _state.Identity.Serial;
     public Button Button { get; }
     public CardFaults Faults { get; } = new();
+
+    /// <summary>How long each command takes at least (<see cref="CardTiming.None"/>: as fast as the simulator runs).</summary>
+    public CardTiming Timing { get; set; }
+
+    /// <summary>When the card was busy with a command, for benchmarks that separate its time from their own.</summary>
+    public CardActivity Activity { get; } = new();
 
     public bool IsPresent
     {
@@ -276,6 +284,10 @@ public sealed class VirtualCard : IDisposable
         }
     }
 
+    /// <summary>
+    /// One command, then the rest of the time a YubiKey would take (<see cref="Timing"/>), so the card is busy as
+    /// long as the real one; <see cref="Activity"/> records the interval.
+    /// </summary>
     private byte[] TransmitLocked(ReadOnlySpan<byte> command)
     {
         CancellationToken removal;
@@ -284,6 +296,26 @@ public sealed class VirtualCard : IDisposable
             removal = _removal.Token;
         }
 
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = ExecuteLocked(command, removal);
+            var remaining = Timing.For(command) - Stopwatch.GetElapsedTime(started);
+            if (remaining > TimeSpan.Zero && removal.WaitHandle.WaitOne(remaining))
+            {
+                throw new CardRemovedException("the card was removed during the command");
+            }
+
+            return response;
+        }
+        finally
+        {
+            Activity.Record(started, Stopwatch.GetTimestamp());
+        }
+    }
+
+    private byte[] ExecuteLocked(ReadOnlySpan<byte> command, CancellationToken removal)
+    {
         var fault = Faults.TakeRemoval(command.Length > 1 ? command[1] : (byte)0);
         if (fault == RemovalPoint.BeforeExecution)
         {
