@@ -93,6 +93,29 @@ public sealed class YkmanPivTests : CardBehindPcscd
     }
 
     [Fact]
+    public void Keys_import_and_certificates_import_into_f9_replace_the_attestation_key()
+    {
+        using var attestationKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var request = new CertificateRequest("CN=Owner attestation", attestationKey, HashAlgorithmName.SHA384);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 1, true));
+        using var ownerCertificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        File.WriteAllText(WorkFile("f9-key.pem"), attestationKey.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(WorkFile("f9-cert.pem"), ownerCertificate.ExportCertificatePem());
+        _ykman.Run("piv", "keys", "import", "-m", ManagementKey, "f9", WorkFile("f9-key.pem"));
+        _ykman.Run("piv", "certificates", "import", "-m", ManagementKey, "f9", WorkFile("f9-cert.pem"));
+
+        _ykman.Run("piv", "keys", "generate", "-m", ManagementKey, "-a", "RSA2048", "9e", WorkFile("public.pem"));
+        _ykman.Run("piv", "keys", "attest", "9e", WorkFile("attestation.pem"));
+        using var statement = X509Certificate2.CreateFromPem(File.ReadAllText(WorkFile("attestation.pem")));
+        Assert.Equal("CN=Owner attestation", statement.Issuer);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ownerCertificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        Assert.True(chain.Build(statement), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+    }
+
+    [Fact]
     public void Access_change_pin_puk_management_key_retries_and_unblock()
     {
         Assert.Contains("New PIN set.", _ykman.Run("piv", "access", "change-pin", "-P", "123456", "-n", "654321"));
