@@ -300,10 +300,15 @@ public sealed class VirtualCard : IDisposable
         try
         {
             var response = ExecuteLocked(command, removal);
-            var remaining = Timing.For(command) - Stopwatch.GetElapsedTime(started);
-            if (remaining > TimeSpan.Zero && removal.WaitHandle.WaitOne(remaining))
+            var target = Timing.For(command);
+
+            // A wait is whole milliseconds (truncated): round up, and wait again until the time has really passed.
+            for (var remaining = target - Stopwatch.GetElapsedTime(started); remaining > TimeSpan.Zero; remaining = target - Stopwatch.GetElapsedTime(started))
             {
-                throw new CardRemovedException("the card was removed during the command");
+                if (removal.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))))
+                {
+                    throw new CardRemovedException("the card was removed during the command");
+                }
             }
 
             return response;
