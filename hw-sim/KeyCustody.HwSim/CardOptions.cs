@@ -30,6 +30,15 @@ public sealed class CardOptions
 
     public byte FormFactor { get; init; } = CardIdentity.DefaultFormFactor;
 
+    /// <summary>
+    /// The factory attestation key (F9) of a new card. A YubiKey 5.7 ships an RSA 2048 one; P-256 is the default here
+    /// because a card is made in milliseconds then, and test suites make hundreds. Any of RSA 2048/3072/4096, P-256, P-384.
+    /// </summary>
+    public KeyAlgorithm AttestationKeyAlgorithm { get; init; } = KeyAlgorithm.EccP256;
+
+    /// <summary>How long each command takes at least; <see cref="CardTiming.YubiKey5"/> models the real key.</summary>
+    public CardTiming Timing { get; init; } = CardTiming.None;
+
     /// <summary>Clock for the cached-touch window; tests pass a manual one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -1,8 +1,5 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using KeyCustody.HwSim.Apdu;
+using System.Diagnostics;
 using KeyCustody.HwSim.Applet;
-using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.State;
 using KeyCustody.HwSim.Touch;
 
@@ -18,7 +15,7 @@ public sealed class VirtualCard : IDisposable
     private readonly object _commandGate = new();
     private readonly object _stateGate = new();
     private readonly CardState _state;
-    private readonly PivApplet _applet;
+    private readonly CardApplets _applet;
     private readonly string? _statePath;
     private CancellationTokenSource _removal = new();
     private bool _present = true;
@@ -31,7 +28,8 @@ public sealed class VirtualCard : IDisposable
         _state = state;
         _statePath = options.StatePath;
         Button = new Button(options.Touch, options.AutoTouchDelay, options.TouchTimeout);
-        _applet = new PivApplet(state, Button, options.Time);
+        Timing = options.Timing;
+        _applet = new CardApplets(state, Button, options.Time);
     }
 
     /// <summary>Raised after the card is unplugged or plugged in (on the thread that did it).</summary>
@@ -47,6 +45,12 @@ public sealed class VirtualCard : IDisposable
     public uint Serial => _state.Identity.Serial;
     public Button Button { get; }
     public CardFaults Faults { get; } = new();
+
+    /// <summary>How long each command takes at least (<see cref="CardTiming.None"/>: as fast as the simulator runs).</summary>
+    public CardTiming Timing { get; set; }
+
+    /// <summary>When the card was busy with a command, for benchmarks that separate its time from their own.</summary>
+    public CardActivity Activity { get; } = new();
 
     public bool IsPresent
     {
@@ -75,7 +79,7 @@ public sealed class VirtualCard : IDisposable
         }
         else
         {
-            state = NewState(options);
+            state = FactoryState.Create(options);
             if (options.StatePath is not null)
             {
                 StateFile.Save(options.StatePath, state);
@@ -280,6 +284,10 @@ public sealed class VirtualCard : IDisposable
         }
     }
 
+    /// <summary>
+    /// One command, then the rest of the time a YubiKey would take (<see cref="Timing"/>), so the card is busy as
+    /// long as the real one; <see cref="Activity"/> records the interval.
+    /// </summary>
     private byte[] TransmitLocked(ReadOnlySpan<byte> command)
     {
         CancellationToken removal;
@@ -288,6 +296,31 @@ public sealed class VirtualCard : IDisposable
             removal = _removal.Token;
         }
 
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = ExecuteLocked(command, removal);
+            var target = Timing.For(command);
+
+            // A wait is whole milliseconds (truncated): round up, and wait again until the time has really passed.
+            for (var remaining = target - Stopwatch.GetElapsedTime(started); remaining > TimeSpan.Zero; remaining = target - Stopwatch.GetElapsedTime(started))
+            {
+                if (removal.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))))
+                {
+                    throw new CardRemovedException("the card was removed during the command");
+                }
+            }
+
+            return response;
+        }
+        finally
+        {
+            Activity.Record(started, Stopwatch.GetTimestamp());
+        }
+    }
+
+    private byte[] ExecuteLocked(ReadOnlySpan<byte> command, CancellationToken removal)
+    {
         var fault = Faults.TakeRemoval(command.Length > 1 ? command[1] : (byte)0);
         if (fault == RemovalPoint.BeforeExecution)
         {
@@ -332,34 +365,5 @@ public sealed class VirtualCard : IDisposable
         }
 
         _state.Dirty = false;
-    }
-
-    private static CardState NewState(CardOptions options)
-    {
-        uint serial = options.Serial ?? (uint)RandomNumberGenerator.GetInt32(10_000_000, 99_999_999);
-        var identity = new CardIdentity(serial, CardIdentity.DefaultFirmware, options.FormFactor);
-        var state = new CardState(
-            identity,
-            options.ManagementKeyAlgorithm,
-            Credential.Factory(Credential.DefaultPin),
-            Credential.Factory(Credential.DefaultPuk),
-            ManagementKey.Factory(options.ManagementKeyAlgorithm));
-
-        // The attestation key is put there at the factory: imported, no PIN, no touch.
-        var generated = P256SlotKey.Generate(PinPolicy.Never, TouchPolicy.Never);
-        var attestationKey = (P256SlotKey)SlotKey.FromPrivate(
-            KeyAlgorithm.EccP256, generated.PrivateMaterial, PinPolicy.Never, TouchPolicy.Never, KeyOrigin.Imported)!;
-        generated.Dispose();
-        state.SetKey(PivSlots.Attestation, attestationKey);
-
-        using var publicKey = ECDsa.Create(new ECParameters
-        {
-            Curve = ECCurve.NamedCurves.nistP256,
-            Q = new ECPoint { X = attestationKey.PublicKey[1..33], Y = attestationKey.PublicKey[33..] },
-        });
-        var certificate = options.Root.IssueAttestationKeyCertificate(serial, new PublicKey(publicKey), options.Time.GetUtcNow());
-        state.SetObject(DataObjectIds.AttestationCertificate, Tlv.Concat(
-            Tlv.Encode(0x70, certificate), Tlv.Encode(0x71, [0x00]), Tlv.Encode(0xFE, [])));
-        return state;
     }
 }

@@ -10,8 +10,9 @@ namespace KeyCustody.Tests.Shared;
 /// or another test assembly's instance running in parallel. Needs root (unshare, mount).
 /// <para>
 /// One vpcd reader with two slots: "Yubico YubiKey OTP+FIDO+CCID 00 00" on <see cref="BasePort"/> and "... 00 01"
-/// on BasePort + 1 (a second vpcd reader in the same pcscd does not work with Debian's vpcd: both get the same name
-/// and neither sees its card).
+/// on BasePort + 1. More readers (for more cards) each load their own copy of the vpcd driver: the driver keeps its
+/// connections in one static array indexed by slot only, so two readers served by one loaded copy collide (both get
+/// the same name and neither sees its card). Reader k is named "Yubico YubiKey OTP+FIDO+CCID k" (k > 0).
 /// </para>
 /// <para>
 /// Clients find it through PCSCLITE_CSOCK_NAME: a child process gets it with <see cref="AddTo"/>; code that calls
@@ -30,11 +31,15 @@ internal sealed class PrivatePcscd : IDisposable
     private const string Pcscd = "/usr/sbin/pcscd";
     private const string VpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 
+    private readonly List<int> _basePorts = [];
     private Process? _process;
 
     /// <param name="directoryPrefix">Prefix of the temporary directory (run/, conf/, pcscd.log), to tell runs apart.</param>
-    public PrivatePcscd(string directoryPrefix = "private-pcscd-")
+    /// <param name="readers">vpcd readers of two slots each (pcscd takes at most 16 readers in all).</param>
+    public PrivatePcscd(string directoryPrefix = "private-pcscd-", int readers = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(readers, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(readers, 8);
         foreach (var file in new[] { Pcscd, VpcdDriver, "/usr/bin/unshare" })
         {
             if (!File.Exists(file))
@@ -46,10 +51,28 @@ internal sealed class PrivatePcscd : IDisposable
         Root = Directory.CreateTempSubdirectory(directoryPrefix).FullName;
         Directory.CreateDirectory(Path.Combine(Root, "run"));
         var conf = Directory.CreateDirectory(Path.Combine(Root, "conf")).FullName;
-        BasePort = FreePortPair();
-        File.WriteAllText(
-            Path.Combine(conf, "vpcd"),
-            $"FRIENDLYNAME \"{ReaderPrefix}\"\nDEVICENAME /dev/null:0x{BasePort:X}\nLIBPATH {VpcdDriver}\nCHANNELID 0x{BasePort:X}\n");
+        for (var reader = 0; reader < readers; reader++)
+        {
+            int port;
+            do
+            {
+                port = FreePortPair();
+            }
+            while (_basePorts.Contains(port));
+
+            _basePorts.Add(port);
+            var driver = VpcdDriver;
+            if (reader > 0)
+            {
+                driver = Path.Combine(Directory.CreateDirectory(Path.Combine(Root, "drivers")).FullName, $"libifdvpcd-{reader}.so");
+                File.Copy(VpcdDriver, driver);
+            }
+
+            File.WriteAllText(
+                Path.Combine(conf, reader == 0 ? "vpcd" : $"vpcd-{reader}"),
+                $"FRIENDLYNAME \"{FriendlyName(reader)}\"\nDEVICENAME /dev/null:0x{port:X}\nLIBPATH {driver}\nCHANNELID 0x{port:X}\n");
+        }
+
         SocketPath = Path.Combine(Root, "run", "pcscd.comm");
         try
         {
@@ -65,8 +88,11 @@ internal sealed class PrivatePcscd : IDisposable
     /// <summary>The temporary directory of this run.</summary>
     public string Root { get; }
 
-    /// <summary>vpcd slot 0 listens on BasePort, slot 1 on BasePort + 1.</summary>
-    public int BasePort { get; }
+    /// <summary>vpcd slot 0 of the first reader listens on BasePort, slot 1 on BasePort + 1.</summary>
+    public int BasePort => _basePorts[0];
+
+    /// <summary>The vpcd readers, two slots each.</summary>
+    public int Readers => _basePorts.Count;
 
     /// <summary>The pcscd socket as seen from outside the mount namespace.</summary>
     public string SocketPath { get; }
@@ -76,10 +102,14 @@ internal sealed class PrivatePcscd : IDisposable
 
     public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    public static string ReaderName(int slot) => $"{ReaderPrefix} 00 {slot:X2}";
+    public static string ReaderName(int slot) => ReaderName(0, slot);
 
-    /// <summary>Where a vpcd card (the simulator) connects for <paramref name="slot"/> (0 or 1).</summary>
-    public IPEndPoint Endpoint(int slot) => new(IPAddress.Loopback, BasePort + slot);
+    public static string ReaderName(int reader, int slot) => $"{FriendlyName(reader)} 00 {slot:X2}";
+
+    /// <summary>Where a vpcd card (the simulator) connects for <paramref name="slot"/> (0 or 1) of the first reader.</summary>
+    public IPEndPoint Endpoint(int slot) => Endpoint(0, slot);
+
+    public IPEndPoint Endpoint(int reader, int slot) => new(IPAddress.Loopback, _basePorts[reader] + slot);
 
     /// <summary>Points a child process (yubico-piv-tool, keycustodyd, keycustody-hwsim) at this pcscd.</summary>
     public void AddTo(ProcessStartInfo start)
@@ -161,6 +191,8 @@ internal sealed class PrivatePcscd : IDisposable
         _process?.Dispose();
         _process = null;
     }
+
+    private static string FriendlyName(int reader) => reader == 0 ? ReaderPrefix : $"{ReaderPrefix} {reader}";
 
     private static int FreePortPair()
     {

@@ -3,7 +3,10 @@ using KeyCustody.HwSim.Crypto;
 
 namespace KeyCustody.HwSim.Applet;
 
-/// <summary>GENERATE ASYMMETRIC KEY PAIR (47): <c>00 47 00 slot Lc AC L 80 01 alg [AA 01 pin] [AB 01 touch]</c>.</summary>
+/// <summary>
+/// GENERATE ASYMMETRIC KEY PAIR (47): <c>00 47 00 slot Lc AC L 80 01 alg [AA 01 pin] [AB 01 touch]</c>. F9 takes a new
+/// attestation key too (RSA 2048+ or EC only), as on a YubiKey; its certificate is then the owner's to import.
+/// </summary>
 internal static class GenerateCommand
 {
     public static Response Handle(AppletContext context, CommandApdu apdu)
@@ -19,7 +22,7 @@ internal static class GenerateCommand
         }
 
         byte slot = apdu.P2;
-        if (!PivSlots.IsUserKeySlot(slot))
+        if (!PivSlots.IsKeySlot(slot))
         {
             return Response.Status(StatusWord.ReferenceNotFound);
         }
@@ -33,6 +36,7 @@ internal static class GenerateCommand
 
         var algorithm = (KeyAlgorithm)algorithmField.Value.Span[0];
         if (!PivAlgorithms.IsSupported(algorithm)
+            || (slot == PivSlots.Attestation && !PivAlgorithms.CanAttest(algorithm))
             || !PolicyFields.TryRead(fields, slot, out var pinPolicy, out var touchPolicy))
         {
             return Response.Status(StatusWord.IncorrectData);

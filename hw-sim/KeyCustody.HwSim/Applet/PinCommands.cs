@@ -78,13 +78,10 @@ internal static class PinCommands
             return Response.Status(StatusWord.AuthenticationBlocked);
         }
 
+        // The current value is counted before the new one is looked at: ykman's `piv reset` blocks the PIN and the
+        // PUK by sending empty (all FF) values and expects 63 Cx every time.
         var current = apdu.Data.AsSpan(0, 8);
         var replacement = apdu.Data.AsSpan(8, 8);
-        if (!IsWellFormed(replacement, asciiOnly: apdu.P2 == PivSlots.Puk))
-        {
-            return Response.Status(StatusWord.IncorrectData);
-        }
-
         if (!Check(context, credential, current))
         {
             if (apdu.P2 == PivSlots.Pin)
@@ -94,6 +91,11 @@ internal static class PinCommands
             }
 
             return Response.Status(StatusWord.RetriesLeft(credential.Remaining));
+        }
+
+        if (!IsWellFormed(replacement, asciiOnly: apdu.P2 == PivSlots.Puk))
+        {
+            return Response.Status(StatusWord.IncorrectData);
         }
 
         credential.Change(replacement);
@@ -125,14 +127,14 @@ internal static class PinCommands
         }
 
         var newPin = apdu.Data.AsSpan(8, 8);
-        if (!IsWellFormed(newPin, asciiOnly: false))
-        {
-            return Response.Status(StatusWord.IncorrectData);
-        }
-
         if (!Check(context, puk, apdu.Data.AsSpan(0, 8)))
         {
             return Response.Status(StatusWord.RetriesLeft(puk.Remaining));
+        }
+
+        if (!IsWellFormed(newPin, asciiOnly: false))
+        {
+            return Response.Status(StatusWord.IncorrectData);
         }
 
         context.State.Pin.Change(newPin);

@@ -4,7 +4,12 @@ namespace KeyCustody.HwSim.Applet;
 public enum KeyAlgorithm : byte
 {
     None = 0x00,
+    Rsa3072 = 0x05,
+    Rsa1024 = 0x06,
+    Rsa2048 = 0x07,
     EccP256 = 0x11,
+    EccP384 = 0x14,
+    Rsa4096 = 0x16,
     Ed25519 = 0xE0,
     X25519 = 0xE1,
 }
@@ -48,8 +53,29 @@ public enum KeyOrigin : byte
 /// <summary>Lengths and default values that follow from the algorithm ids.</summary>
 public static class PivAlgorithms
 {
+    /// <summary>Every asymmetric algorithm of firmware 5.7 (RSA 1024 included: only FIPS builds refuse it).</summary>
     public static bool IsSupported(KeyAlgorithm algorithm) =>
-        algorithm is KeyAlgorithm.EccP256 or KeyAlgorithm.Ed25519 or KeyAlgorithm.X25519;
+        IsRsa(algorithm) || algorithm is KeyAlgorithm.EccP256 or KeyAlgorithm.EccP384 or KeyAlgorithm.Ed25519 or KeyAlgorithm.X25519;
+
+    public static bool IsRsa(KeyAlgorithm algorithm) =>
+        algorithm is KeyAlgorithm.Rsa1024 or KeyAlgorithm.Rsa2048 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096;
+
+    /// <summary>RSA modulus length in bits; 0 for other algorithms.</summary>
+    public static int RsaBits(KeyAlgorithm algorithm) => algorithm switch
+    {
+        KeyAlgorithm.Rsa1024 => 1024,
+        KeyAlgorithm.Rsa2048 => 2048,
+        KeyAlgorithm.Rsa3072 => 3072,
+        KeyAlgorithm.Rsa4096 => 4096,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// What may sit in the attestation slot F9: RSA 2048 and larger, P-256, P-384 (Yubico.NET.SDK, PIV attestation:
+    /// "The replacement key must be either RSA-2048, RSA-3072, RSA-4096, ECC-P256, or ECC-P384").
+    /// </summary>
+    public static bool CanAttest(KeyAlgorithm algorithm) =>
+        algorithm is KeyAlgorithm.Rsa2048 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096 or KeyAlgorithm.EccP256 or KeyAlgorithm.EccP384;
 
     public static int KeyLength(ManagementKeyAlgorithm algorithm) => algorithm switch
     {

@@ -20,11 +20,11 @@ public static class PivSlots
     /// <summary>Slots a user may generate into, import into, move and delete (everything but F9).</summary>
     public static bool IsUserKeySlot(byte slot) => IsKeySlot(slot) && slot != Attestation;
 
-    /// <summary>The YubiKey default PIN policy per slot (non-FIPS firmware 4+).</summary>
+    /// <summary>The YubiKey default PIN policy per slot (non-FIPS firmware 4+); F9's our choice, as the factory key's (never).</summary>
     public static PinPolicy DefaultPinPolicy(byte slot) => slot switch
     {
         Signature => PinPolicy.Always,
-        CardAuthentication => PinPolicy.Never,
+        CardAuthentication or Attestation => PinPolicy.Never,
         _ => PinPolicy.Once,
     };
 }

@@ -1,10 +1,13 @@
 using KeyCustody.HwSim.Apdu;
+using KeyCustody.HwSim.Crypto;
 
 namespace KeyCustody.HwSim.Applet;
 
 /// <summary>
-/// GENERAL AUTHENTICATE with a slot key: sign (<c>7C L 82 00 81 L data</c>: Ed25519 raw message, P-256 digest)
-/// or key agreement (<c>7C L 82 00 85 L peer</c>: X25519, P-256). Answers <c>7C L 82 L result</c>.
+/// GENERAL AUTHENTICATE with a slot key. Tag 81 (<c>7C L 82 00 81 L data</c>): Ed25519 over the raw message, ECDSA over
+/// a digest, or RSA's raw private operation on a block the host padded (sign and decrypt alike). Tag 85
+/// (<c>7C L 82 00 85 L peer</c>): ECDH (P-256, P-384, X25519). Answers <c>7C L 82 L result</c>. The F9 key signs only
+/// attestation statements, never data it is sent.
 /// </summary>
 internal static class PrivateKeyOperation
 {
@@ -17,7 +20,7 @@ internal static class PrivateKeyOperation
         }
 
         var key = context.State.KeyIn(slot);
-        if (key is null || (byte)key.Algorithm != apdu.P1)
+        if (slot == PivSlots.Attestation || key is null || (byte)key.Algorithm != apdu.P1)
         {
             return Response.Status(StatusWord.IncorrectData);
         }
@@ -29,12 +32,10 @@ internal static class PrivateKeyOperation
             return Response.Status(StatusWord.IncorrectData);
         }
 
+        // Checked before the PIN and touch gate, so a malformed request spends neither a PIN-always verification nor a touch.
         bool signing = message is not null;
-        bool supported = signing
-            ? key.Algorithm is KeyAlgorithm.Ed25519 or KeyAlgorithm.EccP256
-            : key.Algorithm is KeyAlgorithm.X25519 or KeyAlgorithm.EccP256;
         var input = signing ? message!.Value.Value : peer!.Value.Value;
-        if (!supported || (key.Algorithm == KeyAlgorithm.EccP256 && signing && input.Length is 0 or > 32))
+        if (!Accepts(key, signing, input.Length))
         {
             return Response.Status(StatusWord.IncorrectData);
         }
@@ -49,4 +50,13 @@ internal static class PrivateKeyOperation
             ? Response.Status(StatusWord.IncorrectData)
             : Response.Ok(Tlv.Encode(0x7C, Tlv.Encode(0x82, result)));
     }
+
+    private static bool Accepts(SlotKey key, bool signing, int length) => key switch
+    {
+        RsaSlotKey rsa => signing && length == rsa.BlockLength,
+        EcSlotKey ec => signing ? length > 0 && length <= ec.FieldLength : length == 1 + (2 * ec.FieldLength),
+        Ed25519SlotKey => signing,
+        X25519SlotKey => !signing && length == 32,
+        _ => false,
+    };
 }

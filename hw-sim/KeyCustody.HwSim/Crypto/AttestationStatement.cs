@@ -5,7 +5,7 @@ using KeyCustody.HwSim.Applet;
 
 namespace KeyCustody.HwSim.Crypto;
 
-/// <summary>Builds the X.509 attestation statement (INS F9) for a generated key, signed by the F9 key.</summary>
+/// <summary>Builds the X.509 attestation statement (INS F9) for a generated key, signed by the F9 key (RSA or EC).</summary>
 internal static class AttestationStatement
 {
     public const string FirmwareOid = "1.3.6.1.4.1.41482.3.3";
@@ -16,62 +16,28 @@ internal static class AttestationStatement
     public static byte[] Issue(
         byte slot,
         SlotKey key,
-        PinPolicy pinPolicy,
-        TouchPolicy touchPolicy,
         CardIdentity identity,
-        P256SlotKey attestationKey,
+        CertificateSigner attestationKey,
         X509Certificate2 attestationCertificate)
     {
         var subject = new X500DistinguishedName($"CN=YubiKey PIV Attestation {slot:x2}");
-        using var request = new RequestHolder(subject, key);
-        var extensions = request.Request.CertificateExtensions;
+        var request = new CertificateRequest(subject, key.ToX509PublicKey(), attestationKey.Hash);
+        var extensions = request.CertificateExtensions;
         extensions.Add(new X509Extension(FirmwareOid, identity.Firmware, false));
         var serial = new AsnWriter(AsnEncodingRules.DER);
         serial.WriteInteger(identity.Serial);
         extensions.Add(new X509Extension(SerialOid, serial.Encode(), false));
-        extensions.Add(new X509Extension(PolicyOid, new[] { (byte)pinPolicy, (byte)touchPolicy }, false));
+        extensions.Add(new X509Extension(PolicyOid, new[] { (byte)key.PinPolicy, (byte)key.TouchPolicy }, false));
         extensions.Add(new X509Extension(FormFactorOid, new[] { identity.FormFactor }, false));
 
-        using var signer = attestationKey.CreateEcdsa();
-        var generator = X509SignatureGenerator.CreateForECDsa(signer);
         var serialNumber = RandomNumberGenerator.GetBytes(16);
         serialNumber[0] &= 0x7F;
-        using var certificate = request.Request.Create(
+        using var certificate = request.Create(
             attestationCertificate.SubjectName,
-            generator,
+            attestationKey.Generator,
             new DateTimeOffset(attestationCertificate.NotBefore.ToUniversalTime()),
             new DateTimeOffset(attestationCertificate.NotAfter.ToUniversalTime()),
             serialNumber);
         return certificate.RawData;
-    }
-
-    /// <summary>The subject public key as X.509 needs it; Ed25519/X25519 are built by OID since .NET has no key type.</summary>
-    private sealed class RequestHolder : IDisposable
-    {
-        private readonly ECDsa? _ecdsa;
-
-        public RequestHolder(X500DistinguishedName subject, SlotKey key)
-        {
-            switch (key.Algorithm)
-            {
-                case KeyAlgorithm.EccP256:
-                    _ecdsa = ECDsa.Create(new ECParameters
-                    {
-                        Curve = ECCurve.NamedCurves.nistP256,
-                        Q = new ECPoint { X = key.PublicKey[1..33], Y = key.PublicKey[33..] },
-                    });
-                    Request = new CertificateRequest(subject, _ecdsa, HashAlgorithmName.SHA256);
-                    break;
-                default:
-                    var oid = key.Algorithm == KeyAlgorithm.Ed25519 ? "1.3.101.112" : "1.3.101.110";
-                    var publicKey = new PublicKey(new Oid(oid), null, new AsnEncodedData(key.PublicKey));
-                    Request = new CertificateRequest(subject, publicKey, HashAlgorithmName.SHA256);
-                    break;
-            }
-        }
-
-        public CertificateRequest Request { get; }
-
-        public void Dispose() => _ecdsa?.Dispose();
     }
 }

@@ -46,4 +46,8 @@ public sealed class Ed25519SlotKey : SlotKey
     }
 
     public override byte[]? Agree(ReadOnlySpan<byte> peerPublicKey) => null;
+
+    /// <summary>.NET has no Ed25519 key type: the SubjectPublicKeyInfo is built from the OID (1.3.101.112) and the raw key.</summary>
+    internal override System.Security.Cryptography.X509Certificates.PublicKey ToX509PublicKey() =>
+        new(new Oid("1.3.101.112"), null, new AsnEncodedData(PublicKey));
 }

@@ -54,4 +54,8 @@ public sealed class X25519SlotKey : SlotKey
         using var secret = KeyAgreementAlgorithm.X25519.Agree(key, peer, in parameters);
         return secret?.Export(SharedSecretBlobFormat.RawSharedSecret);
     }
+
+    /// <summary>.NET has no X25519 key type: the SubjectPublicKeyInfo is built from the OID (1.3.101.110) and the raw key.</summary>
+    internal override System.Security.Cryptography.X509Certificates.PublicKey ToX509PublicKey() =>
+        new(new Oid("1.3.101.110"), null, new AsnEncodedData(PublicKey));
 }

@@ -4,7 +4,7 @@ using KeyCustody.HwSim.Crypto;
 namespace KeyCustody.HwSim.State;
 
 /// <summary>
-/// What a card keeps across power cycles: identity, PIN, PUK, management key, keys and data objects.
+/// What a card keeps across power cycles: identity, PIN, PUK, management key, keys, data objects, device configuration.
 /// <see cref="Dirty"/> tells the card to write the state file after the current command.
 /// </summary>
 public sealed class CardState : IDisposable
@@ -29,6 +29,10 @@ public sealed class CardState : IDisposable
     public Credential Pin { get; }
     public Credential Puk { get; }
     public ManagementKey ManagementKey { get; }
+
+    /// <summary>The management applet's configuration (enabled applications, lock code).</summary>
+    public DeviceConfig Device { get; } = new();
+
     public bool Dirty { get; set; }
 
     public IReadOnlyDictionary<byte, SlotKey> Keys => _keys;
@@ -112,5 +116,6 @@ public sealed class CardState : IDisposable
         Pin.Dispose();
         Puk.Dispose();
         ManagementKey.Dispose();
+        Device.Dispose();
     }
 }

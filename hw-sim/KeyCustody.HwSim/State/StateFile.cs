@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Crypto;
+using KeyCustody.HwSim.Management;
 
 namespace KeyCustody.HwSim.State;
 
@@ -85,7 +86,50 @@ public static class StateFile
         }
 
         writer.WriteEndArray();
+        WriteDevice(writer, state.Device);
         writer.WriteEndObject();
+    }
+
+    private static void WriteDevice(Utf8JsonWriter writer, DeviceConfig device)
+    {
+        writer.WriteStartObject("device");
+        writer.WriteNumber("usb_enabled", (ushort)device.UsbEnabled);
+        writer.WriteNumber("nfc_enabled", (ushort)device.NfcEnabled);
+        writer.WriteNumber("auto_eject_timeout", device.AutoEjectTimeout);
+        writer.WriteNumber("challenge_response_timeout", device.ChallengeResponseTimeout);
+        writer.WriteNumber("flags", device.DeviceFlags);
+        writer.WriteBoolean("nfc_restricted", device.NfcRestricted);
+        writer.WriteBase64String("lock_code", device.LockCode);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Files written before the management applet existed have no "device": the factory configuration stays.</summary>
+    private static void ReadDevice(JsonElement root, DeviceConfig device)
+    {
+        if (!root.TryGetProperty("device", out var element))
+        {
+            return;
+        }
+
+        device.UsbEnabled = (Capabilities)element.GetProperty("usb_enabled").GetUInt16();
+        device.NfcEnabled = (Capabilities)element.GetProperty("nfc_enabled").GetUInt16();
+        device.AutoEjectTimeout = element.GetProperty("auto_eject_timeout").GetUInt16();
+        device.ChallengeResponseTimeout = element.GetProperty("challenge_response_timeout").GetByte();
+        device.DeviceFlags = element.GetProperty("flags").GetByte();
+        device.NfcRestricted = element.GetProperty("nfc_restricted").GetBoolean();
+        var lockCode = element.GetProperty("lock_code").GetBytesFromBase64();
+        try
+        {
+            device.SetLockCode(lockCode);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException("the lock code must be 16 bytes", e);
+        }
+        finally
+        {
+            PrivateFile.Zero(lockCode);
+        }
     }
 
     private static void WriteCredential(Utf8JsonWriter writer, string name, Credential credential)
@@ -141,6 +185,7 @@ public static class StateFile
             state.SetObject(entry.GetProperty("id").GetInt32(), entry.GetProperty("value").GetBytesFromBase64());
         }
 
+        ReadDevice(root, state.Device);
         state.Dirty = false;
         return state;
     }

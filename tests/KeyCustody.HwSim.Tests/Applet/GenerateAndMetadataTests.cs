@@ -51,14 +51,15 @@ public sealed class GenerateAndMetadataTests : CardTest
     }
 
     [Theory]
-    [InlineData("00 47 00 9C 05 AC 03 80 01 07", "6A 80")]
-    [InlineData("00 47 00 9C 05 AC 03 80 01 14", "6A 80")]
+    [InlineData("00 47 00 9C 05 AC 03 80 01 15", "6A 80")]
+    [InlineData("00 47 00 9C 05 AC 03 80 01 E2", "6A 80")]
     [InlineData("00 47 00 9C 08 AC 06 80 01 E0 AA 01 04", "6A 80")]
     [InlineData("00 47 00 9C 08 AC 06 80 01 E0 AB 01 04", "6A 80")]
     [InlineData("00 47 00 9C 05 AD 03 80 01 E0", "6A 80")]
     [InlineData("00 47 00 9C 03 AC 01 80", "6A 80")]
     [InlineData("00 47 00 9B 05 AC 03 80 01 E0", "6A 88")]
-    [InlineData("00 47 00 F9 05 AC 03 80 01 E0", "6A 88")]
+    [InlineData("00 47 00 F9 05 AC 03 80 01 E0", "6A 80")]
+    [InlineData("00 47 00 F9 05 AC 03 80 01 06", "6A 80")]
     [InlineData("00 47 01 9C 05 AC 03 80 01 E0", "6B 00")]
     public void Generate_rejects_bad_templates_slots_and_algorithms(string command, string status)
     {

@@ -80,6 +80,19 @@ public sealed class PinTests : CardTest
         Host.Expect("00 20 00 80", "63 C3");
     }
 
+    [Theory]
+    [InlineData("00 2C 00 80 10 FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF")]
+    [InlineData("00 24 00 81 10 FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF")]
+    [InlineData("00 24 00 80 10 FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF")]
+    public void A_wrong_current_value_is_counted_before_the_new_value_is_checked(string command)
+    {
+        // ykman's `piv reset` blocks the PUK with RESET RETRY of two empty (all FF) values and expects 63 Cx each time.
+        Host.Expect(command, "63 C2");
+        Host.Expect(command, "63 C1");
+        Host.Expect(command, "63 C0");
+        Host.Expect(command, "69 83");
+    }
+
     [Fact]
     public void Change_reference_rejects_an_unknown_reference() =>
         Host.Expect("00 24 00 9B 10 " + Pin + " " + Pin, "6A 88");

@@ -45,6 +45,36 @@ public sealed class StateFileTests : IDisposable
     }
 
     [Fact]
+    public void Rsa_and_p384_keys_survive_a_restart()
+    {
+        var path = Path.Combine(_directory, "card.json");
+        string rsaMetadata;
+        string p384Metadata;
+        using (var card = TestCards.Create(serial: 424243, statePath: path))
+        {
+            var host = new PivHost(card.Connect());
+            host.Select();
+            Assert.Equal(0x9000, host.Authenticate());
+            Assert.Equal(0x9000, host.Exchange(0x47, 0x00, 0x9A, Hex.Parse("AC 06 80 01 06 AA 01 01")).Sw);
+            Assert.Equal(0x9000, host.Exchange(0x47, 0x00, 0x9D, Hex.Parse("AC 06 80 01 14 AA 01 01")).Sw);
+            rsaMetadata = Hex.Format(host.Exchange(0xF7, 0x00, 0x9A, []).Data);
+            p384Metadata = Hex.Format(host.Exchange(0xF7, 0x00, 0x9D, []).Data);
+        }
+
+        using (var card = TestCards.Create(serial: 424243, statePath: path))
+        {
+            var host = new PivHost(card.Connect());
+            host.Select();
+            Assert.Equal(rsaMetadata, Hex.Format(host.Exchange(0xF7, 0x00, 0x9A, []).Data));
+            Assert.Equal(p384Metadata, Hex.Format(host.Exchange(0xF7, 0x00, 0x9D, []).Data));
+            var block = new byte[128];
+            block[1] = 0x01;
+            Assert.Equal(0x9000, host.Exchange(0x87, 0x06, 0x9A, CardTestAccess.GeneralAuthenticate(0x81, block)).Sw);
+            Assert.Equal(0x9000, host.Exchange(0x87, 0x14, 0x9D, CardTestAccess.GeneralAuthenticate(0x81, new byte[48])).Sw);
+        }
+    }
+
+    [Fact]
     public void A_state_file_of_another_serial_is_refused()
     {
         var path = Path.Combine(_directory, "card.json");

@@ -16,6 +16,11 @@ public sealed class PcscdFixture : IDisposable
             throw new InvalidOperationException("/usr/bin/yubico-piv-tool is missing: run scripts/ensure-deps.sh (yubico-piv-tool)");
         }
 
+        if (!File.Exists(Ykman.Program))
+        {
+            throw new InvalidOperationException(Ykman.Program + " is missing: run scripts/ensure-deps.sh (yubikey-manager)");
+        }
+
         Pcscd = new PrivatePcscd("hwsim-pcscd-");
         Pcscd.ExportToThisProcess();
     }

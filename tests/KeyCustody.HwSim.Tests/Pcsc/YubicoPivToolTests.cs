@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KeyCustody.HwSim.Applet;
@@ -14,16 +13,18 @@ namespace KeyCustody.HwSim.Tests.Pcsc;
 [Collection(PcscdCollection.Name)]
 public sealed class YubicoPivToolTests : IDisposable
 {
-    private const string DefaultKey = "010203040506070801020304050607080102030405060708";
+    internal const string DefaultKey = "010203040506070801020304050607080102030405060708";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly PrivatePcscd _pcscd;
     private readonly VirtualCard _card = TestCards.Create(serial: 5550002, mgm: ManagementKeyAlgorithm.TripleDes);
     private readonly VpcdTransport _transport;
     private readonly string _work = Directory.CreateTempSubdirectory("hwsim-ykpiv-").FullName;
+    private readonly CommandLineTool _tool;
 
     public YubicoPivToolTests(PcscdFixture fixture)
     {
         _pcscd = fixture.Pcscd;
+        _tool = YubicoPivTool(_pcscd);
         _transport = new VpcdTransport(_card, _pcscd.Endpoint(1));
         _transport.Start();
         using var client = new PcscClient();
@@ -86,7 +87,7 @@ public sealed class YubicoPivToolTests : IDisposable
         Assert.Equal(signaturesBefore, CountInPcscdLog("APDU: 00 87 11 9A"));
 
         var certificatePem = Path.Combine(_work, "cert.pem");
-        File.WriteAllText(certificatePem, CertificateFor(File.ReadAllText(publicPem)));
+        File.WriteAllText(certificatePem, TestCertificates.For(File.ReadAllText(publicPem)));
         Assert.Contains("Successfully imported a new certificate.", Run("-a", "import-certificate", "-s", "9a", "-i", certificatePem));
         Assert.Equal(File.ReadAllText(certificatePem).Trim(), Run("-a", "read-certificate", "-s", "9a").Trim());
         Assert.Contains("Successful ECDSA verification.", RunWithInput(certificatePem, "-a", "verify-pin", "-P", "123456", "-a", "test-signature", "-s", "9a"));
@@ -130,60 +131,18 @@ public sealed class YubicoPivToolTests : IDisposable
         Directory.Delete(_work, recursive: true);
     }
 
-    private string Run(params string[] arguments) => Execute(expectSuccess: true, stdin: null, arguments);
+    /// <summary>yubico-piv-tool on reader slot 1 with the default 3DES management key (unless a test gives --key).</summary>
+    internal static CommandLineTool YubicoPivTool(PrivatePcscd pcscd) => new(pcscd, "/usr/bin/yubico-piv-tool", ["--reader=CCID 00 01"]);
 
-    private string RunFailing(params string[] arguments) => Execute(expectSuccess: false, stdin: null, arguments);
+    private string Run(params string[] arguments) => _tool.Run(WithKey(arguments));
 
-    private string RunWithInput(string stdin, params string[] arguments) => Execute(expectSuccess: true, stdin, arguments);
+    private string RunFailing(params string[] arguments) => _tool.RunFailing(WithKey(arguments));
 
-    private string Execute(bool expectSuccess, string? stdin, string[] arguments)
-    {
-        var start = new ProcessStartInfo("/usr/bin/yubico-piv-tool")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        _pcscd.AddTo(start);
-        start.ArgumentList.Add("--reader=CCID 00 01");
-        if (!arguments.Any(a => a.StartsWith("--key=", StringComparison.Ordinal)))
-        {
-            start.ArgumentList.Add("--key=" + DefaultKey);
-        }
+    private string RunWithInput(string stdinFile, params string[] arguments) => _tool.RunWithInput(File.ReadAllText(stdinFile), WithKey(arguments));
 
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-        {
-            process.StandardInput.Write(File.ReadAllText(stdin));
-        }
-
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(30_000), "yubico-piv-tool hung");
-        var text = output.Result + error.Result;
-        Assert.True(expectSuccess == (process.ExitCode == 0), $"yubico-piv-tool {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}");
-        return text;
-    }
+    private static string[] WithKey(string[] arguments) =>
+        arguments.Any(a => a.StartsWith("--key=", StringComparison.Ordinal)) ? arguments : ["--key=" + DefaultKey, .. arguments];
 
     private int CountInPcscdLog(string text) =>
         File.ReadAllText(_pcscd.LogPath).Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
-
-    /// <summary>A certificate for the card's public key, signed by a throw-away key (test-signature only needs the public key).</summary>
-    private static string CertificateFor(string publicKeyPem)
-    {
-        using var subjectKey = ECDsa.Create();
-        subjectKey.ImportFromPem(publicKeyPem);
-        using var issuerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=hw-sim", subjectKey, HashAlgorithmName.SHA256);
-        var now = DateTimeOffset.UtcNow;
-        using var certificate = request.Create(new System.Security.Cryptography.X509Certificates.X500DistinguishedName("CN=throw-away issuer"),
-            X509SignatureGenerator.CreateForECDsa(issuerKey), now.AddDays(-1), now.AddDays(30), [1, 2, 3, 4]);
-        return certificate.ExportCertificatePem() + "\n";
-    }
 }
