@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Installs keycustodyd and the keycustody CLI the way systemd/keycustodyd.service expects them. This script is the one
+# description of the installed layout (a Debian package is built from the same layout); InstallTests installs
+# with it into a scratch root and starts the installed daemon.
+#
+#   usr/lib/keycustody/keycustodyd                    the daemon (framework-dependent .NET apphost beside its DLLs)
+#   usr/lib/keycustody/cli/keycustody                 the CLI, in its own directory (its own dependency set)
+#   usr/sbin/keycustodyd, usr/bin/keycustody          symbolic links to the two
+#   usr/lib/systemd/system/keycustodyd.service        the hardened unit
+#   usr/lib/sysusers.d/keycustody.conf                the keycustody user, the keycustody-clients group
+#   usr/lib/tmpfiles.d/keycustody.conf                /etc/keycustody, its credentials directory, /var/lib/keycustody
+#   usr/lib/udev/rules.d/70-keycustody.rules          the YubiHSM 2 USB device for the keycustody group
+#   usr/share/polkit-1/rules.d/70-keycustody-pcscd.rules   pcsc-lite 2.x: the daemon may use pcscd and the cards
+#   usr/share/doc/keycustody/                         README.md, architecture.md, threat-model.md,
+#                                                     examples/keycustodyd.json.example
+#
+# The .NET 10 runtime (Microsoft.AspNetCore.App) is not installed here: the apphost finds it in /usr/share/dotnet,
+# or wherever DOTNET_ROOT points (for the unit: a drop-in with Environment=DOTNET_ROOT=...).
+#
+# Usage: scripts/install.sh [--root DIR] [--no-build] [--configuration NAME] [--no-activate]
+#   --root DIR            install under DIR instead of / (DESTDIR in the environment means the same; --root wins)
+#   --no-build            publish the existing build (dotnet build KeyCustody.sln -c Release) instead of building
+#   --configuration NAME  Release (the default) or Debug
+#   --no-activate         on /, do not run systemd-sysusers, systemd-tmpfiles, systemctl daemon-reload, udevadm
+# Installing under another root only lays the files out; on / it also creates the user, groups and directories
+# and reloads systemd and udev, then says what is left to do (configuration, credentials, enabling the unit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+root=${DESTDIR:-/}
+build=1
+configuration=Release
+activate=1
+while (($#)); do
+    case $1 in
+    --root)
+        [[ $# -ge 2 && -n $2 ]] || { echo "error: --root needs a directory" >&2; exit 2; }
+        root=$2
+        shift 2
+        ;;
+    --root=*) root=${1#--root=}; shift ;;
+    --no-build) build=0; shift ;;
+    --configuration)
+        [[ $# -ge 2 && $2 =~ ^(Release|Debug)$ ]] || { echo "error: --configuration takes Release or Debug" >&2; exit 2; }
+        configuration=$2
+        shift 2
+        ;;
+    --no-activate) activate=0; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: '$1' is not understood (--root DIR, --no-build, --configuration NAME, --no-activate, --help)" >&2; exit 2 ;;
+    esac
+done
+
+mkdir -p "$root"
+root=$(cd "$root" && pwd)
+[[ $root == / ]] && root=""
+lib=$root/usr/lib/keycustody
+doc=$root/usr/share/doc/keycustody
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+staging=$(mktemp -d /tmp/keycustody-install-XXXXXX)
+trap 'rm -rf "$staging"' EXIT
+publish() { # project, output directory
+    # No build servers: nothing is left running after the install (it also runs inside the test suite).
+    local flags=(-c "$configuration" -nologo -v quiet --disable-build-servers -o "$2")
+    ((build)) || flags+=(--no-build)
+    dotnet publish "$1" "${flags[@]}"
+    # Only what runs here: no XML docs, IIS config or other platforms' native libraries. The simulator's own entry
+    # point is left out; the daemon loads its library for --simulator.
+    rm -f "$2"/*.xml "$2"/web.config "$2"/*.staticwebassets.endpoints.json "$2"/keycustody-hwsim "$2"/keycustody-hwsim.deps.json "$2"/keycustody-hwsim.runtimeconfig.json
+    local rid
+    case $(uname -m) in
+    x86_64) rid=linux-x64 ;;
+    aarch64) rid=linux-arm64 ;;
+    armv7l) rid=linux-arm ;;
+    *) rid="" ;;
+    esac
+    if [[ -n $rid && -d "$2/runtimes/$rid" ]]; then
+        find "$2/runtimes" -mindepth 1 -maxdepth 1 ! -name "$rid" -exec rm -rf {} +
+    fi
+}
+publish src/KeyCustody.Daemon "$staging/daemon"
+publish src/KeyCustody.Cli "$staging/cli"
+
+# A reinstall replaces the programs as a whole: no DLL of an older version is left to be loaded.
+rm -rf "$lib"
+install -d -m 0755 "$lib" "$lib/cli" "$root/usr/bin" "$root/usr/sbin"
+cp -R "$staging/daemon/." "$lib/"
+cp -R "$staging/cli/." "$lib/cli/"
+find "$lib" -type d -exec chmod 0755 {} +
+find "$lib" -type f -exec chmod 0644 {} +
+chmod 0755 "$lib/keycustodyd" "$lib/cli/keycustody"
+ln -sfn ../lib/keycustody/keycustodyd "$root/usr/sbin/keycustodyd"
+ln -sfn ../lib/keycustody/cli/keycustody "$root/usr/bin/keycustody"
+
+install -D -m 0644 systemd/keycustodyd.service "$root/usr/lib/systemd/system/keycustodyd.service"
+install -D -m 0644 systemd/keycustodyd.sysusers "$root/usr/lib/sysusers.d/keycustody.conf"
+install -D -m 0644 systemd/keycustodyd.tmpfiles "$root/usr/lib/tmpfiles.d/keycustody.conf"
+install -D -m 0644 udev/70-keycustody.rules "$root/usr/lib/udev/rules.d/70-keycustody.rules"
+install -D -m 0644 udev/keycustody-pcscd.rules "$root/usr/share/polkit-1/rules.d/70-keycustody-pcscd.rules"
+install -D -m 0644 README.md "$doc/README.md"
+install -D -m 0644 docs/architecture.md "$doc/architecture.md"
+install -D -m 0644 docs/threat-model.md "$doc/threat-model.md"
+install -D -m 0644 systemd/keycustodyd.json.example "$doc/examples/keycustodyd.json.example"
+echo "installed keycustodyd and keycustody under ${root:-/}"
+
+if [[ -n $root || $activate -eq 0 ]]; then
+    exit 0
+fi
+
+systemd-sysusers keycustody.conf
+systemd-tmpfiles --create keycustody.conf
+systemctl daemon-reload
+udevadm control --reload-rules
+udevadm trigger --subsystem-match=usb --attr-match=idVendor=1050 --attr-match=idProduct=0030
+cat <<'EOF'
+Left to do:
+  1. /etc/keycustody/keycustodyd.json (start from /usr/share/doc/keycustody/examples/keycustodyd.json.example),
+     mode 0640 root:keycustody;
+  2. one file per secret the configuration names in /etc/keycustody/credentials/ (root:root 0600), the same names
+     as the unit's LoadCredential= lines (change those in a drop-in: systemctl edit keycustodyd);
+  3. callers into the socket's group: usermod -aG keycustody-clients NAME;
+  4. systemctl enable --now keycustodyd
+EOF

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using KeyCustody.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>
+/// scripts/install.sh into a scratch root (--root, as a package build would): the layout the unit and the other
+/// operations files name, systemd-analyze on the installed unit with the installed program behind ExecStart, and
+/// the installed keycustodyd and keycustody themselves run (the .NET apphosts find the runtime as they would on a
+/// host: no `dotnet` in front of them).
+/// </summary>
+public sealed class InstallTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("keycustody-install-").FullName;
+
+    private string Root => Path.Combine(_work, "root");
+
+    [Fact]
+    public async Task The_install_script_lays_out_what_the_unit_names_and_the_installed_programs_run()
+    {
+        var (exit, text) = ChildProcess.Run(Path.Combine(TestPaths.RepoRoot, "scripts", "install.sh"), ["--root", Root, "--no-build", "--configuration", Binaries.Configuration]);
+        Assert.True(exit == 0, $"install.sh exited {exit}:\n{text}");
+
+        // The operations files are installed unchanged where systemd, udev and polkit read vendor files.
+        foreach (var (source, installed) in new[]
+        {
+            ("systemd/keycustodyd.service", "usr/lib/systemd/system/keycustodyd.service"),
+            ("systemd/keycustodyd.sysusers", "usr/lib/sysusers.d/keycustody.conf"),
+            ("systemd/keycustodyd.tmpfiles", "usr/lib/tmpfiles.d/keycustody.conf"),
+            ("udev/70-keycustody.rules", "usr/lib/udev/rules.d/70-keycustody.rules"),
+            ("udev/keycustody-pcscd.rules", "usr/share/polkit-1/rules.d/70-keycustody-pcscd.rules"),
+            ("systemd/keycustodyd.json.example", "usr/share/doc/keycustody/examples/keycustodyd.json.example"),
+            ("docs/architecture.md", "usr/share/doc/keycustody/architecture.md"),
+        })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, source)), File.ReadAllBytes(Installed(installed)));
+            Assert.Equal("644", Mode(Installed(installed)));
+        }
+
+        // What the unit names is there: the program behind ExecStart (the apphost, executable) and its documentation.
+        var unit = File.ReadAllLines(Installed("usr/lib/systemd/system/keycustodyd.service"));
+        var execStart = unit.Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..].Split(' ')[0];
+        Assert.Equal("755", Mode(Installed(execStart)));
+        var documentation = unit.Single(l => l.StartsWith("Documentation=file:", StringComparison.Ordinal))["Documentation=file:".Length..];
+        Assert.True(File.Exists(Installed(documentation)), documentation + " is not installed");
+        Assert.Equal("755", Mode(Installed("usr/lib/keycustody/cli/keycustody")));
+        Assert.Equal("../lib/keycustody/keycustodyd", new FileInfo(Installed("usr/sbin/keycustodyd")).LinkTarget);
+        Assert.Equal("../lib/keycustody/cli/keycustody", new FileInfo(Installed("usr/bin/keycustody")).LinkTarget);
+
+        // Only what runs on this machine.
+        Assert.Empty(Directory.EnumerateFiles(Installed("usr/lib/keycustody"), "*.xml", SearchOption.AllDirectories));
+        Assert.Equal([System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier], Directory.EnumerateDirectories(Installed("usr/lib/keycustody/runtimes")).Select(Path.GetFileName));
+
+        // systemd-analyze verify resolves ExecStart inside the root: here it is the installed daemon, not a stub.
+        (exit, text) = ChildProcess.Run("cp", ["-a", "--no-clobber", "/usr/lib/systemd/system/.", Installed("usr/lib/systemd/system")]);
+        Assert.True(exit == 0, text);
+        (exit, text) = ChildProcess.Run("systemd-analyze", ["verify", "--man=no", "--root=" + Root, "keycustodyd.service"], s => s.Environment["SYSTEMD_COLORS"] = "0");
+        Assert.True(exit == 0 && text.Length == 0, $"systemd-analyze verify exited {exit}:\n{text}");
+
+        await TheInstalledDaemonServesTheInstalledCli();
+    }
+
+    /// <summary>
+    /// keycustodyd --simulator from the installed tree, ready when it says so on $NOTIFY_SOCKET (as under the unit's
+    /// Type=notify), then the installed CLI asks it for the tokens' status.
+    /// </summary>
+    private async Task TheInstalledDaemonServesTheInstalledCli()
+    {
+        var state = Directory.CreateDirectory(Path.Combine(_work, "state")).FullName;
+        File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var socket = Path.Combine(_work, "keycustodyd.sock");
+        var notifyPath = Path.Combine(_work, "notify");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+
+        var start = new ProcessStartInfo(Installed("usr/sbin/keycustodyd")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--simulator", "--no-demo-keys", "--state-dir", state, "--socket", socket })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["NOTIFY_SOCKET"] = notifyPath;
+        using var daemon = Process.Start(start)!;
+        var log = new StringBuilder();
+        daemon.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        daemon.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        daemon.BeginOutputReadLine();
+        daemon.BeginErrorReadLine();
+        try
+        {
+            // The deadline is a backstop for a daemon that never says it is ready; readiness is the datagram.
+            var buffer = new byte[256];
+            var received = notify.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask();
+            var exited = daemon.WaitForExitAsync();
+            var first = await Task.WhenAny(received, exited, Task.Delay(TimeSpan.FromMinutes(3)));
+            Assert.True(first == received, $"the installed keycustodyd did not report READY=1 ({(daemon.HasExited ? "exited " + daemon.ExitCode : "still running")}):\n{Log()}");
+            Assert.Equal("READY=1", Encoding.UTF8.GetString(buffer, 0, received.Result));
+
+            var (exit, text) = ChildProcess.Run(Installed("usr/bin/keycustody"), ["--socket", socket, "status"]);
+            output.WriteLine(text);
+            Assert.True(exit == 0, $"the installed keycustody status exited {exit}:\n{text}\ndaemon:\n{Log()}");
+            Assert.Contains("sim-master", text);
+        }
+        finally
+        {
+            if (!daemon.HasExited)
+            {
+                _ = Posix.Kill(daemon.Id, 15);
+                if (!daemon.WaitForExit(30_000))
+                {
+                    daemon.Kill();
+                }
+            }
+        }
+
+        Assert.True(daemon.ExitCode == 0, $"keycustodyd exited {daemon.ExitCode} after SIGTERM:\n{Log()}");
+
+        string Log()
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+    }
+
+    private string Installed(string path) => Path.Combine(Root, path.TrimStart('/'));
+
+    private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path), 8);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
