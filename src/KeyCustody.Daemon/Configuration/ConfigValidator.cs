@@ -266,6 +266,11 @@ public static class ConfigValidator
             }
         }
 
+        if (tcp.HandshakeTimeoutSeconds is < 1 or > 300)
+        {
+            fail("listen.tcp.handshakeTimeoutSeconds", "must be between 1 and 300");
+        }
+
         if (tcp.PrivateKey is { } pk && File.Exists(pk) && (File.GetUnixFileMode(pk) & (UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
             fail("listen.tcp.privateKey", $"{pk} is readable or writable by other users; chmod 0600");
@@ -273,7 +278,7 @@ public static class ConfigValidator
 
         return string.IsNullOrEmpty(tcp.Certificate) || string.IsNullOrEmpty(tcp.PrivateKey) || string.IsNullOrEmpty(tcp.ClientCa)
             ? null
-            : new TcpSettings(tcp.Endpoint[..colon], port, tcp.Certificate, tcp.PrivateKey, tcp.ClientCa);
+            : new TcpSettings(tcp.Endpoint[..colon], port, tcp.Certificate, tcp.PrivateKey, tcp.ClientCa, tcp.HandshakeTimeoutSeconds);
     }
 
     private static TokenSettings? ValidateToken(TokenConfig t, string at, Action<string, string> fail)

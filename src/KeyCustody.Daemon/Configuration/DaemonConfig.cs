@@ -64,6 +64,13 @@ public sealed class TcpConfig
 
     /// <summary>PEM CA certificate(s) client certificates must chain to.</summary>
     public string? ClientCa { get; set; }
+
+    /// <summary>
+    /// A TLS handshake not finished within this many seconds is dropped (a client holding a connection without
+    /// finishing it). The client sees UNAVAILABLE. On a loaded host the daemon's first handshake alone can take
+    /// seconds (cold code, a starved CPU and disk). Kestrel's default, 10, by default.
+    /// </summary>
+    public int HandshakeTimeoutSeconds { get; set; } = 10;
 }
 
 public sealed class AuditConfig

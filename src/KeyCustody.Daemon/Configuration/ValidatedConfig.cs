@@ -24,7 +24,7 @@ public sealed record ValidatedConfig(
     public string SimulatorRoot { get; init; } = string.Empty;
 }
 
-public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa);
+public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa, int HandshakeTimeoutSeconds);
 
 public enum TokenKind
 {

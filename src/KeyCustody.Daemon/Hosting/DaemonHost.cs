@@ -239,6 +239,7 @@ public sealed class DaemonHost : IAsyncDisposable
                     {
                         https.ServerCertificate = X509Certificate2.CreateFromPemFile(tcp.Certificate, tcp.PrivateKey);
                         https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                        https.HandshakeTimeout = TimeSpan.FromSeconds(tcp.HandshakeTimeoutSeconds);
                         var trust = new X509Certificate2Collection();
                         trust.ImportFromPemFile(tcp.ClientCa);
                         https.ClientCertificateValidation = (certificate, _, _) => ClientCertificates.ChainsTo(certificate, trust);
