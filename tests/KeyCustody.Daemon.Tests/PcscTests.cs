@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
 using Grpc.Core;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Protos.V1;
@@ -16,6 +19,9 @@ public sealed class PcscTests : IAsyncLifetime
 {
     private const uint Card1 = 30000001;
     private const uint Card2 = 30000002;
+
+    /// <summary>A backstop only: every wait below ends on what it waits for.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
     private readonly DaemonProcess _d = DaemonProcess.Create();
     private readonly Ed25519SoftwareKey _device = Ed25519SoftwareKey.FromSeed("daves-desktop-daves-desktop-dave"u8);
     private PrivatePcscd _pcscd = null!;
@@ -28,11 +34,11 @@ public sealed class PcscTests : IAsyncLifetime
         _control = Path.Combine(_d.Root, "hwsim.sock");
         _hwsim = HwSim("run", "--vpcd", _pcscd.Endpoint(0).ToString(), "--vpcd", _pcscd.Endpoint(1).ToString(), "--serial", Card1.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--touch", "manual", "--touch-timeout", "20000", "--control", _control, "--root", Path.Combine(_d.Root, "hwsim-root.json"));
-        for (var i = 0; i < 400 && !File.Exists(_control); i++)
+        await WaitFor(() =>
         {
             Assert.False(_hwsim.HasExited, "keycustody-hwsim exited");
-            await Task.Delay(50);
-        }
+            return File.Exists(_control);
+        }, "keycustody-hwsim's control socket");
 
         Control("mode", "auto", "--delay", "0", "--serial", Card2.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var pin = SecretFile(_d, "pin", "123456");
@@ -93,13 +99,10 @@ public sealed class PcscTests : IAsyncLifetime
                 }
             }
         });
-        for (var i = 0; i < 400 && !events.ToList().Any(e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired); i++)
-        {
-            await Task.Delay(25);
-        }
+        await WaitFor(() => { lock (events) { return events.Any(e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired); } }, "PRESENCE_REQUIRED");
 
-        Assert.Contains(events.ToList(), e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired);
-        await Task.Delay(300);
+        // PRESENCE_REQUIRED comes before the command goes to the card: pull the card once it is waiting for the touch.
+        await WaitFor(() => WaitingForTouch(Card1), "card 1 waiting for a touch");
         Control("unplug", "--serial", Card1.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var removed = await Assert.ThrowsAsync<RpcException>(() => reading);
         Assert.Equal(StatusCode.Unavailable, removed.StatusCode);
@@ -111,20 +114,14 @@ public sealed class PcscTests : IAsyncLifetime
         // Back in, touching by itself now: card 1 signs again.
         Control("plug", "--serial", Card1.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Control("mode", "auto", "--delay", "0", "--serial", Card1.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Until pcscd and the daemon have seen it come back, the key is unavailable; nothing else is acceptable.
         RpcException? last = null;
-        for (var i = 0; i < 100; i++)
+        await WaitFor(async () =>
         {
             (_, last) = await Collect(client.Custody.SignJson(SignRequest("ssk1", Identities.SignedDevice(User, "ALICEDESK", _device, null))));
-            if (last is null)
-            {
-                break;
-            }
-
-            Assert.Equal(StatusCode.Unavailable, last.StatusCode);
-            await Task.Delay(200);
-        }
-
-        Assert.Null(last);
+            Assert.True(last is null || last.StatusCode == StatusCode.Unavailable, last?.ToString());
+            return last is null;
+        }, "card 1 signing again after reinsertion");
         var outcomes = ReadAudit(_d).Where(r => r.GetString("key") == "ssk1" && r.GetString("kind") == "outcome").Select(r => r.GetString("outcome")).ToList();
         Assert.Equal("tokenremoved", outcomes.First());
         Assert.Equal("signed", outcomes.Last());
@@ -150,7 +147,41 @@ public sealed class PcscTests : IAsyncLifetime
     private void Control(params string[] arguments)
     {
         using var p = HwSim([arguments[0], "--control", _control, .. arguments[1..]]);
-        Assert.True(p.WaitForExit(30_000));
+        Assert.True(p.WaitForExit((int)Patience.TotalMilliseconds), "keycustody-hwsim " + arguments[0] + " did not finish");
         Assert.Equal(0, p.ExitCode);
+    }
+
+    /// <summary>The card's own word (the control socket's status line, hw-sim/README.md "Control surface").</summary>
+    private bool WaitingForTouch(uint serial)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(_control));
+        socket.Send(Encoding.UTF8.GetBytes($"status serial={serial}\n"));
+        using var received = new MemoryStream();
+        var chunk = new byte[4096];
+        int n;
+        while ((n = socket.Receive(chunk)) > 0)
+        {
+            received.Write(chunk, 0, n);
+        }
+
+        using var status = JsonDocument.Parse(received.ToArray());
+        return status.RootElement.GetProperty("cards").EnumerateArray().Single().GetProperty("waiting_for_touch").GetBoolean();
+    }
+
+    private static Task WaitFor(Func<bool> condition, string what) => WaitFor(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitFor(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"waited {Patience.TotalSeconds} s for {what}");
+            }
+
+            await Task.Delay(200);
+        }
     }
 }
