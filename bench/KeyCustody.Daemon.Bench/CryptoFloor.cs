@@ -7,7 +7,7 @@ namespace KeyCustody.Daemon.Bench;
 /// <summary>
 /// The Ed25519 work the daemon must do for each device-keys object, alone, in this process on one thread: verify the
 /// device's own self-signature (the self-signing policy), sign the canonical bytes, and verify that signature against
-/// the pinned key (architecture.md step 7), with the canonical encoding the policy's check needs. Nothing else: no
+/// the pinned key (docs/architecture.md, "A signing request, end to end", step 12), with the canonical encoding the policy's check needs. Nothing else: no
 /// parsing, gRPC, audit or scheduling. Its rate times
 /// the cores is the most signatures per second the machine allows while the daemon keeps those checks.
 /// </summary>
