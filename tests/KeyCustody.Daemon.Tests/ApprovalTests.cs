@@ -111,7 +111,9 @@ public sealed class ApprovalTests : IAsyncLifetime
 
     private static async Task<PendingRequest> WaitForPending(KeyCustody.Client.KeyCustodyClient client)
     {
-        for (var i = 0; i < 300; i++)
+        // 120 s is only the backstop: the request is listed as soon as its intent is on disk.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (DateTime.UtcNow < deadline)
         {
             var list = await client.Admin.ListPendingAsync(new ListPendingRequest());
             if (list.Pending.Count > 0)

@@ -145,7 +145,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        // A backstop: the wait ends when the daemon answers or exits. Generous, since on a loaded machine a start (JIT,
+        // the audit chain, every token) can take many times its idle duration.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(180));
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -179,7 +181,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     {
         try
         {
-            await StartAsync(TimeSpan.FromSeconds(60));
+            await StartAsync();
         }
         catch (InvalidOperationException)
         {
