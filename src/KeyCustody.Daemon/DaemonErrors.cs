@@ -21,6 +21,8 @@ public enum DaemonErrorKind
     AuditUnavailable,
     /// <summary>The key's token is not usable now (absent, or its key differs from the pinned one).</summary>
     KeyUnavailable,
+    /// <summary>The card may sign on another person's cached touch, which does not cover this caller.</summary>
+    FreshPresenceRequired,
 }
 
 /// <summary>A refusal with a message a person can act on. Never carries a payload, PIN or key.</summary>
@@ -37,13 +39,16 @@ public static class DaemonErrors
 
     public static DaemonException InvalidArgument(string detail) => new(DaemonErrorKind.InvalidArgument, detail);
 
-    public static DaemonException UnknownKey(string key) => new(DaemonErrorKind.NotFound, $"there is no key named '{key}'; `keycustody keys list` shows the keys you may use");
+    public static DaemonException UnknownKey(string key) => new(DaemonErrorKind.NotFound, $"there is no key named '{Caller(key)}'; `keycustody keys list` shows the keys you may use");
 
     public static DaemonException Denied(string principal, string operation, string key) => new(DaemonErrorKind.PermissionDenied,
-        $"{principal} may not {operation} with key '{key}'; ask an operator to add an access rule");
+        $"{principal} may not {operation} with key '{Caller(key)}'; ask an operator to add an access rule");
 
     public static DaemonException DeniedAdmin(string principal, string operation) => new(DaemonErrorKind.PermissionDenied,
         $"{principal} may not {operation}; it needs the admin right in the access rules");
+
+    public static DaemonException DeniedApprove(string principal) => new(DaemonErrorKind.PermissionDenied,
+        $"{principal} may not approve or deny requests; it needs the approve right on a key in the access rules");
 
     public static DaemonException Policy(string key, string reason) => new(DaemonErrorKind.PolicyDenied, $"key '{key}' refuses to sign this: {reason}");
 
@@ -61,5 +66,12 @@ public static class DaemonErrors
 
     public static DaemonException KeyUnavailable(string key, string detail) => new(DaemonErrorKind.KeyUnavailable, $"key '{key}' is not usable now: {detail}");
 
-    public static DaemonException UnknownRequest(string requestId) => new(DaemonErrorKind.NotFound, $"no pending request {requestId} (it may have been approved, denied, cancelled or timed out)");
+    public static DaemonException CachedTouchOfAnother(string key, string toucher, string requestId, TimeSpan retryIn) => new(DaemonErrorKind.FreshPresenceRequired,
+        $"key '{key}' has touch policy cached and its card may still hold the touch {toucher} gave for request {requestId}, which covers only {toucher}'s requests; " +
+        $"retry in {Math.Ceiling(retryIn.TotalSeconds):0} s, when the card asks for a new touch (or an operator sets presence.cachedTouchForOthers to operator); nothing was signed");
+
+    public static DaemonException UnknownRequest(string requestId) => new(DaemonErrorKind.NotFound, $"no pending request {Caller(requestId)} (it may have been approved, denied, cancelled or timed out)");
+
+    /// <summary>A name the caller sent, quoted back: escaped and clipped, never the caller's raw text.</summary>
+    private static string Caller(string text) => Matrix.DisplayText.Clip(text, 80);
 }

@@ -122,20 +122,42 @@ internal static class Harness
     });
 
     /// <summary>Runs the keycustody CLI as another user (setpriv), e.g. an approver who is not the requester.</summary>
-    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) => RunCliAs(uid, gid, new Dictionary<string, string>(), args);
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, params string[] args) => RunCliAs(uid, gid, Array.Empty<uint>(), new Dictionary<string, string>(), args);
 
     /// <summary><see cref="RunCliAs(uint, uint, string[])"/> with these environment variables set as well.</summary>
     public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        ChildProcess.Run("/usr/bin/setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "dotnet", SharedCli.Value, .. args], start =>
-        {
-            start.Environment["HOME"] = "/tmp";
-            start.Environment["DOTNET_CLI_HOME"] = "/tmp";
-            start.Environment.Remove("KEYCUSTODY_SOCKET");
-            foreach (var (k, v) in environment)
+        RunCliAs(uid, gid, Array.Empty<uint>(), environment, args);
+
+    /// <summary>
+    /// The CLI as user <paramref name="uid"/> with primary group <paramref name="gid"/> and supplementary <paramref name="groups"/>:
+    /// what `sg OTHERGROUP -c 'keycustody ...'` gives a user who belongs to OTHERGROUP.
+    /// </summary>
+    public static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, IReadOnlyList<uint> groups, params string[] args) =>
+        RunCliAs(uid, gid, groups, new Dictionary<string, string>(), args);
+
+    private static (int ExitCode, string Output) RunCliAs(uint uid, uint gid, IReadOnlyList<uint> groups, IReadOnlyDictionary<string, string> environment, string[] args) =>
+        ChildProcess.Run(
+            "/usr/bin/setpriv",
+            [$"--reuid={uid}", $"--regid={gid}", .. groups.Count == 0 ? ["--clear-groups"] : new[] { "--groups=" + string.Join(',', groups) }, "--", "dotnet", SharedCli.Value, .. args],
+            start =>
             {
-                start.Environment[k] = v;
-            }
-        });
+                start.Environment["HOME"] = "/tmp";
+                start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+                start.Environment.Remove("KEYCUSTODY_SOCKET");
+                foreach (var (k, v) in environment)
+                {
+                    start.Environment[k] = v;
+                }
+            });
+
+    /// <summary>A file every user may read (the CLI run as another user reads its payload from it).</summary>
+    public static string PublicFile(DaemonProcess d, string name, byte[] content)
+    {
+        var path = Path.Combine(d.Root, name);
+        File.WriteAllBytes(path, content);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return path;
+    }
 }
 
 internal static partial class Posix

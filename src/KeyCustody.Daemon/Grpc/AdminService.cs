@@ -42,22 +42,24 @@ internal sealed class AdminService(
         return response;
     });
 
-    public override Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
-    {
-        var caller = Callers.Resolve(context);
-        approvals.Approve(request.RequestId, caller);
-        return new ApproveResponse();
-    });
+    public override Task<ApproveResponse> Approve(ApproveRequest request, ServerCallContext context) =>
+        AuditedCalls.Run(audit, context, Call("approve", ("request_id", AuditedCalls.Quote(request.RequestId))), caller =>
+        {
+            approvals.Approve(request.RequestId, caller);
+            return new ApproveResponse();
+        });
 
-    public override Task<DenyResponse> Deny(DenyRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
-    {
-        var caller = Callers.Resolve(context);
-        approvals.Deny(request.RequestId, caller, request.Reason);
-        audit.Append(JsonObject.Of(("kind", "denial"), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", request.Reason)));
-        return new DenyResponse();
-    });
+    public override Task<DenyResponse> Deny(DenyRequest request, ServerCallContext context) =>
+        AuditedCalls.Run(audit, context, Call("deny", ("request_id", AuditedCalls.Quote(request.RequestId))), caller =>
+        {
+            // The reason is shown to the requester and kept in the audit log: a person's sentence, not a payload.
+            var reason = AuditedCalls.Quote(request.Reason);
+            approvals.Deny(request.RequestId, caller, reason);
+            audit.Append(JsonObject.Of(("kind", "denial"), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", reason)));
+            return new DenyResponse();
+        });
 
-    public override Task<TokenStatusResponse> TokenStatus(TokenStatusRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    public override Task<TokenStatusResponse> TokenStatus(TokenStatusRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("token_status"), _ =>
     {
         RequireAdmin(context, "read token status");
         var response = new TokenStatusResponse();
@@ -132,7 +134,7 @@ internal sealed class AdminService(
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw StatusMapping.ToRpc(e, context);
+            throw await AuditedCalls.Refused(audit, context, Call("generate_key"), e).ConfigureAwait(false);
         }
     }
 
@@ -178,11 +180,11 @@ internal sealed class AdminService(
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw StatusMapping.ToRpc(e, context);
+            throw await AuditedCalls.Refused(audit, context, Call("import_key"), e).ConfigureAwait(false);
         }
     }
 
-    public override Task<AttestResponse> Attest(AttestRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    public override Task<AttestResponse> Attest(AttestRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("attest"), _ =>
     {
         RequireAdmin(context, "read attestations");
         TokenHost host;
@@ -204,7 +206,7 @@ internal sealed class AdminService(
         return response;
     });
 
-    public override Task<AuditTailResponse> AuditTail(AuditTailRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
+    public override Task<AuditTailResponse> AuditTail(AuditTailRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("audit_tail"), _ =>
     {
         RequireAdmin(context, "read the audit log");
         var response = new AuditTailResponse();
@@ -222,6 +224,9 @@ internal sealed class AdminService(
 
         return caller;
     }
+
+    private static JsonObject Call(string operation, params (string Name, JsonValue Value)[] details) =>
+        details.Aggregate(JsonObject.Of(("operation", operation)), (o, d) => o.With(d.Name, d.Value));
 
     private static PinPolicy ParsePin(string text) => text switch
     {

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing;
@@ -12,7 +13,7 @@ using KeyCustody.Protos.V1;
 namespace KeyCustody.Daemon.Grpc;
 
 /// <summary>The callers' API: thin, everything real happens in <see cref="SigningPipeline"/>.</summary>
-internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys, AccessRules access, IdentityStore identities) : Custody.CustodyBase
+internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys, AccessRules access, IdentityStore identities, AuditLog audit) : Custody.CustodyBase
 {
     public override Task<ListKeysResponse> ListKeys(ListKeysRequest request, ServerCallContext context) => Run(context, () =>
     {
@@ -22,9 +23,9 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         return response;
     });
 
-    public override Task<GetPublicKeysResponse> GetPublicKeys(GetPublicKeysRequest request, ServerCallContext context) => Run(context, () =>
+    public override Task<GetPublicKeysResponse> GetPublicKeys(GetPublicKeysRequest request, ServerCallContext context) =>
+        AuditedCalls.Run(audit, context, JsonObject.Of(("operation", "get_public_keys"), ("user_id", AuditedCalls.Quote(request.UserId))), caller =>
     {
-        var caller = Callers.Resolve(context);
         if (!access.Knows(caller))
         {
             throw DaemonErrors.DeniedAdmin(caller.ToString(), "read public keys");
@@ -33,7 +34,7 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         var mine = keys.All.Where(k => k.Settings.Owner == request.UserId && k.Settings.Role != KeyRole.Server).ToList();
         if (mine.Count == 0)
         {
-            throw new DaemonException(DaemonErrorKind.NotFound, $"no keys of {request.UserId} are configured");
+            throw new DaemonException(DaemonErrorKind.NotFound, $"no keys of {AuditedCalls.Quote(request.UserId)} are configured");
         }
 
         var response = new GetPublicKeysResponse();
@@ -62,9 +63,9 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         Sign(request.Key, [request.MasterKey.Memory], SignOperation.CrossSignUser, responseStream, context, (key, signed) =>
             new SignaturesUpload(key.Settings.Owner).AddOtherUserMasterKey(signed, key.PublicKey!).Build());
 
-    public override Task<VerifyJsonResponse> VerifyJson(VerifyJsonRequest request, ServerCallContext context) => Run(context, () =>
+    public override Task<VerifyJsonResponse> VerifyJson(VerifyJsonRequest request, ServerCallContext context) =>
+        AuditedCalls.Run(audit, context, JsonObject.Of(("operation", "verify_json")), caller =>
     {
-        var caller = Callers.Resolve(context);
         if (!access.Knows(caller))
         {
             throw DaemonErrors.DeniedAdmin(caller.ToString(), "verify");

@@ -59,6 +59,12 @@ public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, 
 
     private void Decide(string requestId, Principal approver, bool approve, string reason)
     {
+        // The caller's right comes first: whether a request id exists is told only to those who may decide requests.
+        if (!access.MayApproveSome(approver))
+        {
+            throw DaemonErrors.DeniedApprove(approver.ToString());
+        }
+
         if (!_pending.TryGetValue(requestId, out var entry))
         {
             throw DaemonErrors.UnknownRequest(requestId);
@@ -72,7 +78,7 @@ public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, 
 
         if (approve && approverMustDiffer && approver.SameIdentity(request.Requester))
         {
-            throw new DaemonException(DaemonErrorKind.PermissionDenied, $"{approver} made request {requestId} and may not approve it too; another operator must");
+            throw new DaemonException(DaemonErrorKind.PermissionDenied, $"{approver} made request {requestId} (as {request.Requester}) and may not approve it too, whatever its group; another person must");
         }
 
         if (approve && request.RequiredApprover is { } required && approver.ToString() != required && !MatchesSelector(approver, required))

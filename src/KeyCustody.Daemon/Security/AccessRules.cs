@@ -76,6 +76,9 @@ public sealed class AccessRules(IReadOnlyList<AccessRule> rules)
     /// <summary>True when some rule names the principal at all (it is a known caller).</summary>
     public bool Knows(Principal p) => Rules.Any(r => r.Matches(p));
 
+    /// <summary>True when some rule lets the principal approve requests on some key.</summary>
+    public bool MayApproveSome(Principal p) => Rules.Any(r => r.Matches(p) && (r.Operations & Operations.Approve) != 0);
+
     /// <summary>Admin operations not tied to a key: granted by an admin rule over "*".</summary>
     public bool AllowsGlobal(Principal p, Operations op) => Rules.Any(r => r.Matches(p) && (r.Operations & op) == op && r.KeyPatterns.Contains("*"));
 }

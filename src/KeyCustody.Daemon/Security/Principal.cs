@@ -19,7 +19,13 @@ public sealed record Principal(uint? Uid, uint? Gid, int? Pid, string? Certifica
     /// <summary>"uid:1000 gid:1000" or "cert:CN=bot": what logs and audit records show.</summary>
     public override string ToString() => CertificateSubject is not null ? "cert:" + CertificateSubject : $"uid:{Uid} gid:{Gid}";
 
-    /// <summary>Same caller identity (pid ignored), for "the approver must differ from the requester".</summary>
-    public bool SameIdentity(Principal other) => Uid == other.Uid && Gid == other.Gid && CertificateSubject == other.CertificateSubject
-        && (Uid is not null || CertificateSubject is not null);
+    /// <summary>
+    /// The same person, for "the approver must differ from the requester" and "a cached touch covers only its own
+    /// person": a local caller is its uid (never its group: a user changes its primary group at will with sg or
+    /// newgrp, and its supplementary groups are its own too); a TLS caller is its certificate's subject. A local caller
+    /// and a certificate are two people: the daemon cannot tell that one person holds both (docs/threat-model.md).
+    /// </summary>
+    public bool SameIdentity(Principal other) => CertificateSubject is not null || other.CertificateSubject is not null
+        ? CertificateSubject == other.CertificateSubject
+        : Uid is not null && Uid == other.Uid;
 }
