@@ -59,7 +59,7 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 new JsonObject
                 {
                     // demoKeys: the daemon's simulator bootstrap makes the card's keys at first start (9a: PIN never, touch
-                    // cached); daemons from before that setting existed ignore it and always bootstrap.
+                    // always); daemons from before that setting existed ignore it and always bootstrap.
                     ["name"] = "sim", ["kind"] = "simulator", ["serial"] = 30000001, ["touch"] = "auto", ["touchDelayMs"] = 0, ["demoKeys"] = true,
                     ["stateFile"] = Path.Combine(state, "card.json"),
                     ["pin"] = new JsonObject { ["file"] = SecretFile(work, "sim.pin", "123456") },
@@ -69,8 +69,8 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 // Tokens without a button would wait for an operator's approval: presence "none" (automation).
                 Key(SoftwareKey, "soft", "ssk", "none"),
                 Key(SoftHsmKey, "hsm", "ssk", "none"),
-                // The card's 9a key has a touch policy (cached): presence stays "auto", so the daemon goes through
-                // the touch prompt and the card touches itself at once.
+                // The card's 9a key has a touch policy (always): presence stays "auto", so the daemon goes through
+                // the touch prompt for every signature and the card touches itself at once.
                 Key(SimulatorKey, "sim", "9a", null)),
             ["access"] = new JsonArray(new JsonObject
             {

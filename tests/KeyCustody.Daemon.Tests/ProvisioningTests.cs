@@ -74,6 +74,8 @@ public sealed class ProvisioningTests : IAsyncLifetime
         var attested = ((JsonArray)record["keys"]!).Cast<JsonObject>().Single(k => k.GetString("role") == "master");
         Assert.Equal("40000001", attested.GetObject("attestation")!.GetString("serial"));
         Assert.Equal(("always", "always"), (attested.GetString("pin_policy"), attested.GetString("touch_policy")));
+        // Every key whose signatures need a person waits for a touch each time by default (cached is --ssk-touch cached).
+        Assert.All(((JsonArray)record["keys"]!).Cast<JsonObject>(), k => Assert.Equal("always", k.GetString("touch_policy")));
         Assert.StartsWith("-----BEGIN CERTIFICATE-----", attested.GetObject("attestation")!.GetString("certificate"), StringComparison.Ordinal);
 
         // A device cross-signed with the new self-signing key is trusted from the new master key.

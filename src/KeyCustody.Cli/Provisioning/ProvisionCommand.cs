@@ -38,11 +38,13 @@ internal static class ProvisionCommand
         var confirmCopy = new Option<bool>("--confirm-master-copy") { Description = "with --master import: accept that the master seed exists in this machine's memory for a moment (run it offline)" };
         var outDir = new Option<string>("--out") { Description = "directory for the upload body and the provisioning record", DefaultValueFactory = _ => "." };
         var policy = new Dictionary<string, (Option<string> Pin, Option<string> Touch)>();
-        foreach (var (role, pin, touch) in new[] { ("master", "always", "always"), ("ssk", "never", "cached"), ("usk", "never", "always") })
+        // Every key whose signatures need a person: a touch for each one. "cached" (one touch covers 15 s of that caller's
+        // requests on the card) is the operator's explicit choice (docs/threat-model.md).
+        foreach (var (role, pin, touch) in new[] { ("master", "always", "always"), ("ssk", "never", "always"), ("usk", "never", "always") })
         {
             var p = new Option<string>($"--{role}-pin") { Description = $"PIN policy of the {role} key", DefaultValueFactory = _ => pin };
             p.AcceptOnlyFromAmong(PinPolicies);
-            var t = new Option<string>($"--{role}-touch") { Description = $"touch policy of the {role} key", DefaultValueFactory = _ => touch };
+            var t = new Option<string>($"--{role}-touch") { Description = $"touch policy of the {role} key (cached: one touch covers that caller's requests for 15 s)", DefaultValueFactory = _ => touch };
             t.AcceptOnlyFromAmong(TouchPolicies);
             policy[role] = (p, t);
         }

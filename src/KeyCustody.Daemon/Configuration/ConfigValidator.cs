@@ -91,6 +91,11 @@ public static class ConfigValidator
             Fail("limits.idleConnectionSeconds", "must be between 1 and 3600");
         }
 
+        if (c.Presence.CachedTouchForOthers is not ("refuse" or "operator"))
+        {
+            Fail("presence.cachedTouchForOthers", $"'{c.Presence.CachedTouchForOthers}' is not one of refuse, operator");
+        }
+
         if (c.Presence.ApprovalTimeoutSeconds is < 1 or > 86_400)
         {
             Fail("presence.approvalTimeoutSeconds", "must be between 1 and 86400");

@@ -105,8 +105,15 @@ public sealed class PresenceConfig
     /// <summary>How long a request waits for an operator's approval.</summary>
     public int ApprovalTimeoutSeconds { get; set; } = 300;
 
-    /// <summary>An approver must be a different principal from the requester.</summary>
+    /// <summary>An approver must be a different person (uid, or certificate subject) from the requester.</summary>
     public bool ApproverMustDiffer { get; set; } = true;
+
+    /// <summary>
+    /// A key with touch policy cached, asked by another caller than the one whose touch the card may still be caching
+    /// (for 15 s): "refuse" (the caller retries once the card asks for a touch again) or "operator" (an operator's
+    /// approval stands in for the touch).
+    /// </summary>
+    public string CachedTouchForOthers { get; set; } = "refuse";
 }
 
 public sealed class TokenConfig

@@ -41,6 +41,7 @@ internal static class StatusMapping
         DaemonErrorKind.ApprovalDenied => StatusCode.PermissionDenied,
         DaemonErrorKind.AuditUnavailable => StatusCode.Unavailable,
         DaemonErrorKind.KeyUnavailable => StatusCode.Unavailable,
+        DaemonErrorKind.FreshPresenceRequired => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
 

@@ -9,7 +9,8 @@ namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
 /// First start of the embedded default (simulator tokens with demoKeys): generates the demo keys on the simulated card (master: PIN
-/// always + touch always; self-signing: touch cached; user-signing: touch always) and has the master
+/// always + touch always; self-signing and user-signing: touch always, as for every key whose signatures need a person;
+/// touch cached is an operator's explicit choice, see docs/threat-model.md) and has the master
 /// key sign the self-signing and user-signing key objects through the normal pipeline, so the audit
 /// log shows it and GetPublicKeys has an upload body.
 /// </summary>
@@ -18,7 +19,7 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
     private static readonly Dictionary<string, (PinPolicy Pin, TouchPolicy Touch)> Policies = new(StringComparer.Ordinal)
     {
         ["9c"] = (PinPolicy.Always, TouchPolicy.Always),
-        ["9a"] = (PinPolicy.Never, TouchPolicy.Cached),
+        ["9a"] = (PinPolicy.Never, TouchPolicy.Always),
         ["9d"] = (PinPolicy.Never, TouchPolicy.Always),
     };
 

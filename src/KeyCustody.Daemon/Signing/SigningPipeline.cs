@@ -10,6 +10,7 @@ using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
+using KeyCustody.Matrix;
 using KeyCustody.Protos.V1;
 using KeyCustody.Tokens;
 
@@ -55,12 +56,12 @@ public sealed partial class SigningPipeline(
         var started = Stopwatch.GetTimestamp();
         var opName = OperationName(operation);
         var who = principal.ToString();
-        var record = JsonObject.Of(("request_id", requestId), ("principal", who), ("key", keyName), ("operation", opName));
+        var record = JsonObject.Of(("request_id", requestId), ("principal", who), ("key", DisplayText.Clip(keyName, 200)), ("operation", opName));
 
         if (!access.Allows(principal, keyName, Operations.Sign))
         {
             Decide(record, "permission_denied", null);
-            LogDenied(who, keyName, requestId);
+            LogDenied(who, DisplayText.Clip(keyName, 200), requestId);
             throw DaemonErrors.Denied(who, "sign", keyName);
         }
 
@@ -95,21 +96,49 @@ public sealed partial class SigningPipeline(
             var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, objects[i]);
             if (!decision.Allowed)
             {
-                Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "policy_denied", decision.Reason);
+                // Reasons quote user and device ids: a caller's text, escaped before a person reads it.
+                var reason = DisplayText.Escape(decision.Reason);
+                Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "policy_denied", reason);
                 LogPolicyDenied(keyName, requestId, decision.Rule, decision.Kind);
-                throw DaemonErrors.Policy(keyName, objects.Count == 1 ? decision.Reason : $"object {i}: {decision.Reason}");
+                throw DaemonErrors.Policy(keyName, objects.Count == 1 ? reason : $"object {i}: {reason}");
             }
 
             decisions.Add(decision);
-            signingBytes.Add(SignedJson.SigningBytes(objects[i], entity));
+            try
+            {
+                signingBytes.Add(SignedJson.SigningBytes(objects[i], entity));
+            }
+            catch (Matrix.MatrixFormatException e)
+            {
+                // The object cannot carry the signature (e.g. its "signatures" is not an object of objects): refused like any bad input, and audited.
+                var reason = DisplayText.Escape(e.Message);
+                Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "invalid_argument", reason);
+                throw DaemonErrors.InvalidJson(operation == SignOperation.SignJsonBatch ? i : -1, reason);
+            }
         }
 
-        var intent = decisions.Count == 1
+        // What people read (the caller's progress, the approver's list, the touch prompt, the audit log): escaped once here.
+        var intent = DisplayText.Escape(decisions.Count == 1
             ? decisions[0].Intent
-            : $"{decisions.Count} signatures with key '{keyName}': " + string.Join("; ", decisions.Select(d => d.Intent));
+            : $"{decisions.Count} signatures with key '{keyName}': " + string.Join("; ", decisions.Select(d => d.Intent)));
         var presence = key.PresenceKind;
-        var needsApproval = presence == PresenceKind.Operator || key.Settings.RequireApprover is not null;
+        var touchPolicy = presence == PresenceKind.Touch ? key.Info?.TouchPolicy ?? TouchPolicy.Always : TouchPolicy.Never;
         var hashes = Hashes(signingBytes);
+
+        // A touch the card may still cache covers only the person who gave it (threat-model.md, "Touch-cached keys").
+        var approvalForCachedTouch = false;
+        if (key.Token.Touches.Expect(touchPolicy, principal, out var othersTouch) == TouchExpectation.Another)
+        {
+            if (config.Presence.CachedTouchForOthers != "operator")
+            {
+                Decide(record.With("payload_sha256", hashes).With("intent", intent).With("cached_touch", Describe(othersTouch!)), "fresh_presence_required", null);
+                throw DaemonErrors.CachedTouchOfAnother(keyName, othersTouch!.By.ToString(), othersTouch.RequestId, key.Token.Touches.Remaining());
+            }
+
+            approvalForCachedTouch = true;
+        }
+
+        var needsApproval = presence == PresenceKind.Operator || key.Settings.RequireApprover is not null || approvalForCachedTouch;
         record = record.With("payload_sha256", hashes).With("intent", intent)
             .With("presence", needsApproval && presence == PresenceKind.Touch ? "touch+operator" : presence.ToString().ToLowerInvariant());
 
@@ -146,7 +175,7 @@ public sealed partial class SigningPipeline(
             }
 
             var signed = new List<JsonObject>(objects.Count);
-            var touches = 0;
+            var touches = new TouchCount();
             using (await key.Token.Queue.EnterAsync(
                 position => emit(new SignEvent { Queued = new Queued { Position = position } }),
                 cancellation).ConfigureAwait(false))
@@ -154,10 +183,26 @@ public sealed partial class SigningPipeline(
                 var token = key.Token.Get();
                 for (var i = 0; i < objects.Count; i++)
                 {
+                    var expect = key.Token.Touches.Expect(touchPolicy, principal, out var cachedTouch);
+                    if (expect == TouchExpectation.Another)
+                    {
+                        // Another person's touch came while this request waited for the card.
+                        expect = approvalForCachedTouch
+                            ? TouchExpectation.Either
+                            : throw DaemonErrors.CachedTouchOfAnother(keyName, cachedTouch!.By.ToString(), cachedTouch.RequestId, key.Token.Touches.Remaining());
+                    }
+
                     var index = i;
                     var interaction = key.Token.Interaction(async (prompt, ct) =>
                     {
-                        touches++;
+                        if (expect == TouchExpectation.Cached)
+                        {
+                            // The card signs on the touch it holds: nobody is asked for one it will not wait for.
+                            return;
+                        }
+
+                        // One confirmation covers a batch: the first prompt lists every object; a card that waits again
+                        // (touch policy always: one touch per signature, the card's rule) names the object it is for.
                         await emit(new SignEvent
                         {
                             PresenceRequired = new PresenceRequired
@@ -165,7 +210,7 @@ public sealed partial class SigningPipeline(
                                 Method = PresenceRequired.Types.Method.Touch,
                                 TokenSerial = prompt.TokenSerial,
                                 TimeoutSeconds = (int)Math.Ceiling(prompt.Timeout.TotalSeconds),
-                                Intent = objects.Count == 1 ? intent : $"{decisions[index].Intent} ({index + 1} of {objects.Count})",
+                                Intent = touches.Prompts++ == 0 ? intent : $"object {index + 1} of {objects.Count}: {DisplayText.Escape(decisions[index].Intent)}",
                                 RequestId = requestId,
                             },
                         }).ConfigureAwait(false);
@@ -177,21 +222,33 @@ public sealed partial class SigningPipeline(
                         // own idea of its key: a token replaced under the same label (holding another key) fails here.
                         signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, publicKey.Memory, cancellation).ConfigureAwait(false);
                     }
-                    catch (DeviceErrorException e) when (e.Code == TokenErrors.SignatureInvalidCode)
+                    catch (Exception e)
                     {
-                        throw NotThePinnedKey(key);
-                    }
-                    catch (TokenException e) when (TokenHost.NeedsReopen(e))
-                    {
-                        key.Token.Reset(token);
+                        if (expect == TouchExpectation.MustWait && e is not (TouchTimeoutException or TokenOperationCancelledException or OperationCanceledException))
+                        {
+                            // The card may have taken this person's touch before the operation failed, and may cache it.
+                            key.Token.Touches.MaybeTouched(requestId, principal);
+                        }
+
+                        if (e is DeviceErrorException { Code: TokenErrors.SignatureInvalidCode })
+                        {
+                            throw NotThePinnedKey(key);
+                        }
+
+                        if (e is TokenException t && TokenHost.NeedsReopen(t))
+                        {
+                            key.Token.Reset(token);
+                        }
+
                         throw;
                     }
 
+                    touches.Count(expect, cachedTouch, key.Token.Touches, requestId, principal);
                     signed.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature));
                 }
             }
 
-            await audit.AppendAsync(outcome.With("outcome", "signed").With("touches", touches).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
+            await audit.AppendAsync(touches.Describe(outcome.With("outcome", "signed")).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
             Remember(key, signed);
             return new SignResult(requestId, SignedJson.Ed25519Prefix + key.Settings.MatrixKeyName(publicKey), signed);
         }
@@ -308,6 +365,8 @@ public sealed partial class SigningPipeline(
             }
         }
     }
+
+    private static JsonObject Describe(CachedTouch touch) => JsonObject.Of(("request_id", touch.RequestId), ("principal", touch.By.ToString()));
 
     private static JsonArray Hashes(IEnumerable<byte[]> bytes) =>
         new(bytes.Select(b => (JsonValue)Convert.ToHexStringLower(SHA256.HashData(b))).ToArray());

@@ -38,6 +38,9 @@ public sealed class TokenHost : IDisposable
 
     public TokenQueue Queue { get; }
 
+    /// <summary>Whose touch the card may be caching (touch policy cached), as the daemon's own operations tell.</summary>
+    public Presence.TouchCache Touches { get; } = new(TimeProvider.System);
+
     /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
     public VirtualCard? SimulatedCard { get; }
 
