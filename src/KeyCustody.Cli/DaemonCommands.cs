@@ -2,6 +2,7 @@ using System.CommandLine;
 using Google.Protobuf;
 using KeyCustody.Client;
 using KeyCustody.Client.Audit;
+using KeyCustody.Matrix;
 using KeyCustody.Protos.V1;
 
 namespace KeyCustody.Cli;
@@ -155,7 +156,8 @@ internal static class DaemonCommands
             foreach (var p in response.Pending)
             {
                 var left = DateTimeOffset.FromUnixTimeSeconds(p.Expires) - DateTimeOffset.UtcNow;
-                Console.Out.WriteLine($"{p.RequestId}\t{p.Principal}\t{p.Key}\t{p.Intent}\t(expires in {Math.Max(0, (int)left.TotalSeconds)} s)");
+                // Every field may carry a requester's text: shown escaped, so it cannot rewrite the approver's terminal.
+                Console.Out.WriteLine($"{Shown(p.RequestId)}\t{Shown(p.Principal)}\t{Shown(p.Key)}\t{Shown(p.Intent)}\t(expires in {Math.Max(0, (int)left.TotalSeconds)} s)");
             }
 
             return ExitCodes.Ok;
@@ -263,7 +265,15 @@ internal static class DaemonCommands
             using var output = CliIo.OpenOutput();
             foreach (var record in response.Records)
             {
-                CliIo.WriteLine(output, record.Span);
+                // As stored (so a script can check the hashes), but on a terminal with hidden characters as JSON escapes.
+                if (Console.IsOutputRedirected)
+                {
+                    CliIo.WriteLine(output, record.Span);
+                }
+                else
+                {
+                    CliIo.WriteLine(output, DisplayText.EscapeJson(record.ToStringUtf8()));
+                }
             }
 
             return ExitCodes.Ok;
@@ -279,6 +289,8 @@ internal static class DaemonCommands
 
     /// <summary>An empty column (a key not generated yet has no public key or policies) as "-", so columns stay countable.</summary>
     private static string Dash(string value) => value.Length == 0 ? "-" : value;
+
+    private static string Shown(string text) => DisplayText.Escape(text);
 
     private static int Say(string text)
     {

@@ -35,9 +35,9 @@ try
 catch (RpcException e)
 {
     Progress.Stop();
-    Console.Error.WriteLine("error: " + (e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException unreachable
+    Console.Error.WriteLine("error: " + KeyCustody.Matrix.DisplayText.Escape((e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException unreachable
         ? Unreachable(unreachable, parsed.GetValue(socket))
-        : e.Status.Detail).ReplaceLineEndings(" "));
+        : e.Status.Detail).ReplaceLineEndings(" ")));
     return ExitCodes.From(e);
 }
 catch (KeyCustody.Cli.Provisioning.AttestationMismatchException e)

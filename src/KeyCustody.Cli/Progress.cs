@@ -5,7 +5,8 @@ namespace KeyCustody.Cli;
 /// <summary>
 /// What a person needs to know while the daemon works on a request, on stderr: the intent, the queue,
 /// and a clear line while a touch or an approval is awaited. On a terminal that line is coloured and
-/// carries a spinner with the seconds left; otherwise (scripts, logs) plain lines only. NO_COLOR is honoured.
+/// carries a spinner with the seconds left; otherwise (scripts, logs) plain lines only. NO_COLOR is honoured. What the
+/// daemon sends is escaped (control, format and bidirectional characters shown as \u{XXXX}) before it is printed.
 /// </summary>
 internal static class Progress
 {
@@ -21,16 +22,16 @@ internal static class Progress
         switch (e.EventCase)
         {
             case SignEvent.EventOneofCase.Accepted:
-                Line($"request {e.Accepted.RequestId}: {e.Accepted.Intent}", null);
+                Line($"request {Shown(e.Accepted.RequestId)}: {Shown(e.Accepted.Intent)}", null);
                 break;
             case SignEvent.EventOneofCase.Queued:
                 Line($"waiting for the token ({e.Queued.Position} ahead)", null);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired when e.PresenceRequired.Method == PresenceRequired.Types.Method.Touch:
-                Waiting($"touch your YubiKey (serial {e.PresenceRequired.TokenSerial}) to {e.PresenceRequired.Intent}", e.PresenceRequired.TimeoutSeconds);
+                Waiting($"touch your YubiKey (serial {Shown(e.PresenceRequired.TokenSerial)}) to {Shown(e.PresenceRequired.Intent)}", e.PresenceRequired.TimeoutSeconds);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired:
-                Waiting($"waiting for an operator to approve: keycustody approve {e.PresenceRequired.RequestId}", e.PresenceRequired.TimeoutSeconds);
+                Waiting($"waiting for an operator to approve: keycustody approve {Shown(e.PresenceRequired.RequestId)}", e.PresenceRequired.TimeoutSeconds);
                 break;
             case SignEvent.EventOneofCase.Signed:
                 Line("signed", "32");
@@ -53,6 +54,9 @@ internal static class Progress
             Console.Error.WriteLine();
         }
     }
+
+    /// <summary>The daemon's words as a person may see them: it escapes what callers wrote, and so does the CLI, whatever daemon it talks to.</summary>
+    private static string Shown(string text) => KeyCustody.Matrix.DisplayText.Escape(text);
 
     private static void Line(string text, string? colour) =>
         Console.Error.WriteLine(Colour && colour is not null ? $"\u001b[{colour}m{text}\u001b[0m" : text);

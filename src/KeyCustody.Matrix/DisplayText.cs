@@ -51,6 +51,42 @@ public static class DisplayText
         return output.ToString();
     }
 
+    /// <summary>
+    /// JSON text with every hidden character (as <see cref="Escape"/> sees them) written as a JSON escape (<c>\u202e</c>):
+    /// the same document, safe on a terminal. In JSON such characters can only stand inside strings, where the escape
+    /// means the same character.
+    /// </summary>
+    public static string EscapeJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        if (IsPlain(json))
+        {
+            return json;
+        }
+
+        var output = new StringBuilder(json.Length + 16);
+        var rest = json.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf16(rest, out var rune, out var used);
+            if (status != OperationStatus.Done || Hidden(rune))
+            {
+                foreach (var unit in status == OperationStatus.Done ? rest[..used] : rest[..1])
+                {
+                    output.Append(CultureInfo.InvariantCulture, $"\\u{(int)unit:x4}");
+                }
+
+                rest = rest[(status == OperationStatus.Done ? used : 1)..];
+                continue;
+            }
+
+            output.Append(rest[..used]);
+            rest = rest[used..];
+        }
+
+        return output.ToString();
+    }
+
     /// <summary><see cref="Escape"/>, then cut to <paramref name="max"/> characters (saying how long the original was).</summary>
     public static string Clip(string text, int max)
     {
@@ -86,5 +122,5 @@ public static class DisplayText
         or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned;
 
     private static void Append(StringBuilder output, int codePoint) =>
-        output.Append(CultureInfo.InvariantCulture, $"\\u{{{codePoint:X4}}}");
+        output.Append(CultureInfo.InvariantCulture, $"\\u{{{codePoint:X}}}");
 }

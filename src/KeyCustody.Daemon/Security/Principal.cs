@@ -16,8 +16,8 @@ public sealed record Principal(uint? Uid, uint? Gid, int? Pid, string? Certifica
 
     public static Principal FromCertificate(string subject) => new(null, null, null, subject);
 
-    /// <summary>"uid:1000 gid:1000" or "cert:CN=bot": what logs and audit records show.</summary>
-    public override string ToString() => CertificateSubject is not null ? "cert:" + CertificateSubject : $"uid:{Uid} gid:{Gid}";
+    /// <summary>"uid:1000 gid:1000" or "cert:CN=bot": what logs and audit records show (a subject's hidden characters escaped).</summary>
+    public override string ToString() => CertificateSubject is not null ? "cert:" + Matrix.DisplayText.Escape(CertificateSubject) : $"uid:{Uid} gid:{Gid}";
 
     /// <summary>
     /// The same person, for "the approver must differ from the requester" and "a cached touch covers only its own
