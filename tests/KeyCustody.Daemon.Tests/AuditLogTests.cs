@@ -72,4 +72,39 @@ public sealed class AuditLogTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => AuditLog.Open(LogPath));
         Assert.Contains("broken at line 2", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_anchor_follows_each_commit_survives_a_torn_slot_and_may_lag_but_never_lead()
+    {
+        var anchorPath = Path.Combine(_dir, AuditAnchor.FileName);
+        var anchoring = new AuditAnchoring(anchorPath, StateRemains: false, Accept: null, AcceptedBy: "test");
+        AuditHead head;
+        using (var log = AuditLog.Open(LogPath, anchoring: anchoring))
+        {
+            log.Append(JsonObject.Of(("kind", "test")));
+            log.Append(JsonObject.Of(("kind", "test")));
+            head = log.Head;
+        }
+
+        Assert.Equal(head, AuditAnchor.Read(anchorPath, out _));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(anchorPath));
+
+        // A crash mid-write tears one slot: the other still holds the head before it, which the log continues.
+        var bytes = File.ReadAllBytes(anchorPath);
+        var newest = bytes.AsSpan(0, 128).IndexOf(System.Text.Encoding.ASCII.GetBytes(head.Hash)) >= 0 ? 0 : 1;
+        bytes[(newest * 128) + 20] ^= 0x01;
+        File.WriteAllBytes(anchorPath, bytes);
+        Assert.Equal(head.Seq - 1, AuditAnchor.Read(anchorPath, out var unreadable)!.Seq);
+        Assert.False(unreadable);
+        using (var log = AuditLog.Open(LogPath, anchoring: anchoring))
+        {
+            Assert.Equal(head.Seq + 1, log.LastSeq);
+        }
+
+        // One record fewer than the anchor says: refused, naming the number that accepts it.
+        var lines = File.ReadAllLines(LogPath);
+        File.WriteAllLines(LogPath, lines[..^1]);
+        var e = Assert.Throws<InvalidDataException>(() => AuditLog.Open(LogPath, anchoring: anchoring));
+        Assert.Contains($"--accept-audit-gap {lines.Length}", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -229,6 +229,16 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
+    /// <summary>SIGTERM, as systemd stops it, and waits for the exit; the directory stays for another start.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = Posix.Kill(_process.Id, 15);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
     /// <summary>SIGKILL: no chance to write anything more.</summary>
     public void Kill()
     {

@@ -162,6 +162,7 @@ public sealed class PresenceTests : IAsyncLifetime
         var records = ReadAudit(_d).For(requestId);
         Assert.Equal(["intent", "outcome"], records.Select(r => r.GetString("kind")));
         Assert.Equal("interrupted", records[1].GetString("outcome"));
+        Assert.StartsWith("outcome unknown: ", records[1].GetString("error"), StringComparison.Ordinal);
         var start = ReadAudit(_d).Last(r => r.GetString("kind") == "start");
         Assert.Contains(new JsonString(requestId), (JsonArray)start["interrupted"]!);
     }

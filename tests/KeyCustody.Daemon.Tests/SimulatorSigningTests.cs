@@ -137,6 +137,25 @@ public sealed class SimulatorSigningTests : IAsyncLifetime
         Assert.Equal(key, added[0].GetString("key"));
     }
 
+    [Fact]
+    public async Task An_object_whose_signatures_cannot_take_the_signature_is_refused_and_audited()
+    {
+        // The policy allows the master key to sign its user's self-signing key; this object's signatures member is
+        // {"@alice:example.org": "x"}, where the signature cannot go: refused before any intent, and audited.
+        using var client = _d.Client();
+        var ssk = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == "alice-ssk");
+        var json = CrossSigningKey.Create(User, KeyUsage.SelfSigning, Ed25519PublicKey.FromBase64(ssk.PublicKey)).Json
+            .With("signatures", JsonObject.Of((User, "x")));
+        var before = ReadAudit(_d).Count;
+        var (events, error) = await Collect(client.Custody.SignJson(SignRequest("alice-master", json)));
+        Assert.Empty(events);
+        Assert.Equal(StatusCode.InvalidArgument, error!.StatusCode);
+        Assert.Contains("nothing was signed", error.Status.Detail, StringComparison.Ordinal);
+        var added = Assert.Single(ReadAudit(_d).Skip(before));
+        Assert.Equal(("decision", "invalid_argument", "alice-master"), (added.GetString("kind"), added.GetString("decision"), added.GetString("key")));
+        Assert.NotNull(added.GetString("reason"));
+    }
+
     [Theory]
     [InlineData("{\"a\": 1.5}", "floating-point numbers are not allowed")]
     [InlineData("{\"a\": 1, \"a\": 2}", "duplicate key")]

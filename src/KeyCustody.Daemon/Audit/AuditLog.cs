@@ -8,26 +8,30 @@ namespace KeyCustody.Daemon.Audit;
 /// The append-only, hash-chained audit log (format: <see cref="AuditChain"/>). Each record is written
 /// with one write and fsync'd before <see cref="Append"/> returns, so an intent is on disk before the
 /// token is asked. If a write fails the log stops accepting records and the daemon signs nothing more.
-/// At start the existing chain is verified (a torn last line from a crash is cut off and noted), and
-/// requests whose intent has no outcome are recorded as interrupted.
+/// At start the existing chain is verified (a torn last line from a crash is cut off and noted; a last record
+/// complete but for its newline is kept), its continuity is checked against the anchor (<see cref="AuditContinuity"/>),
+/// and requests whose intent has no outcome are recorded as interrupted, their outcome unknown. After every group
+/// commit the anchor takes the new head.
 /// </summary>
 public sealed class AuditLog : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly FileStream _file;
     private readonly TimeProvider _time;
+    private readonly AuditAnchor? _anchor;
     private long _seq;
     private string _head;
     private string? _failure;
     private List<PendingRecord> _queue = [];
     private bool _writing;
 
-    private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time)
+    private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time, AuditAnchor? anchor)
     {
         _file = file;
         _seq = lastSeq;
         _head = head;
         _time = time;
+        _anchor = anchor;
     }
 
     public string Path => _file.Name;
@@ -43,8 +47,24 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    /// <summary>Opens (or creates, mode 0600) the log, verifies it and records interrupted requests.</summary>
-    public static AuditLog Open(string path, TimeProvider? time = null)
+    /// <summary>The chain's head now (seq 0 and the genesis hash for an empty log).</summary>
+    public AuditHead Head
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new AuditHead(_seq, _head);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens (or creates, mode 0600) the log, verifies it and records interrupted requests. With <paramref name="anchoring"/>
+    /// the log must continue what its anchor recorded (else <see cref="InvalidDataException"/> says what was found and
+    /// how to accept it), and the anchor follows the log from then on.
+    /// </summary>
+    public static AuditLog Open(string path, TimeProvider? time = null, AuditAnchoring? anchoring = null)
     {
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
@@ -60,7 +80,18 @@ public sealed class AuditLog : IDisposable
             var lines = AuditChain.ReadLines(file, out var torn);
             var completeLength = lines.Sum(l => (long)l.Length + 1);
             var tornBytes = file.Length - completeLength;
-            if (torn)
+            var keptUnterminated = false;
+            if (torn && CompletesChain(file))
+            {
+                // A whole record that only lacks its newline (an editor, a copy) is part of the chain: it is kept.
+                file.Seek(0, SeekOrigin.End);
+                file.WriteByte((byte)'\n');
+                file.Flush(flushToDisk: true);
+                file.Position = 0;
+                lines = AuditChain.ReadLines(file, out _);
+                (tornBytes, keptUnterminated) = (0, true);
+            }
+            else if (torn)
             {
                 // A crash cut the last write short: that record never completed, so it is not part of the chain.
                 file.SetLength(completeLength);
@@ -75,18 +106,27 @@ public sealed class AuditLog : IDisposable
                     "Keep it as evidence, move it aside, and start again with a new log.");
             }
 
+            var start = JsonObject.Of(("kind", "start"), ("records", check.Records), ("torn_bytes_removed", tornBytes));
+            if (keptUnterminated)
+            {
+                start = start.With("kept_record_without_newline", true);
+            }
+
+            AuditAnchor? anchor = null;
+            if (anchoring is not null)
+            {
+                start = start.With("anchor", Anchored(anchoring, lines, path));
+                anchor = AuditAnchor.Open(anchoring.AnchorPath);
+            }
+
             file.Seek(0, SeekOrigin.End);
-            var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System);
+            var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System, anchor);
             var open = OpenIntents(lines);
-            log.Append(JsonObject.Of(
-                ("kind", "start"),
-                ("records", check.Records),
-                ("torn_bytes_removed", tornBytes),
-                ("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray()))));
+            log.Append(start.With("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray())));
             foreach (var id in open)
             {
                 log.Append(JsonObject.Of(("kind", "outcome"), ("request_id", id), ("outcome", "interrupted"),
-                    ("error", "the daemon stopped before this request finished; the token may or may not have signed, and no signature was returned")));
+                    ("error", "outcome unknown: the daemon stopped before this request's outcome was recorded; the token may have signed, and the caller may or may not have received the signature")));
             }
 
             return log;
@@ -96,6 +136,40 @@ public sealed class AuditLog : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The start record's account of the anchor: the head it held, or "created"; and an accepted gap. A gap not accepted
+    /// (or an acceptance with nothing to accept) stops the start.
+    /// </summary>
+    private static JsonObject Anchored(AuditAnchoring anchoring, List<byte[]> lines, string path)
+    {
+        var gap = AuditContinuity.Check(path, lines, anchoring);
+        if (gap is null && anchoring.Accept is { } stray)
+        {
+            throw new InvalidDataException($"--accept-audit-gap {stray} was given, but the audit log {path} continues its anchor: there is nothing to accept; remove the option");
+        }
+
+        if (gap is not null && anchoring.Accept != gap.AcceptWith)
+        {
+            throw new InvalidDataException(AuditContinuity.Refusal(gap));
+        }
+
+        var held = AuditAnchor.Read(anchoring.AnchorPath, out _);
+        var anchor = held is null ? JsonObject.Of(("state", "created")) : JsonObject.Of(("state", "continued"), ("seq", held.Seq), ("hash", held.Hash));
+        return gap is null ? anchor : anchor.With("state", "gap_accepted").With("gap", JsonObject.Of(
+            ("kind", gap.Kind), ("found", gap.Found), ("accepted_by", anchoring.AcceptedBy)));
+    }
+
+    /// <summary>True when the log's bytes plus one newline make a whole, valid chain.</summary>
+    private static bool CompletesChain(FileStream file)
+    {
+        file.Position = 0;
+        using var candidate = new MemoryStream();
+        file.CopyTo(candidate);
+        candidate.WriteByte((byte)'\n');
+        candidate.Position = 0;
+        return AuditChain.Verify(candidate).Valid;
     }
 
     /// <summary>Appends one record (time, seq, prev and hash are added) and fsyncs; throws <see cref="DaemonException"/> when it cannot.</summary>
@@ -227,6 +301,22 @@ public sealed class AuditLog : IDisposable
             return e.Message;
         }
 
+        try
+        {
+            // The anchor follows each group commit: one positioned write, no fsync (AuditAnchor says why).
+            _anchor?.Write(new AuditHead(seq, head));
+        }
+        catch (IOException e)
+        {
+            var failure = "the audit anchor cannot be written: " + e.Message;
+            lock (_lock)
+            {
+                _failure = failure;
+            }
+
+            return failure;
+        }
+
         lock (_lock)
         {
             _seq = seq;
@@ -247,7 +337,20 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            _anchor?.Flush();
+        }
+        catch (IOException)
+        {
+            // The anchor lags then; the next start compares it with the log (a lagging anchor is never a refusal).
+        }
+
+        _anchor?.Dispose();
+        _file.Dispose();
+    }
 
     private sealed class PendingRecord(JsonObject record)
     {

@@ -190,7 +190,7 @@ public static class ConfigValidator
     }
 
     /// <summary>
-    /// The files the daemon keeps and trusts (the audit log, the pinned keys, the identities, a simulator's root and
+    /// The files the daemon keeps and trusts (the audit log and its anchor, the pinned keys, the identities, a simulator's root and
     /// cards): one that others can read, or that the group or others can write, is refused at start. Other files an
     /// operator keeps in the state directory (a log, exported certificates) are theirs to protect.
     /// </summary>
@@ -198,7 +198,7 @@ public static class ConfigValidator
     {
         const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
         var identities = Path.Combine(state, "identities");
-        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), simulatorRoot };
+        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, "audit-anchor.json"), simulatorRoot };
         if (Directory.Exists(state))
         {
             owned.AddRange(Directory.EnumerateFiles(state, "*.card.json"));

@@ -15,7 +15,11 @@ public static class ConfigLoader
     /// <summary>The prefix the daemon read before it had its own (the CLI's KEYCUSTODY_SOCKET then stopped it).</summary>
     private const string OldEnvironmentPrefix = "KEYCUSTODY_";
 
-    public sealed record Loaded(ValidatedConfig Config, bool Simulator, string? ConfigFile);
+    public sealed record Loaded(ValidatedConfig Config, bool Simulator, string? ConfigFile)
+    {
+        /// <summary>--accept-audit-gap N: the operator accepts the audit-log gap a refused start named with N.</summary>
+        public long? AcceptAuditGap { get; init; }
+    }
 
     public static Loaded Load(string[] args) => Load(DaemonCommandLine.Parse(args));
 
@@ -78,7 +82,7 @@ public static class ConfigLoader
             throw new ConfigException([$"configuration: {Innermost(e).Message}"]);
         }
 
-        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file);
+        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file) { AcceptAuditGap = commandLine.AcceptAuditGap };
     }
 
     /// <summary>A file that is not JSON is one error with its line and column, not the parser's stack trace.</summary>

@@ -22,6 +22,9 @@ public sealed record DaemonCommandLine(
     string? Socket,
     IReadOnlyList<string> Overrides)
 {
+    /// <summary>--accept-audit-gap N: go on once with an audit log that does not continue its anchor, as a refused start named it.</summary>
+    public long? AcceptAuditGap { get; init; }
+
     /// <summary>The prefix of environment variables that override settings (KEYCUSTODYD_listen__socketMode=0640).</summary>
     public const string EnvironmentPrefix = "KEYCUSTODYD_";
 
@@ -49,6 +52,10 @@ public sealed record DaemonCommandLine(
           --section:setting=value
                                any setting of the configuration file, e.g. --listen:socketMode=0640 or
                                --keys:1:presence=operator (list entries by their index, from 0).
+          --accept-audit-gap N go on with an audit log that does not continue what came before (cut at its end,
+                               replaced, deleted while keys stay pinned), once, with the number the refused start
+                               named; the acceptance is the first record of the log, and the option is refused when
+                               there is nothing to accept.
           --check-config       check everything and exit without serving: the settings, the files' permissions,
                                the secret sources (readable, not empty), the audit log's chain, and that every
                                token is reachable. Prints what it checked; exit 0 if all is well, 2 if not.
@@ -82,6 +89,7 @@ public sealed record DaemonCommandLine(
         var action = DaemonAction.Run;
         string? file = null, stateDir = null, socket = null;
         bool simulator = false, noDemoKeys = false;
+        long? acceptAuditGap = null;
         var overrides = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -123,6 +131,12 @@ public sealed record DaemonCommandLine(
                 case "--socket":
                     socket = Value();
                     break;
+                case "--accept-audit-gap":
+                    var gap = Value();
+                    acceptAuditGap = long.TryParse(gap, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seq)
+                        ? seq
+                        : throw new ConfigException([$"command line: --accept-audit-gap takes the number a refused start named, not '{gap}'"]);
+                    break;
                 default:
                     if (!name.StartsWith("--", StringComparison.Ordinal) || (!name.Contains(':', StringComparison.Ordinal) && inline is null))
                     {
@@ -149,7 +163,7 @@ public sealed record DaemonCommandLine(
             throw new ConfigException(["command line: --no-demo-keys goes with --simulator (a configuration file says demoKeys per token)"]);
         }
 
-        return new DaemonCommandLine(action, file, simulator, !noDemoKeys, stateDir, socket, overrides);
+        return new DaemonCommandLine(action, file, simulator, !noDemoKeys, stateDir, socket, overrides) { AcceptAuditGap = acceptAuditGap };
     }
 
     /// <summary>"--name=value" → ("--name", "value"); "--name" → ("--name", null).</summary>

@@ -85,7 +85,7 @@ public sealed class DaemonHost : IAsyncDisposable
             AuditLog audit;
             try
             {
-                audit = AuditLog.Open(cfg.AuditPath);
+                audit = AuditLog.Open(cfg.AuditPath, anchoring: Anchoring(cfg, loaded.AcceptAuditGap));
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
@@ -93,6 +93,8 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             owned.Add(audit);
+            // The head in the journal too, at start and at stop: a record outside the state directory of where the chain stood.
+            Log.Information("Audit log {AuditLog} opened: head seq {Seq}, hash {Hash}", cfg.AuditPath, audit.Head.Seq, audit.Head.Hash);
             var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory, cfg.AllowSoftwareMasterKey);
             foreach (var problem in registry.Refresh())
             {
@@ -197,6 +199,16 @@ public sealed class DaemonHost : IAsyncDisposable
         Log.Information("The socket is unix:{Socket}: {Reach}", socket, reach);
     }
 
+    /// <summary>The anchor beside pins.json, whether this state directory was used before, and what the operator accepted.</summary>
+    private static AuditAnchoring Anchoring(ValidatedConfig cfg, long? accept)
+    {
+        var identities = Path.Combine(cfg.StateDirectory, "identities");
+        var used = File.Exists(Path.Combine(cfg.StateDirectory, "pins.json"))
+            || (Directory.Exists(identities) && Directory.EnumerateFileSystemEntries(identities).Any());
+        return new AuditAnchoring(Path.Combine(cfg.StateDirectory, AuditAnchor.FileName), used, accept,
+            $"keycustodyd --accept-audit-gap {accept}, run by uid {Posix.EffectiveUid}");
+    }
+
     private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg)
     {
         builder.WebHost.ConfigureKestrel(k =>
@@ -277,6 +289,8 @@ public sealed class DaemonHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync().ConfigureAwait(false);
+        var audit = App.Services.GetRequiredService<AuditLog>();
+        Log.Information("Audit log {AuditLog} closed: head seq {Seq}, hash {Hash}", audit.Path, audit.Head.Seq, audit.Head.Hash);
         await App.DisposeAsync().ConfigureAwait(false);
         foreach (var d in _owned)
         {

@@ -76,6 +76,27 @@ public sealed class SelfApprovalTests : IAsyncLifetime
         Assert.Equal($"uid:{Nobody} gid:{Nobody}", ReadAudit(_d).For(pending.RequestId).Single(r => r.GetString("kind") == "approval").GetString("approver"));
     }
 
+    [Fact]
+    public void Approving_or_denying_asks_for_the_right_before_saying_whether_the_request_exists()
+    {
+        const uint Stranger = 40109;
+        foreach (var command in new[] { "approve", "deny" })
+        {
+            // A member of the socket's group with no approve right: refused as such, not told "no pending request".
+            var (exit, output) = RunCliAs(Stranger, Nobody, "--socket", _d.Socket, command, "r-0000000000000000");
+            Assert.True(exit == 3, $"exit {exit}: {output}");
+            Assert.Contains("may not approve or deny requests", output, StringComparison.Ordinal);
+            Assert.Contains(ReadAudit(_d), r => r.GetString("operation") == command && r.GetString("decision") == "permission_denied"
+                && r.GetString("principal") == $"uid:{Stranger} gid:{Nobody}" && r.GetString("request_id") == "r-0000000000000000");
+        }
+
+        // One who has the right hears that there is no such request (and that is audited too).
+        var (notFound, said) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "approve", "r-0000000000000000");
+        Assert.True(notFound == 2, $"exit {notFound}: {said}");
+        Assert.Contains("no pending request r-0000000000000000", said, StringComparison.Ordinal);
+        Assert.Contains(ReadAudit(_d), r => r.GetString("operation") == "approve" && r.GetString("decision") == "not_found");
+    }
+
     private async Task<PendingRequest> WaitForPending()
     {
         using var client = _d.Client();

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Protos.V1;
+using Xunit;
+using static KeyCustody.Daemon.Tests.Harness;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>
+/// The audit log between two runs of the real daemon: its head is anchored beside pins.json and in the daemon's log
+/// at start and stop, so a log cut at a record boundary or deleted while the daemon is stopped is refused at the next
+/// start, saying what was found and how to accept it; the acceptance is recorded and works once. A record complete but
+/// for its newline is kept.
+/// </summary>
+public sealed partial class AuditAnchorTests : IAsyncLifetime
+{
+    private readonly DaemonProcess _d = DaemonProcess.Create();
+
+    public async Task InitializeAsync()
+    {
+        _d.Configure(new
+        {
+            tokens = new[] { Software(_d, "soft") },
+            keys = new[] { Key("server", "soft", "srv", "server", owner: "example.org", presence: "none", version: "1") },
+            access = new[] { Rule(Me, ["*"], "sign", "admin") },
+        });
+        await _d.StartAsync();
+        using var client = _d.Client();
+        await Generate(client, "soft", "srv");
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, error) = await Collect(client.Custody.SignJson(SignRequest("server", JsonObject.Of(("n", (long)i)))));
+            Assert.Null(error);
+        }
+
+        await _d.StopAsync();
+    }
+
+    public async Task DisposeAsync() => await _d.DisposeAsync();
+
+    [Fact]
+    public void The_head_is_in_the_daemons_log_at_start_and_at_stop()
+    {
+        var records = ReadAudit(_d);
+        var last = records[^1];
+        var opened = Heads(_d.Output, "opened");
+        var closed = Heads(_d.Output, "closed");
+        Assert.Equal((1L, records[0].GetString("hash")!), opened[0]);
+        Assert.Equal((((JsonInteger)last["seq"]!).Value, last.GetString("hash")!), closed[^1]);
+    }
+
+    [Fact]
+    public async Task A_log_cut_at_a_record_boundary_is_refused_until_an_operator_accepts_it_once()
+    {
+        var lines = File.ReadAllLines(_d.AuditLog);
+        var anchored = lines.Length;
+        File.WriteAllLines(_d.AuditLog, lines[..^3]);
+
+        var (exit, output) = await _d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"ends at seq {anchored - 3}", output, StringComparison.Ordinal);
+        Assert.Contains($"records up to seq {anchored}", output, StringComparison.Ordinal);
+        Assert.Contains("3 record(s) are gone from its end", output, StringComparison.Ordinal);
+        Assert.Contains($"--accept-audit-gap {anchored}", output, StringComparison.Ordinal);
+
+        // The number must be the one named: another is refused as well.
+        _d.Arguments = ["--config", _d.ConfigFile, "--accept-audit-gap", (anchored - 3).ToString(CultureInfo.InvariantCulture)];
+        (exit, _) = await _d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+
+        _d.Arguments = ["--config", _d.ConfigFile, "--accept-audit-gap", anchored.ToString(CultureInfo.InvariantCulture)];
+        await _d.StartAsync();
+        var start = ReadAudit(_d)[anchored - 3];
+        Assert.Equal("start", start.GetString("kind"));
+        var anchor = start.GetObject("anchor")!;
+        Assert.Equal("gap_accepted", anchor.GetString("state"));
+        Assert.Equal("log_cut", anchor.GetObject("gap")!.GetString("kind"));
+        Assert.Contains($"--accept-audit-gap {anchored}", anchor.GetObject("gap")!.GetString("accepted_by"), StringComparison.Ordinal);
+
+        // Left on the command line, it is refused next time: there is nothing to accept.
+        await _d.StopAsync();
+        (exit, output) = await _d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("there is nothing to accept", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deleted_log_is_refused_while_the_anchor_or_pinned_keys_remain()
+    {
+        var anchored = File.ReadAllLines(_d.AuditLog).Length;
+        File.Delete(_d.AuditLog);
+        var (exit, output) = await _d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("is missing or empty", output, StringComparison.Ordinal);
+        Assert.Contains($"--accept-audit-gap {anchored}", output, StringComparison.Ordinal);
+
+        // Without the anchor too, the pinned key still says a daemon signed here.
+        File.Delete(Path.Combine(_d.StateDirectory, "audit-anchor.json"));
+        (exit, output) = await _d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("keys were pinned or identities kept", output, StringComparison.Ordinal);
+        Assert.Contains("--accept-audit-gap 0", output, StringComparison.Ordinal);
+
+        _d.Arguments = ["--config", _d.ConfigFile, "--accept-audit-gap", "0"];
+        await _d.StartAsync();
+        var first = ReadAudit(_d)[0];
+        Assert.Equal("start", first.GetString("kind"));
+        Assert.Equal("log_missing", first.GetObject("anchor")!.GetObject("gap")!.GetString("kind"));
+    }
+
+    [Fact]
+    public async Task A_last_record_complete_but_for_its_newline_is_kept()
+    {
+        var before = File.ReadAllBytes(_d.AuditLog);
+        var count = File.ReadAllLines(_d.AuditLog).Length;
+        File.WriteAllBytes(_d.AuditLog, before[..^1]);
+
+        await _d.StartAsync();
+        var records = ReadAudit(_d);
+        Assert.Equal(count + 1, records.Count);
+        var start = records[^1];
+        Assert.Equal("start", start.GetString("kind"));
+        Assert.Equal(0L, ((JsonInteger)start["torn_bytes_removed"]!).Value);
+        Assert.True(start["kept_record_without_newline"] is JsonBoolean { Value: true });
+        using var client = _d.Client();
+        Assert.NotEmpty((await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys);
+    }
+
+    private static List<(long Seq, string Hash)> Heads(string output, string when) =>
+        HeadLine().Matches(output).Where(m => m.Groups["when"].Value == when)
+            .Select(m => (long.Parse(m.Groups["seq"].Value, CultureInfo.InvariantCulture), m.Groups["hash"].Value)).ToList();
+
+    [GeneratedRegex("Audit log \\S+ (?<when>opened|closed): head seq (?<seq>\\d+), hash (?<hash>[0-9a-f]{64})")]
+    private static partial Regex HeadLine();
+}
