@@ -13,8 +13,9 @@ namespace KeyCustody.Daemon.Tests;
 /// Keys with touch policy cached (a YubiKey signs without a new touch for 15 s after one), on simulated cards that
 /// touch themselves. The audit log counts the touches the card waited for, apart from the signatures it made on a
 /// cached touch and whose touch that was; a touch covers only the person who gave it: another caller within the
-/// window is refused (or, configured so, waits for an operator). A batch takes one confirmation. Each card serves
-/// one test, so what one test leaves in a card's cache cannot change another's.
+/// window is refused (or, configured so, waits for an operator). A batch takes one confirmation. Each test has its
+/// own daemon and cards. Two requests of a test come well within the card's 15 s window: that is the backstop, not a
+/// timing the test measures.
 /// </summary>
 public sealed class CachedTouchTests : IAsyncLifetime
 {

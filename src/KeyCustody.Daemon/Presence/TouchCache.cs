@@ -112,6 +112,21 @@ public sealed class TouchCache(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The card went away (pulled, reset): a card forgets its cached touch when it loses power, but the daemon cannot
+    /// tell that it did, so the touch is no longer certain (the owner is prompted again) and still guarded against others.
+    /// </summary>
+    public void CardLost()
+    {
+        lock (_lock)
+        {
+            if (_touch is not null)
+            {
+                _touch = _touch with { At = null };
+            }
+        }
+    }
+
     /// <summary>A signature that may have used (and so refreshed) the cached touch was made.</summary>
     public void Used()
     {

@@ -6,11 +6,11 @@ using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Tokens;
+using KeyCustody.Matrix;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
-using KeyCustody.Matrix;
 using KeyCustody.Protos.V1;
 using KeyCustody.Tokens;
 

@@ -154,6 +154,7 @@ public sealed class TokenHost : IDisposable
             _token = null;
         }
 
+        Touches.CardLost();
         _ = Task.Run(() =>
         {
             try

@@ -33,6 +33,7 @@ public sealed class StateFileTests
 
         var files = Directory.EnumerateFiles(d.StateDirectory, "*", SearchOption.AllDirectories).ToList();
         Assert.Contains(d.AuditLog, files);
+        Assert.Contains(Path.Combine(d.StateDirectory, "audit-anchor.json"), files);
         Assert.All(files, f => Assert.True((File.GetUnixFileMode(f) & (Loose | UnixFileMode.GroupRead)) == 0, $"{f}: mode {Convert.ToString((int)File.GetUnixFileMode(f), 8)}"));
         Assert.All(Directory.EnumerateDirectories(d.StateDirectory, "*", SearchOption.AllDirectories).Append(d.StateDirectory),
             dir => Assert.True((File.GetUnixFileMode(dir) & Loose) == 0, $"{dir}: mode {Convert.ToString((int)File.GetUnixFileMode(dir), 8)}"));
@@ -71,5 +72,13 @@ public sealed class StateFileTests
         // The audit log put right, the daemon starts with the operator's log still readable by others.
         File.SetUnixFileMode(d.AuditLog, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await d.StartAsync();
+        d.Kill();
+
+        // The anchor of the log's head is one of the daemon's files too.
+        var anchor = Path.Combine(d.StateDirectory, "audit-anchor.json");
+        File.SetUnixFileMode(anchor, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite);
+        (exit, output) = await d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"stateDirectory: {anchor} is open to other users (mode 620)", output, StringComparison.Ordinal);
     }
 }
