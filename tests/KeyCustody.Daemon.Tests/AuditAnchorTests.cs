@@ -64,6 +64,11 @@ public sealed partial class AuditAnchorTests : IAsyncLifetime
         Assert.Contains("3 record(s) are gone from its end", output, StringComparison.Ordinal);
         Assert.Contains($"--accept-audit-gap {anchored}", output, StringComparison.Ordinal);
 
+        // keycustodyd --check-config finds the same.
+        var check = _d.RunToEnd("--check-config", "--config", _d.ConfigFile);
+        Assert.True(check.ExitCode == 2, check.Stdout + check.Stderr);
+        Assert.Contains($"--accept-audit-gap {anchored}", check.Stdout + check.Stderr, StringComparison.Ordinal);
+
         // The number must be the one named: another is refused as well.
         _d.Arguments = ["--config", _d.ConfigFile, "--accept-audit-gap", (anchored - 3).ToString(CultureInfo.InvariantCulture)];
         (exit, _) = await _d.RunExpectingFailureAsync();

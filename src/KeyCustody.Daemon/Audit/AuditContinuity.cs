@@ -8,7 +8,17 @@ namespace KeyCustody.Daemon.Audit;
 /// <param name="StateRemains">Keys were pinned or identities kept (pins.json, identities/): a daemon ran here and audited.</param>
 /// <param name="Accept">The number a refusal named, given back with --accept-audit-gap: that finding is accepted, once.</param>
 /// <param name="AcceptedBy">Who accepted it, for the record (the daemon's user).</param>
-public sealed record AuditAnchoring(string AnchorPath, bool StateRemains, long? Accept, string AcceptedBy);
+public sealed record AuditAnchoring(string AnchorPath, bool StateRemains, long? Accept, string AcceptedBy)
+{
+    /// <summary>The anchor beside pins.json, and whether this state directory was used before (pinned keys, identities).</summary>
+    public static AuditAnchoring For(string stateDirectory, long? accept, string acceptedBy)
+    {
+        var identities = Path.Combine(stateDirectory, "identities");
+        var used = File.Exists(Path.Combine(stateDirectory, "pins.json"))
+            || (Directory.Exists(identities) && Directory.EnumerateFileSystemEntries(identities).Any());
+        return new AuditAnchoring(Path.Combine(stateDirectory, AuditAnchor.FileName), used, accept, acceptedBy);
+    }
+}
 
 /// <summary>A log that does not continue what came before: what was found, and the number that accepts it.</summary>
 public sealed record AuditGap(string Kind, long AcceptWith, string Found);

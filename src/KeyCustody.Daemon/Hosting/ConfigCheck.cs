@@ -1,4 +1,5 @@
 using KeyCustody.Client.Audit;
+using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Tokens;
 using KeyCustody.HwSim.Crypto;
@@ -44,7 +45,7 @@ public static class ConfigCheck
             }
         }
 
-        CheckAudit(cfg.AuditPath, Ok, Note, Bad);
+        CheckAudit(cfg.AuditPath, AuditAnchoring.For(cfg.StateDirectory, loaded.AcceptAuditGap, "--check-config"), Ok, Note, Bad);
 
         // A simulator's root is not created by a check: a missing one means the cards would be new too.
         using var root = cfg.Tokens.Any(t => t.Kind == TokenKind.Simulator)
@@ -97,10 +98,16 @@ public static class ConfigCheck
         }
     }
 
-    private static void CheckAudit(string path, Action<string> ok, Action<string> note, Action<string> bad)
+    private static void CheckAudit(string path, AuditAnchoring anchoring, Action<string> ok, Action<string> note, Action<string> bad)
     {
         if (!File.Exists(path))
         {
+            if (AuditContinuity.Check(path, [], anchoring) is { } gone && anchoring.Accept != gone.AcceptWith)
+            {
+                bad($"audit log: {AuditContinuity.Refusal(gone)}");
+                return;
+            }
+
             note($"audit log {path} does not exist yet; it is created at the first start");
             return;
         }
@@ -109,9 +116,14 @@ public static class ConfigCheck
         {
             using var stream = File.OpenRead(path);
             var result = AuditChain.Verify(stream);
-            if (result.Valid)
+            stream.Position = 0;
+            if (result.Valid && AuditContinuity.Check(path, AuditChain.ReadLines(stream, out _), anchoring) is { } gap && anchoring.Accept != gap.AcceptWith)
             {
-                ok($"audit log {path}: {result.Records} records, the chain is intact");
+                bad($"audit log: {AuditContinuity.Refusal(gap)}");
+            }
+            else if (result.Valid)
+            {
+                ok($"audit log {path}: {result.Records} records, the chain is intact{(File.Exists(anchoring.AnchorPath) ? " and continues its anchor" : string.Empty)}");
             }
             else if (result.Problem is { } problem && problem.StartsWith("the last line is incomplete", StringComparison.Ordinal))
             {

@@ -200,14 +200,8 @@ public sealed class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>The anchor beside pins.json, whether this state directory was used before, and what the operator accepted.</summary>
-    private static AuditAnchoring Anchoring(ValidatedConfig cfg, long? accept)
-    {
-        var identities = Path.Combine(cfg.StateDirectory, "identities");
-        var used = File.Exists(Path.Combine(cfg.StateDirectory, "pins.json"))
-            || (Directory.Exists(identities) && Directory.EnumerateFileSystemEntries(identities).Any());
-        return new AuditAnchoring(Path.Combine(cfg.StateDirectory, AuditAnchor.FileName), used, accept,
-            $"keycustodyd --accept-audit-gap {accept}, run by uid {Posix.EffectiveUid}");
-    }
+    private static AuditAnchoring Anchoring(ValidatedConfig cfg, long? accept) =>
+        AuditAnchoring.For(cfg.StateDirectory, accept, $"keycustodyd --accept-audit-gap {accept}, run by uid {Posix.EffectiveUid}");
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg)
     {
