@@ -464,9 +464,9 @@ public static class ConfigValidator
                 Bad("version", "required for server keys: the key is named ed25519:<version>");
             }
         }
-        else if (!MatrixIds.IsUserId(k.Owner))
+        else if (IdentifierGrammar.UserIdProblem(k.Owner) is { } ownerProblem)
         {
-            Bad("owner", $"'{k.Owner}' is not a Matrix user ID like @alice:example.org");
+            Bad("owner", $"'{k.Owner}' is not a Matrix user ID like @alice:example.org ({ownerProblem})");
         }
 
         if (ok && role == KeyRole.Master && token!.Kind == TokenKind.Software && !allowSoftwareMaster)

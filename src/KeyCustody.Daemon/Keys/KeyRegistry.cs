@@ -1,6 +1,7 @@
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Tokens;
 using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Tokens;
 
@@ -67,6 +68,11 @@ public sealed class KeyRegistry
 
     public KeyEntry? Find(string name) => _keys.GetValueOrDefault(name);
 
+    /// <summary>The cross-signing public keys configured for <paramref name="owner"/> (backups included), for the signing policy.</summary>
+    public KnownIdentity IdentityOf(string owner) =>
+        All.Where(k => k.Settings.Owner == owner && k.PublicKey is not null && k.Settings.Role.ToUsage() is not null)
+            .Aggregate(KnownIdentity.None, (known, k) => known.With(k.Settings.Role.ToUsage()!.Value, k.PublicKey!));
+
     /// <summary>Reads every key from its token; returns the problems found (also kept on each entry).</summary>
     public IReadOnlyList<string> Refresh()
     {
@@ -109,7 +115,7 @@ public sealed class KeyRegistry
             key.Info = info;
             // A simulator token (explicitly configured, logged as a warning, reported as not hardware-backed) may hold
             // the demo's master key; a real token that says it is software may not.
-            key.Problem = key.Settings.Role == Matrix.Policy.KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
+            key.Problem = key.Settings.Role == KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
                 ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
                 : null;
         }

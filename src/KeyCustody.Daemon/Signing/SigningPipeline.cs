@@ -90,9 +90,10 @@ public sealed partial class SigningPipeline(
         var entity = key.Settings.Owner;
         var decisions = new List<PolicyDecision>(objects.Count);
         var signingBytes = new List<byte[]>(objects.Count);
+        var known = keys.IdentityOf(entity);
         for (var i = 0; i < objects.Count; i++)
         {
-            var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, objects[i]);
+            var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, known, objects[i]);
             if (!decision.Allowed)
             {
                 Decide(record.With("payload_sha256", Hashes(objects.Take(i + 1).Select(o => CanonicalJson.EncodeForSigning(o)))), "policy_denied", decision.Reason);
@@ -292,6 +293,11 @@ public sealed partial class SigningPipeline(
         audit.Append(reason is null ? r : r.With("reason", reason));
     }
 
+    /// <summary>
+    /// Keeps what GetPublicKeys would publish as it is: a master key's signature over its owner's key object for a
+    /// role, naming the key configured for that role, with nothing but the spec's members. The policy allows nothing
+    /// else; this is the second lock on the identity the daemon hands out.
+    /// </summary>
     private void Remember(KeyEntry key, List<JsonObject> signed)
     {
         if (key.Settings.Role != KeyRole.Master)
@@ -299,10 +305,11 @@ public sealed partial class SigningPipeline(
             return;
         }
 
+        var known = keys.IdentityOf(key.Settings.Owner);
         foreach (var obj in signed)
         {
-            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == key.Settings.Owner
-                && keys.All.Any(k => k.Settings.Owner == csk.UserId && k.PublicKey is not null && k.PublicKey.Equals(csk.PublicKey)))
+            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == key.Settings.Owner && csk.ExtraMembers.Count == 0
+                && known.Of(csk.Usage).Contains(csk.PublicKey))
             {
                 identities.Remember(csk);
             }
