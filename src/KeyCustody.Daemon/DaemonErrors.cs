@@ -21,6 +21,8 @@ public enum DaemonErrorKind
     AuditUnavailable,
     /// <summary>The key's token is not usable now (absent, or its key differs from the pinned one).</summary>
     KeyUnavailable,
+    /// <summary>A cross-signing key that is not attested and not accepted by an admin, or that was rejected.</summary>
+    KeyNotTrusted,
 }
 
 /// <summary>A refusal with a message a person can act on. Never carries a payload, PIN or key.</summary>
@@ -60,6 +62,10 @@ public static class DaemonErrors
         $"the audit log cannot be written ({detail}); nothing is signed until it can");
 
     public static DaemonException KeyUnavailable(string key, string detail) => new(DaemonErrorKind.KeyUnavailable, $"key '{key}' is not usable now: {detail}");
+
+    public static DaemonException KeyNotTrusted(string key, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' is not trusted to sign: {detail}; nothing was signed");
+
+    public static DaemonException KeyDecisionRefused(string key, string decision, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' cannot be {decision}: {detail}");
 
     public static DaemonException UnknownRequest(string requestId) => new(DaemonErrorKind.NotFound, $"no pending request {requestId} (it may have been approved, denied, cancelled or timed out)");
 }

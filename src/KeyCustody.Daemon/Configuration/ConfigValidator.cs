@@ -165,6 +165,7 @@ public static class ConfigValidator
         var access = new AccessRules(rules);
         DemoKeysChecks.Check(c, tokens, keys, access, Fail);
 
+        var attestation = AttestationSettings.Validate(c.Attestation, Fail);
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
         var simulatorRoot = state is null ? null : Path.GetFullPath(c.SimulatorRoot is { Length: > 0 } sr ? sr : "simulator-root.json", state);
         if (state is not null)
@@ -181,19 +182,20 @@ public static class ConfigValidator
             access, c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null)
         {
             SimulatorRoot = simulatorRoot!,
+            Attestation = attestation,
         };
     }
 
     /// <summary>
-    /// The files the daemon keeps and trusts (the audit log, the pinned keys, the identities, a simulator's root and
-    /// cards): one that others can read, or that the group or others can write, is refused at start. Other files an
+    /// The files the daemon keeps and trusts (the audit log, the pinned keys and their provenance, the identities, a
+    /// simulator's root and cards): one that others can read, or that the group or others can write, is refused at start. Other files an
     /// operator keeps in the state directory (a log, exported certificates) are theirs to protect.
     /// </summary>
     private static void CheckStateFiles(string state, string auditPath, string simulatorRoot, Action<string, string> fail)
     {
         const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
         var identities = Path.Combine(state, "identities");
-        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), simulatorRoot };
+        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, Keys.ProvenanceFile.Name), simulatorRoot };
         if (Directory.Exists(state))
         {
             owned.AddRange(Directory.EnumerateFiles(state, "*.card.json"));

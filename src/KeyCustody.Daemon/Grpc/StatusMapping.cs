@@ -41,6 +41,7 @@ internal static class StatusMapping
         DaemonErrorKind.ApprovalDenied => StatusCode.PermissionDenied,
         DaemonErrorKind.AuditUnavailable => StatusCode.Unavailable,
         DaemonErrorKind.KeyUnavailable => StatusCode.Unavailable,
+        DaemonErrorKind.KeyNotTrusted => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
 

@@ -25,6 +25,15 @@ public sealed class KeyEntry(KeySettings settings, TokenHost token)
     /// <summary>Why the key cannot be used right now (token absent, key missing, public key differs from the pin).</summary>
     public string? Problem { get; internal set; }
 
+    /// <summary>How the key came to be and whether it may sign for its role (<see cref="KeyProvenanceBook"/>).</summary>
+    public KeyTrust Trust
+    {
+        get => _trust ?? KeyTrust.NotRecorded(Settings.Role);
+        internal set => _trust = value;
+    }
+
+    private KeyTrust? _trust;
+
     /// <summary>The Matrix key id signatures go under.</summary>
     public string? MatrixKeyName => PublicKey is null ? null : Settings.MatrixKeyName(PublicKey);
 
@@ -57,12 +66,20 @@ public sealed class KeyRegistry
 
     private readonly bool _allowSoftwareMaster;
 
-    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory, bool allowSoftwareMaster)
+    /// <param name="keys">The configured keys, each with its token.</param>
+    /// <param name="stateDirectory">Where pins.json is kept.</param>
+    /// <param name="allowSoftwareMaster">Whether a master key may be on a software token (development).</param>
+    /// <param name="provenance">What is recorded of each key's origin; without one, no key is attested or accepted.</param>
+    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory, bool allowSoftwareMaster, KeyProvenanceBook? provenance = null)
     {
         _allowSoftwareMaster = allowSoftwareMaster;
+        Provenance = provenance;
         _keys = keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
         _pinFile = Path.Combine(stateDirectory, "pins.json");
     }
+
+    /// <summary>What is recorded of each key's origin and attestation (null: nothing is, and nothing is attested).</summary>
+    public KeyProvenanceBook? Provenance { get; }
 
     public IEnumerable<KeyEntry> All => _keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal);
 
@@ -108,6 +125,7 @@ public sealed class KeyRegistry
             {
                 key.Problem = $"token {key.Token.Name} holds public key {actual.Base64} in {key.Settings.KeyId}, but this key is {expected.Base64}: it is not the configured device or the key was replaced";
                 key.PublicKey = expected;
+                Provenance?.Update(key);
                 return;
             }
 
@@ -118,6 +136,7 @@ public sealed class KeyRegistry
             key.Problem = key.Settings.Role == KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
                 ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
                 : null;
+            Provenance?.Observe(key, token);
         }
         catch (TokenException e)
         {
@@ -128,6 +147,7 @@ public sealed class KeyRegistry
 
             key.PublicKey ??= key.Settings.PublicKey ?? Pinned(key.Name);
             key.Problem = e.Message;
+            Provenance?.Update(key);
         }
     }
 

@@ -86,6 +86,14 @@ public sealed partial class SigningPipeline(
             throw DaemonErrors.KeyUnavailable(keyName, key.Problem ?? "its public key is unknown");
         }
 
+        // A cross-signing key signs only when the daemon verified its attestation or an admin accepted it (KeyTrust).
+        if (key.Trust is { Trusted: false, WhyNot: var whyNot })
+        {
+            Decide(record, "key_not_trusted", whyNot);
+            LogNotTrusted(keyName, requestId);
+            throw DaemonErrors.KeyNotTrusted(keyName, whyNot ?? "it is not trusted");
+        }
+
         var publicKey = key.PublicKey;
         var entity = key.Settings.Owner;
         var decisions = new List<PolicyDecision>(objects.Count);
@@ -333,4 +341,7 @@ public sealed partial class SigningPipeline(
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome}")]
     private partial void LogFailed(string key, string requestId, string outcome);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which)")]
+    private partial void LogNotTrusted(string key, string requestId);
 }
