@@ -111,6 +111,14 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 {
                     await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Token = token, KeyId = keyId, PinPolicy = token == "sim" ? "never" : "default", TouchPolicy = touch });
                 }
+
+                // The software token and SoftHSM2 attest nothing: an admin accepts their self-signing keys (audited), as an
+                // operator would; the card's key is attested against the daemon's simulator root.
+                var listed = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == key);
+                if (!listed.Provenance.Trusted)
+                {
+                    await client.Admin.AcceptKeyAsync(new KeyDecisionRequest { Key = key, PublicKey = listed.PublicKey, Reason = "benchmark: the token cannot attest its keys" });
+                }
             }
 
             return daemon;

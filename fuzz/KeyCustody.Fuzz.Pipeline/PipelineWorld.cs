@@ -28,8 +28,11 @@ public sealed class PipelineWorld : IDisposable
         ("server", "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"),
     ];
 
-    private PipelineWorld(string root, ValidatedConfig config, TokenHost token, KeyRegistry keys)
+    private readonly AttestationRoots _roots;
+
+    private PipelineWorld(string root, ValidatedConfig config, TokenHost token, KeyRegistry keys, AttestationRoots roots)
     {
+        _roots = roots;
         Root = root;
         Config = config;
         Token = token;
@@ -85,13 +88,23 @@ public sealed class PipelineWorld : IDisposable
             null);
         Directory.CreateDirectory(config.StateDirectory, Private);
         var token = TokenHost.Create(config.Tokens[0], config.Limits, null);
-        var keys = new KeyRegistry(config.Keys.Select(k => new KeyEntry(k, token)), config.StateDirectory, config.AllowSoftwareMasterKey);
+        var roots = new AttestationRoots(config.Attestation, null);
+        var provenance = new KeyProvenanceBook(ProvenanceFile.Open(config.StateDirectory), roots, TimeProvider.System);
+        var keys = new KeyRegistry(config.Keys.Select(k => new KeyEntry(k, token)), config.StateDirectory, config.AllowSoftwareMasterKey, provenance);
         keys.Refresh();
-        return new PipelineWorld(root, config, token, keys);
+
+        // A software token attests nothing: its cross-signing keys are accepted, as an admin would, so inputs reach the policy.
+        foreach (var key in keys.All.Where(k => k.PublicKey is not null && !k.Trust.Trusted))
+        {
+            provenance.Accept(key, "fuzz world", "a software token attests nothing");
+        }
+
+        return new PipelineWorld(root, config, token, keys, roots);
     }
 
     public void Dispose()
     {
+        _roots.Dispose();
         Token.Dispose();
         Directory.Delete(Root, recursive: true);
     }

@@ -45,12 +45,13 @@ internal static class DaemonCommands
                 return JsonOut.Write(response.Keys.Select(k => JsonOut.Object(
                     ("name", k.Name), ("role", k.Role), ("owner", k.Owner), ("public_key", k.PublicKey), ("key_id", k.KeyId), ("token", k.Token),
                     ("token_kind", k.TokenKind), ("token_serial", k.TokenSerial), ("hardware_backed", k.HardwareBacked), ("presence", k.Presence),
-                    ("pin_policy", k.PinPolicy), ("touch_policy", k.TouchPolicy), ("operations", JsonOut.Array(k.Operations)))));
+                    ("pin_policy", k.PinPolicy), ("touch_policy", k.TouchPolicy), ("operations", JsonOut.Array(k.Operations)),
+                    ("provenance", KeyTrustCommands.ToJson(k.Provenance)))));
             }
 
             foreach (var k in response.Keys)
             {
-                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{Dash(k.PublicKey)}\t{TokenLabel(k.TokenKind, k.TokenSerial)}\tpresence={Dash(k.Presence)}\tpin={Dash(k.PinPolicy)}\ttouch={Dash(k.TouchPolicy)}\t{string.Join(",", k.Operations)}");
+                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{Dash(k.PublicKey)}\t{TokenLabel(k.TokenKind, k.TokenSerial)}\tpresence={Dash(k.Presence)}\tpin={Dash(k.PinPolicy)}\ttouch={Dash(k.TouchPolicy)}\t{string.Join(",", k.Operations)}\t{KeyTrustCommands.Summary(k.Provenance)}");
             }
 
             return ExitCodes.Ok;
@@ -93,6 +94,11 @@ internal static class DaemonCommands
                 : Say(response.PublicKey);
         });
         keys.Subcommands.Add(generate);
+        foreach (var decision in KeyTrustCommands.Build(socket, Json))
+        {
+            keys.Subcommands.Add(decision);
+        }
+
         return keys;
     }
 

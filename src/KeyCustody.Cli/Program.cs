@@ -40,7 +40,7 @@ catch (RpcException e)
         : e.Status.Detail).ReplaceLineEndings(" ")));
     return ExitCodes.From(e);
 }
-catch (KeyCustody.Cli.Provisioning.AttestationMismatchException e)
+catch (KeyCustody.Client.Attestation.AttestationMismatchException e)
 {
     Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
     return ExitCodes.Refused;

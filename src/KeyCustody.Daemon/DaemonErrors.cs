@@ -23,6 +23,8 @@ public enum DaemonErrorKind
     KeyUnavailable,
     /// <summary>The card may sign on another person's cached touch, which does not cover this caller.</summary>
     FreshPresenceRequired,
+    /// <summary>A cross-signing key that is not attested and not accepted by an admin, or that was rejected.</summary>
+    KeyNotTrusted,
 }
 
 /// <summary>A refusal with a message a person can act on. Never carries a payload, PIN or key.</summary>
@@ -71,6 +73,10 @@ public static class DaemonErrors
         $"retry in {Math.Ceiling(retryIn.TotalSeconds):0} s, when the card asks for a new touch (or an operator sets presence.cachedTouchForOthers to operator); nothing was signed");
 
     public static DaemonException UnknownRequest(string requestId) => new(DaemonErrorKind.NotFound, $"no pending request {Caller(requestId)} (it may have been approved, denied, cancelled or timed out)");
+
+    public static DaemonException KeyNotTrusted(string key, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' is not trusted to sign: {detail}; nothing was signed");
+
+    public static DaemonException KeyDecisionRefused(string key, string decision, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' cannot be {decision}: {detail}");
 
     /// <summary>A name the caller sent, quoted back: escaped and clipped, never the caller's raw text.</summary>
     private static string Caller(string text) => Matrix.DisplayText.Clip(text, 80);

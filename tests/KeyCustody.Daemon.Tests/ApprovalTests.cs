@@ -41,6 +41,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         await _d.StartAsync();
         using var client = _d.Client();
         await Generate(client, "hsm", "alice-ssk");
+        await Accept(client, "alice-ssk");
     }
 
     public async Task DisposeAsync()

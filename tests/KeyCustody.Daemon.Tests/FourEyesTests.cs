@@ -1,5 +1,4 @@
 using Grpc.Core;
-using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Protos.V1;
 using Xunit;
@@ -33,8 +32,9 @@ public sealed class FourEyesTests : IAsyncLifetime
     {
         using var client = _d.Client();
         using var other = Ed25519SoftwareKey.Generate();
-        var ssk = CrossSigningKey.Create(User, KeyUsage.SelfSigning, other.PublicKey).Json;
-        var call = Collect(client.Custody.SignJson(SignRequest("alice-master", ssk)));
+        // Key-backup auth_data: what a master key signs without a self-signing key configured beside it.
+        var backup = KeyCustody.Matrix.Json.JsonObject.Of(("public_key", other.PublicKey.Base64));
+        var call = Collect(client.Custody.SignJson(SignRequest("alice-master", backup)));
         PendingRequest? pending = null;
         for (var i = 0; i < 200 && pending is null; i++)
         {

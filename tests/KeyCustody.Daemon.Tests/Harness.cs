@@ -97,6 +97,29 @@ internal static class Harness
     }
 
     /// <summary>
+    /// An admin accepts a key whose token cannot attest it (SoftHSM2, a software token), as an operator would before it
+    /// may sign with a cross-signing role; the daemon records and audits it.
+    /// </summary>
+    public static async Task Accept(KeyCustodyClient client, string key, string reason = "test: the token cannot attest its keys")
+    {
+        var publicKey = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == key).PublicKey;
+        await client.Admin.AcceptKeyAsync(new KeyDecisionRequest { Key = key, PublicKey = publicKey, Reason = reason });
+    }
+
+    /// <summary>Writes the PEM of a hw-sim root file (keycustody-hwsim root-cert), for attestation.roots or --attestation-root.</summary>
+    public static string RootPem(string rootFile, string pemFile)
+    {
+        var (exit, output) = ChildProcess.Run("dotnet", [Binaries.HwSim, "root-cert", "--root", rootFile]);
+        if (exit != 0)
+        {
+            throw new InvalidOperationException($"keycustody-hwsim root-cert: {output}");
+        }
+
+        File.WriteAllText(pemFile, output);
+        return pemFile;
+    }
+
+    /// <summary>
     /// The CLI's build output copied where every user can read it: the clone itself may sit in a directory only
     /// its owner may enter (mktemp -d, a home directory), which other users' processes cannot load from.
     /// </summary>

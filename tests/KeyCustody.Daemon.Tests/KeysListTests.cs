@@ -29,7 +29,7 @@ public sealed class KeysListTests
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var dir = Path.Combine(d.Root, "soft");
         Assert.DoesNotContain("software:software:", output, StringComparison.Ordinal);
-        Assert.Equal(["later", "server", "example.org", "-", $"software:{dir}", "presence=none", "pin=-", "touch=-", "sign,admin"], lines[0].Split('\t'));
+        Assert.Equal(["later", "server", "example.org", "-", $"software:{dir}", "presence=none", "pin=-", "touch=-", "sign,admin", "provenance=unknown,none", "trusted"], lines[0].Split('\t'));
         Assert.Equal($"software:{dir}", lines[1].Split('\t')[4]);
     }
 }

@@ -201,6 +201,8 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
             rule!["principal"] = "uid:" + me;
         }
 
+        // A hw-sim root stands in for Yubico's here: the daemon needs a PEM it can read; the YubiKey is absent anyway.
+        config["attestation"]!["roots"] = new JsonArray(Harness.RootPem(Path.Combine(daemon.Root, "root.json"), Path.Combine(daemon.Root, "root.pem")));
         var hsm = new SoftHsmTokens(daemon.Root);
         var hsmToken = config["tokens"]!.AsArray().Single(t => (string?)t!["kind"] == "pkcs11")!;
         hsmToken["module"] = SoftHsmTokens.Module;

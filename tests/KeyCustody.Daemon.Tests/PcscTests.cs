@@ -53,6 +53,7 @@ public sealed class PcscTests : IAsyncLifetime
             },
             keys = new[] { Key("ssk1", "yk1", "9a", "self_signing"), Key("ssk2", "yk2", "9a", "self_signing", owner: Other) },
             access = new[] { Rule(Me, ["*"], "sign", "approve", "admin") },
+            attestation = new { roots = new[] { RootPem(Path.Combine(_d.Root, "hwsim-root.json"), Path.Combine(_d.Root, "hwsim-root.pem")) } },
         });
         await _d.StartAsync();
         using var client = _d.Client();

@@ -16,7 +16,13 @@ public sealed class PolicyTests : IDisposable
 
     public void Dispose() => _ids.Dispose();
 
-    private PolicyDecision Decide(KeyRole role, JsonObject payload, string owner = Alice)
+    /// <summary>Alice's three cross-signing keys, as a daemon holding them knows them.</summary>
+    private KnownIdentity AliceKnown => KnownIdentity.None
+        .With(KeyUsage.Master, _ids.AliceMsk.PublicKey)
+        .With(KeyUsage.SelfSigning, _ids.AliceSsk.PublicKey)
+        .With(KeyUsage.UserSigning, _ids.AliceUsk.PublicKey);
+
+    private PolicyDecision Decide(KeyRole role, JsonObject payload, string owner = Alice, KnownIdentity? known = null)
     {
         var signer = role switch
         {
@@ -25,7 +31,7 @@ public sealed class PolicyTests : IDisposable
             KeyRole.UserSigning => _ids.AliceUsk.PublicKey,
             _ => _ids.BobMsk.PublicKey,
         };
-        return SigningPolicy.Evaluate(role, owner, signer, payload);
+        return SigningPolicy.Evaluate(role, owner, signer, known ?? AliceKnown, payload);
     }
 
     private JsonObject AliceDeviceUnsignedBySsk() => Identities.SignedDevice(Alice, AliceDevice, _ids.AliceDeviceKey, null);
@@ -149,7 +155,7 @@ public sealed class PolicyTests : IDisposable
     [Fact]
     public void Server_signs_any_object()
     {
-        var d = SigningPolicy.Evaluate(KeyRole.Server, "example.org", _ids.BobMsk.PublicKey, Parse("{\"type\": \"m.room.message\"}"));
+        var d = SigningPolicy.Evaluate(KeyRole.Server, "example.org", _ids.BobMsk.PublicKey, KnownIdentity.None, Parse("{\"type\": \"m.room.message\"}"));
         Assert.True(d.Allowed);
         Assert.Equal(PayloadKind.Other, d.Kind);
         Assert.Contains("example.org", d.Intent, StringComparison.Ordinal);
@@ -158,7 +164,7 @@ public sealed class PolicyTests : IDisposable
     [Fact]
     public void User_roles_need_a_user_id_owner()
     {
-        var d = SigningPolicy.Evaluate(KeyRole.SelfSigning, "example.org", _ids.AliceSsk.PublicKey, AliceDeviceUnsignedBySsk());
+        var d = SigningPolicy.Evaluate(KeyRole.SelfSigning, "example.org", _ids.AliceSsk.PublicKey, KnownIdentity.None, AliceDeviceUnsignedBySsk());
         Assert.False(d.Allowed);
         Assert.Contains("must be a user ID", d.Reason, StringComparison.Ordinal);
     }

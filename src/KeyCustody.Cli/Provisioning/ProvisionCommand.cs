@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Client;
-using KeyCustody.Matrix.Codecs;
+using KeyCustody.Client.Attestation;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
@@ -23,6 +23,7 @@ internal static class ProvisionCommand
 {
     private static readonly string[] PinPolicies = ["default", "never", "once", "always"];
     private static readonly string[] TouchPolicies = ["default", "never", "always", "cached"];
+    private static readonly string[] ShortNames = ["master", "ssk", "usk"];
 
     public static Command Build(Option<string> socket, Option<bool> json)
     {
@@ -140,13 +141,20 @@ internal static class ProvisionCommand
             Console.Error.WriteLine($"warning: the master key shares token {byRole["master"].Token} with another key; a master key is best alone on its own token");
         }
 
-        // The key being rotated is replaced; keys not generated yet are made; existing ones are left alone.
+        // The key being rotated is replaced; keys not generated yet are made; existing ones are kept, but only once they
+        // pass the same checks again: nothing is built on a key that failed them in an earlier run.
         var toGenerate = byRole.Where(kv => kv.Key == request.Rotate || kv.Value.PublicKey.Length == 0).Select(kv => kv.Key).ToList();
+        var record = new List<JsonValue>();
+        foreach (var shortName in ShortNames.Where(n => !toGenerate.Contains(n)))
+        {
+            record.Add(await AttestationGate.RecheckExistingAsync(client, request, byRole[shortName], shortName, ct));
+        }
+
         if (request.Rotate is null && toGenerate.Count == 0)
         {
             throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
         }
-        var record = new List<JsonValue>();
+
         foreach (var shortName in new[] { "master", "ssk", "usk" })
         {
             var key = byRole[shortName];
@@ -173,7 +181,7 @@ internal static class ProvisionCommand
                 throw new UsageException($"{key.Name} already exists on its token; this user is already provisioned (use --rotate to replace a key)");
             }
 
-            record.Add(await Attest(client, request, key, shortName, generated, pin, touch, ct));
+            record.Add(await AttestationGate.AdmitGeneratedAsync(client, request, key, shortName, generated, pin, touch, ct));
         }
 
         var master = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Role == "master" && k.BackupOf.Length == 0);
@@ -253,6 +261,14 @@ internal static class ProvisionCommand
             throw new AttestationMismatchException($"the backup token reports master key {copy.PublicKey}, the primary {primary.PublicKey}: the backup is not a copy");
         }
 
+        // Imported keys are attested by nobody: the operator's explicit choice of this ceremony is the acceptance, and the
+        // daemon records it (audited) so both copies may sign for the identity.
+        foreach (var copyOf in new[] { master, backup })
+        {
+            await AttestationGate.DecideAsync(client, copyOf, primary.PublicKey, accept: true,
+                "master-key backup ceremony: one seed made by keycustody provision --master import --confirm-master-copy, imported into both tokens", ct);
+        }
+
         var origins = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Where(k => k.Name == master.Name || k.Name == backup.Name).Select(k => k.Origin).ToList();
         Console.Error.WriteLine($"master key {primary.PublicKey} is on both tokens; the seed is wiped from memory; the tokens report origin: {string.Join(", ", origins)}");
         return JsonObject.Of(
@@ -264,59 +280,8 @@ internal static class ProvisionCommand
             ("public_key", primary.PublicKey),
             ("pin_policy", primary.PinPolicy),
             ("touch_policy", primary.TouchPolicy),
-            ("attestation", "none: imported keys cannot be attested (a card attests only keys it generated); origin reported: " + string.Join(", ", origins)));
+            ("attestation", "none: imported keys cannot be attested (a card attests only keys it generated); accepted for the backup ceremony; origin reported: " + string.Join(", ", origins)));
     }
-
-    private static async Task<JsonObject> Attest(KeyCustodyClient client, Request request, KeyInfo key, string shortName, GenerateKeyResponse generated, string pin, string touch, CancellationToken ct)
-    {
-        var entry = JsonObject.Of(
-            ("role", key.Role),
-            ("name", key.Name),
-            ("token", key.Token),
-            ("token_kind", key.TokenKind),
-            ("token_serial", key.TokenSerial),
-            ("public_key", generated.PublicKey),
-            ("pin_policy", generated.PinPolicy),
-            ("touch_policy", generated.TouchPolicy));
-        AttestResponse attestation;
-        try
-        {
-            attestation = await client.Admin.AttestAsync(new AttestRequest { Key = key.Name }, cancellationToken: ct);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
-        {
-            if (!request.AllowUnattested)
-            {
-                throw new AttestationMismatchException($"token {key.Token} ({key.TokenKind}) cannot attest the {shortName} key; add --allow-unattested to continue without proof that it was made on the device");
-            }
-
-            return entry.With("attestation", "none: the token has no attestation");
-        }
-
-        uint? serial = uint.TryParse(key.TokenSerial, out var s) ? s : null;
-        AttestedKey attested;
-        try
-        {
-            attested = AttestationCheck.Verify(
-                attestation.Certificate.ToByteArray(), attestation.Intermediates.Select(i => i.ToByteArray()).ToList(),
-                request.Roots, request.Intermediates, UnpaddedBase64.Decode(generated.PublicKey), pin, touch, serial);
-        }
-        catch (AttestationMismatchException e)
-        {
-            throw new AttestationMismatchException($"provisioning stopped: the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. " +
-                $"The key generated in {key.Token} is not trusted and nothing was signed or written; replace it (--rotate {shortName}) once the cause is found");
-        }
-
-        Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
-        return entry.With("attestation", JsonObject.Of(
-            ("certificate", Pem("CERTIFICATE", attestation.Certificate.ToByteArray())),
-            ("intermediates", new JsonArray(attestation.Intermediates.Select(i => (JsonValue)Pem("CERTIFICATE", i.ToByteArray())).ToArray())),
-            ("serial", attested.Serial?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
-            ("firmware", attested.Firmware ?? string.Empty),
-            ("root", attested.RootSubject)));
-    }
-
-    private static string Pem(string label, byte[] der) => new(PemEncoding.Write(label, der));
 
     private static X509Certificate2Collection LoadCertificates(string[] files, string option)
     {

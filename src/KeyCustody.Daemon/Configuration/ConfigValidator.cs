@@ -170,6 +170,7 @@ public static class ConfigValidator
         var access = new AccessRules(rules);
         DemoKeysChecks.Check(c, tokens, keys, access, Fail);
 
+        var attestation = AttestationSettings.Validate(c.Attestation, Fail);
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
         var simulatorRoot = state is null ? null : Path.GetFullPath(c.SimulatorRoot is { Length: > 0 } sr ? sr : "simulator-root.json", state);
         if (state is not null)
@@ -186,19 +187,20 @@ public static class ConfigValidator
             access, c.AllowSoftwareMasterKey, c.LogFile is { Length: > 0 } lf ? Path.GetFullPath(lf) : null)
         {
             SimulatorRoot = simulatorRoot!,
+            Attestation = attestation,
         };
     }
 
     /// <summary>
-    /// The files the daemon keeps and trusts (the audit log and its anchor, the pinned keys, the identities, a simulator's root and
-    /// cards): one that others can read, or that the group or others can write, is refused at start. Other files an
+    /// The files the daemon keeps and trusts (the audit log and its anchor, the pinned keys and their provenance, the
+    /// identities, a simulator's root and cards): one that others can read, or that the group or others can write, is refused at start. Other files an
     /// operator keeps in the state directory (a log, exported certificates) are theirs to protect.
     /// </summary>
     private static void CheckStateFiles(string state, string auditPath, string simulatorRoot, Action<string, string> fail)
     {
         const UnixFileMode loose = UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite;
         var identities = Path.Combine(state, "identities");
-        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, "audit-anchor.json"), simulatorRoot };
+        var owned = new List<string> { auditPath, Path.Combine(state, "pins.json"), Path.Combine(state, "audit-anchor.json"), Path.Combine(state, Keys.ProvenanceFile.Name), simulatorRoot };
         if (Directory.Exists(state))
         {
             owned.AddRange(Directory.EnumerateFiles(state, "*.card.json"));
@@ -469,9 +471,9 @@ public static class ConfigValidator
                 Bad("version", "required for server keys: the key is named ed25519:<version>");
             }
         }
-        else if (!MatrixIds.IsUserId(k.Owner))
+        else if (IdentifierGrammar.UserIdProblem(k.Owner) is { } ownerProblem)
         {
-            Bad("owner", $"'{k.Owner}' is not a Matrix user ID like @alice:example.org");
+            Bad("owner", $"'{k.Owner}' is not a Matrix user ID like @alice:example.org ({ownerProblem})");
         }
 
         if (ok && role == KeyRole.Master && token!.Kind == TokenKind.Software && !allowSoftwareMaster)

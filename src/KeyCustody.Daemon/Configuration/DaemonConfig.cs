@@ -23,6 +23,9 @@ public sealed class DaemonConfig
 
     public List<AccessRuleConfig> Access { get; set; } = [];
 
+    /// <summary>The roots the daemon verifies its tokens' attestations against.</summary>
+    public AttestationConfig Attestation { get; set; } = new();
+
     /// <summary>Allow a software (non-hardware) token to hold a master key. Development only.</summary>
     public bool AllowSoftwareMasterKey { get; set; }
 

@@ -22,6 +22,9 @@ public sealed record ValidatedConfig(
 {
     /// <summary>The root CA file simulator tokens' attestations chain to.</summary>
     public string SimulatorRoot { get; init; } = string.Empty;
+
+    /// <summary>The roots the daemon verifies attestations against (none unless configured).</summary>
+    public AttestationSettings Attestation { get; init; } = AttestationSettings.None;
 }
 
 public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa, int HandshakeTimeoutSeconds);

@@ -18,7 +18,8 @@ internal sealed class AdminService(
     IReadOnlyList<TokenHost> tokens,
     KeyRegistry keys,
     AccessRules access,
-    AuditLog audit) : Admin.AdminBase
+    AuditLog audit,
+    KeyProvenanceBook provenance) : Admin.AdminBase
 {
     public override Task<ListPendingResponse> ListPending(ListPendingRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
     {
@@ -120,17 +121,27 @@ internal sealed class AdminService(
 
             var publicKey = UnpaddedBase64.Encode(generated.PublicKey);
             audit.Append(record.With("kind", "admin_outcome").With("outcome", "generated").With("public_key", publicKey));
-            foreach (var key in keys.All.Where(k => k.Token == host && k.Settings.KeyId == request.KeyId))
+            var slotKeys = keys.All.Where(k => k.Token == host && k.Settings.KeyId == request.KeyId).ToList();
+            foreach (var key in slotKeys)
             {
-                keys.Repin(key, new Matrix.Signing.Ed25519PublicKey(generated.PublicKey));
+                // Recorded before the pin moves: the key is then read back, its attestation fetched and checked.
+                var generatedKey = new Matrix.Signing.Ed25519PublicKey(generated.PublicKey);
+                provenance.RecordGenerated(key, generatedKey, caller.ToString());
+                keys.Repin(key, generatedKey);
             }
 
-            return new GenerateKeyResponse
+            var response = new GenerateKeyResponse
             {
                 PublicKey = publicKey,
                 PinPolicy = generated.PinPolicy.ToString().ToLowerInvariant(),
                 TouchPolicy = generated.TouchPolicy.ToString().ToLowerInvariant(),
             };
+            if (slotKeys.Count > 0)
+            {
+                response.Provenance = ProvenanceMessages.ToProto(slotKeys[0]);
+            }
+
+            return response;
         }
         catch (Exception e) when (e is not RpcException)
         {
@@ -175,8 +186,15 @@ internal sealed class AdminService(
 
             var publicKey = new Matrix.Signing.Ed25519PublicKey(imported.PublicKey);
             await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "imported").With("public_key", publicKey.Base64)).ConfigureAwait(false);
+            provenance.RecordImported(key, publicKey, caller.ToString());
             keys.Repin(key, publicKey);
-            return new GenerateKeyResponse { PublicKey = publicKey.Base64, PinPolicy = imported.PinPolicy.ToString().ToLowerInvariant(), TouchPolicy = imported.TouchPolicy.ToString().ToLowerInvariant() };
+            return new GenerateKeyResponse
+            {
+                PublicKey = publicKey.Base64,
+                PinPolicy = imported.PinPolicy.ToString().ToLowerInvariant(),
+                TouchPolicy = imported.TouchPolicy.ToString().ToLowerInvariant(),
+                Provenance = ProvenanceMessages.ToProto(key),
+            };
         }
         catch (Exception e) when (e is not RpcException)
         {
@@ -213,6 +231,55 @@ internal sealed class AdminService(
         response.Records.AddRange(audit.Tail(Math.Clamp(request.Count, 1, 10_000)).Select(ByteString.CopyFrom));
         return response;
     });
+
+    public override Task<KeyDecisionResponse> AcceptKey(KeyDecisionRequest request, ServerCallContext context) =>
+        CustodyService.Run(context, () => DecideKey(request, context, accept: true));
+
+    public override Task<KeyDecisionResponse> RejectKey(KeyDecisionRequest request, ServerCallContext context) =>
+        CustodyService.Run(context, () => DecideKey(request, context, accept: false));
+
+    /// <summary>An admin's acceptance or rejection of one public key of a configured key: audited, refusals included.</summary>
+    private KeyDecisionResponse DecideKey(KeyDecisionRequest request, ServerCallContext context, bool accept)
+    {
+        var caller = RequireAdmin(context, accept ? "accept keys" : "reject keys");
+        var key = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
+        var record = JsonObject.Of(("operation", accept ? "accept_key" : "reject_key"), ("principal", caller.ToString()), ("key", key.Name),
+            ("public_key", request.PublicKey), ("reason", request.Reason));
+        DaemonException? refused = null;
+        if (request.Reason.Trim().Length == 0)
+        {
+            refused = DaemonErrors.InvalidArgument("give a reason: it is recorded with the decision");
+        }
+        else if (!Matrix.Signing.Ed25519PublicKey.TryFromBase64(request.PublicKey, out var publicKey, out var error))
+        {
+            refused = DaemonErrors.InvalidArgument("public_key: " + error);
+        }
+        else if ((accept ? provenance.WhyNotAcceptable(key, publicKey!) : WhyNotRejectable(key, publicKey!)) is { } why)
+        {
+            refused = DaemonErrors.KeyDecisionRefused(key.Name, accept ? "accepted" : "rejected", why);
+        }
+
+        if (refused is not null)
+        {
+            audit.Append(record.With("kind", "admin_refused").With("error", refused.Message));
+            throw refused;
+        }
+
+        audit.Append(record.With("kind", "admin_intent"));
+        if (accept)
+        {
+            provenance.Accept(key, caller.ToString(), request.Reason);
+        }
+        else
+        {
+            provenance.Reject(key, caller.ToString(), request.Reason);
+        }
+
+        return new KeyDecisionResponse { Provenance = ProvenanceMessages.ToProto(key) };
+    }
+
+    private static string? WhyNotRejectable(KeyEntry key, Matrix.Signing.Ed25519PublicKey publicKey) =>
+        publicKey.Equals(key.PublicKey) ? null : $"'{key.Name}' has the public key {key.PublicKey?.Base64 ?? "(not known yet)"}, not {publicKey.Base64}; nothing was changed";
 
     private Principal RequireAdmin(ServerCallContext context, string what)
     {

@@ -191,6 +191,7 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
             TouchPolicy = k.Info is null ? string.Empty : k.Info.TouchPolicy.ToString().ToLowerInvariant(),
             Origin = k.Info is null ? string.Empty : k.Info.Origin.ToString().ToLowerInvariant(),
             BackupOf = k.Settings.BackupOf ?? string.Empty,
+            Provenance = ProvenanceMessages.ToProto(k),
         };
         foreach (var op in new[] { (Operations.Sign, "sign"), (Operations.Approve, "approve"), (Operations.Admin, "admin") })
         {

@@ -42,6 +42,7 @@ internal static class StatusMapping
         DaemonErrorKind.AuditUnavailable => StatusCode.Unavailable,
         DaemonErrorKind.KeyUnavailable => StatusCode.Unavailable,
         DaemonErrorKind.FreshPresenceRequired => StatusCode.FailedPrecondition,
+        DaemonErrorKind.KeyNotTrusted => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
 

@@ -95,10 +95,28 @@ public sealed class DaemonHost : IAsyncDisposable
             owned.Add(audit);
             // The head in the journal too, at start and at stop: a record outside the state directory of where the chain stood.
             Log.Information("Audit log {AuditLog} opened: head seq {Seq}, hash {Hash}", cfg.AuditPath, audit.Head.Seq, audit.Head.Hash);
-            var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory, cfg.AllowSoftwareMasterKey);
+            ProvenanceFile provenanceFile;
+            try
+            {
+                provenanceFile = ProvenanceFile.Open(cfg.StateDirectory);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DaemonStartException($"key provenance: {e.Message}", e);
+            }
+
+            var roots = new AttestationRoots(cfg.Attestation, root?.Certificate);
+            owned.Add(roots);
+            var provenance = new KeyProvenanceBook(provenanceFile, roots, TimeProvider.System) { Audit = r => audit.Append(r) };
+            var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory, cfg.AllowSoftwareMasterKey, provenance);
             foreach (var problem in registry.Refresh())
             {
                 Log.Warning("Key not usable yet: {Problem}", problem);
+            }
+
+            foreach (var key in registry.All.Where(k => k.Problem is null && !k.Trust.Trusted))
+            {
+                Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
             }
 
             var s = builder.Services;
@@ -106,6 +124,7 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddSingleton<IReadOnlyList<TokenHost>>(hosts);
             s.AddSingleton(audit);
             s.AddSingleton(registry);
+            s.AddSingleton(provenance);
             s.AddSingleton(cfg.Access);
             s.AddSingleton(TimeProvider.System);
             s.AddSingleton(sp => new ApprovalBroker(cfg.Access, cfg.Presence.ApproverMustDiffer, TimeProvider.System));

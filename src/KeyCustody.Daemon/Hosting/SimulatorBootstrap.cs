@@ -39,8 +39,9 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
             }
 
             var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
-            await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false);
+            var generated = await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false);
             LogGenerated(key.Name, key.Settings.KeyId, key.Token.Serial);
+            keys.Provenance?.RecordGenerated(key, new Matrix.Signing.Ed25519PublicKey(generated.PublicKey), "keycustodyd (simulator demo keys)");
             keys.Refresh(key);
         }
 

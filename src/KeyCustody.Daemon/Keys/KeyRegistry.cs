@@ -1,6 +1,7 @@
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Tokens;
 using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Tokens;
 
@@ -23,6 +24,15 @@ public sealed class KeyEntry(KeySettings settings, TokenHost token)
 
     /// <summary>Why the key cannot be used right now (token absent, key missing, public key differs from the pin).</summary>
     public string? Problem { get; internal set; }
+
+    /// <summary>How the key came to be and whether it may sign for its role (<see cref="KeyProvenanceBook"/>).</summary>
+    public KeyTrust Trust
+    {
+        get => _trust ?? KeyTrust.NotRecorded(Settings.Role);
+        internal set => _trust = value;
+    }
+
+    private KeyTrust? _trust;
 
     /// <summary>The Matrix key id signatures go under.</summary>
     public string? MatrixKeyName => PublicKey is null ? null : Settings.MatrixKeyName(PublicKey);
@@ -56,16 +66,29 @@ public sealed class KeyRegistry
 
     private readonly bool _allowSoftwareMaster;
 
-    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory, bool allowSoftwareMaster)
+    /// <param name="keys">The configured keys, each with its token.</param>
+    /// <param name="stateDirectory">Where pins.json is kept.</param>
+    /// <param name="allowSoftwareMaster">Whether a master key may be on a software token (development).</param>
+    /// <param name="provenance">What is recorded of each key's origin; without one, no key is attested or accepted.</param>
+    public KeyRegistry(IEnumerable<KeyEntry> keys, string stateDirectory, bool allowSoftwareMaster, KeyProvenanceBook? provenance = null)
     {
         _allowSoftwareMaster = allowSoftwareMaster;
+        Provenance = provenance;
         _keys = keys.ToDictionary(k => k.Name, StringComparer.Ordinal);
         _pinFile = Path.Combine(stateDirectory, "pins.json");
     }
 
+    /// <summary>What is recorded of each key's origin and attestation (null: nothing is, and nothing is attested).</summary>
+    public KeyProvenanceBook? Provenance { get; }
+
     public IEnumerable<KeyEntry> All => _keys.Values.OrderBy(k => k.Name, StringComparer.Ordinal);
 
     public KeyEntry? Find(string name) => _keys.GetValueOrDefault(name);
+
+    /// <summary>The cross-signing public keys configured for <paramref name="owner"/> (backups included), for the signing policy.</summary>
+    public KnownIdentity IdentityOf(string owner) =>
+        All.Where(k => k.Settings.Owner == owner && k.PublicKey is not null && k.Settings.Role.ToUsage() is not null)
+            .Aggregate(KnownIdentity.None, (known, k) => known.With(k.Settings.Role.ToUsage()!.Value, k.PublicKey!));
 
     /// <summary>Reads every key from its token; returns the problems found (also kept on each entry).</summary>
     public IReadOnlyList<string> Refresh()
@@ -102,6 +125,7 @@ public sealed class KeyRegistry
             {
                 key.Problem = $"token {key.Token.Name} holds public key {actual.Base64} in {key.Settings.KeyId}, but this key is {expected.Base64}: it is not the configured device or the key was replaced";
                 key.PublicKey = expected;
+                Provenance?.Update(key);
                 return;
             }
 
@@ -109,9 +133,10 @@ public sealed class KeyRegistry
             key.Info = info;
             // A simulator token (explicitly configured, logged as a warning, reported as not hardware-backed) may hold
             // the demo's master key; a real token that says it is software may not.
-            key.Problem = key.Settings.Role == Matrix.Policy.KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
+            key.Problem = key.Settings.Role == KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
                 ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
                 : null;
+            Provenance?.Observe(key, token);
         }
         catch (TokenException e)
         {
@@ -122,6 +147,7 @@ public sealed class KeyRegistry
 
             key.PublicKey ??= key.Settings.PublicKey ?? Pinned(key.Name);
             key.Problem = e.Message;
+            Provenance?.Update(key);
         }
     }
 

@@ -87,13 +87,22 @@ public sealed partial class SigningPipeline(
             throw DaemonErrors.KeyUnavailable(keyName, key.Problem ?? "its public key is unknown");
         }
 
+        // A cross-signing key signs only when the daemon verified its attestation or an admin accepted it (KeyTrust).
+        if (key.Trust is { Trusted: false, WhyNot: var whyNot })
+        {
+            Decide(record, "key_not_trusted", whyNot);
+            LogNotTrusted(keyName, requestId);
+            throw DaemonErrors.KeyNotTrusted(keyName, whyNot ?? "it is not trusted");
+        }
+
         var publicKey = key.PublicKey;
         var entity = key.Settings.Owner;
         var decisions = new List<PolicyDecision>(objects.Count);
         var signingBytes = new List<byte[]>(objects.Count);
+        var known = keys.IdentityOf(entity);
         for (var i = 0; i < objects.Count; i++)
         {
-            var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, objects[i]);
+            var decision = SigningPolicy.Evaluate(key.Settings.Role, entity, publicKey, known, objects[i]);
             if (!decision.Allowed)
             {
                 // Reasons quote user and device ids: a caller's text, escaped before a person reads it.
@@ -349,6 +358,11 @@ public sealed partial class SigningPipeline(
         audit.Append(reason is null ? r : r.With("reason", reason));
     }
 
+    /// <summary>
+    /// Keeps what GetPublicKeys would publish as it is: a master key's signature over its owner's key object for a
+    /// role, naming the key configured for that role, with nothing but the spec's members. The policy allows nothing
+    /// else; this is the second lock on the identity the daemon hands out.
+    /// </summary>
     private void Remember(KeyEntry key, List<JsonObject> signed)
     {
         if (key.Settings.Role != KeyRole.Master)
@@ -356,10 +370,11 @@ public sealed partial class SigningPipeline(
             return;
         }
 
+        var known = keys.IdentityOf(key.Settings.Owner);
         foreach (var obj in signed)
         {
-            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == key.Settings.Owner
-                && keys.All.Any(k => k.Settings.Owner == csk.UserId && k.PublicKey is not null && k.PublicKey.Equals(csk.PublicKey)))
+            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == key.Settings.Owner && csk.ExtraMembers.Count == 0
+                && known.Of(csk.Usage).Contains(csk.PublicKey))
             {
                 identities.Remember(csk);
             }
@@ -385,4 +400,7 @@ public sealed partial class SigningPipeline(
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome}")]
     private partial void LogFailed(string key, string requestId, string outcome);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which)")]
+    private partial void LogNotTrusted(string key, string requestId);
 }

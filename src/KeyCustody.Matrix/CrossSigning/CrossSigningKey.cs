@@ -31,6 +31,12 @@ public sealed class CrossSigningKey
 
     public string KeyId => PublicKey.KeyId;
 
+    /// <summary>
+    /// Members beyond the spec's <c>CrossSigningKey</c> (<c>user_id</c>, <c>usage</c>, <c>keys</c>, <c>signatures</c>).
+    /// Other implementations ignore them, but a signature covers them and an upload publishes them as they are.
+    /// </summary>
+    public IReadOnlyList<string> ExtraMembers => Json.Select(m => m.Key).Where(name => name is not ("user_id" or "usage" or "keys" or "signatures")).ToList();
+
     /// <summary>A new, unsigned key object.</summary>
     public static CrossSigningKey Create(string userId, KeyUsage usage, Ed25519PublicKey publicKey)
     {
@@ -72,7 +78,7 @@ public sealed class CrossSigningKey
         var userId = obj.GetString("user_id");
         if (!MatrixIds.IsUserId(userId))
         {
-            error = "a cross-signing key needs a user_id that is a Matrix user ID";
+            error = $"a cross-signing key needs a user_id that is a Matrix user ID ({IdentifierGrammar.UserIdProblem(userId)})";
             return false;
         }
 

@@ -51,7 +51,7 @@ public sealed class DeviceKeys
         var userId = obj.GetString("user_id");
         if (!MatrixIds.IsUserId(userId))
         {
-            error = "device keys need a user_id that is a Matrix user ID";
+            error = $"device keys need a user_id that is a Matrix user ID ({IdentifierGrammar.UserIdProblem(userId)})";
             return false;
         }
 

@@ -33,6 +33,15 @@ public static class KeyRoleNames
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 
+    /// <summary>The <c>usage</c> of a cross-signing role's key object; null for a server key.</summary>
+    public static CrossSigning.KeyUsage? ToUsage(this KeyRole role) => role switch
+    {
+        KeyRole.Master => CrossSigning.KeyUsage.Master,
+        KeyRole.SelfSigning => CrossSigning.KeyUsage.SelfSigning,
+        KeyRole.UserSigning => CrossSigning.KeyUsage.UserSigning,
+        _ => null,
+    };
+
     public static bool TryParse(string? text, out KeyRole role)
     {
         (var ok, role) = text switch

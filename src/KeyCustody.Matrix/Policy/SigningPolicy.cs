@@ -8,24 +8,31 @@ namespace KeyCustody.Matrix.Policy;
 /// <summary>
 /// Which role may sign what (matrix-signing.md §3.1), decided before any token is asked:
 /// <list type="bullet">
-/// <item>master: its own user's self-signing and user-signing key objects; its own master key object
-/// (a self-signature, as matrix-rust-sdk makes); its user's key-backup <c>auth_data</c>;</item>
-/// <item>self-signing: its own user's device keys, only when they carry the device's valid self-signature;</item>
+/// <item>master: its own user's self-signing and user-signing key objects, only for the keys known for those roles
+/// (key separation: the user-signing key is never signed as the self-signing key); its own master key object (a
+/// self-signature, as matrix-rust-sdk makes); its user's key-backup <c>auth_data</c>. Key objects only as the spec
+/// defines them: no members beyond <c>user_id</c>, <c>usage</c>, <c>keys</c>, <c>signatures</c>;</item>
+/// <item>self-signing: its own user's device keys, only when they carry the device's valid self-signature, and only
+/// when the device ID is one servers and clients produce (<see cref="IdentifierGrammar"/>) and cannot be taken for a
+/// key: not one of the user's known cross-signing keys, not the device's own Ed25519 key;</item>
 /// <item>user-signing: other users' master key objects;</item>
 /// <item>server: any JSON object.</item>
 /// </list>
-/// Everything else is refused with the reason.
+/// User IDs, the owner's and those in payloads, must follow the spec's grammar. Everything else is refused with the
+/// reason; a reason never quotes an identifier the grammar refused.
 /// </summary>
 public static class SigningPolicy
 {
     /// <param name="role">The signing key's role.</param>
     /// <param name="owner">The key's owner: a user ID, or a server name for <see cref="KeyRole.Server"/>.</param>
     /// <param name="signerKey">The signing key's public key.</param>
+    /// <param name="known">The owner's cross-signing public keys the caller knows (for key separation and device-ID collisions).</param>
     /// <param name="payload">The object to be signed (its <c>signatures</c> and <c>unsigned</c> are ignored).</param>
-    public static PolicyDecision Evaluate(KeyRole role, string owner, Ed25519PublicKey signerKey, JsonObject payload)
+    public static PolicyDecision Evaluate(KeyRole role, string owner, Ed25519PublicKey signerKey, KnownIdentity known, JsonObject payload)
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(signerKey);
+        ArgumentNullException.ThrowIfNull(known);
         ArgumentNullException.ThrowIfNull(payload);
         if (role == KeyRole.Server)
         {
@@ -34,15 +41,15 @@ public static class SigningPolicy
                 : PolicyDecision.Allow(Classify(payload), $"sign a JSON object with the server key {signerKey.Base64} of {owner}");
         }
 
-        if (!MatrixIds.IsUserId(owner))
+        if (IdentifierGrammar.UserIdProblem(owner) is { } ownerProblem)
         {
-            return PolicyDecision.Deny(PayloadKind.Other, "owner-not-user-id", $"the owner of a {role.Describe()} must be a user ID, not '{owner}'");
+            return PolicyDecision.Deny(PayloadKind.Other, "owner-not-user-id", $"the owner of a {role.Describe()} must be a user ID, and it is not: {ownerProblem}");
         }
 
         return role switch
         {
-            KeyRole.Master => EvaluateMaster(owner, signerKey, payload),
-            KeyRole.SelfSigning => EvaluateSelfSigning(owner, signerKey, payload),
+            KeyRole.Master => EvaluateMaster(owner, signerKey, known, payload),
+            KeyRole.SelfSigning => EvaluateSelfSigning(owner, signerKey, known, payload),
             KeyRole.UserSigning => EvaluateUserSigning(owner, payload),
             _ => throw new ArgumentOutOfRangeException(nameof(role)),
         };
@@ -69,7 +76,7 @@ public static class SigningPolicy
         return IsKeyBackupAuthData(payload) ? PayloadKind.KeyBackupAuthData : PayloadKind.Other;
     }
 
-    private static PolicyDecision EvaluateMaster(string owner, Ed25519PublicKey signerKey, JsonObject payload)
+    private static PolicyDecision EvaluateMaster(string owner, Ed25519PublicKey signerKey, KnownIdentity known, JsonObject payload)
     {
         var kind = Classify(payload);
         if (kind == PayloadKind.KeyBackupAuthData)
@@ -82,9 +89,21 @@ public static class SigningPolicy
             return PolicyDecision.Deny(kind, "master-wrong-object", $"the master key signs only {owner}'s self-signing and user-signing keys; {Describe(kind, error)}");
         }
 
-        if (key!.UserId != owner)
+        if (IdentifierGrammar.UserIdProblem(key!.UserId) is { } userProblem)
+        {
+            return PolicyDecision.Deny(kind, "user-id-invalid", $"the key object's user_id is not a Matrix user ID: {userProblem}");
+        }
+
+        if (key.UserId != owner)
         {
             return PolicyDecision.Deny(kind, "master-other-user", $"the master key of {owner} does not sign keys of {key.UserId}");
+        }
+
+        // What the master key signs is published as it is (/keys/device_signing/upload): nothing but the spec's members.
+        if (key.ExtraMembers.Count > 0)
+        {
+            return PolicyDecision.Deny(kind, "master-extra-members",
+                $"the master key signs a key object only as the spec defines it (user_id, usage, keys, signatures); this {key.Usage.Describe()} object has {key.ExtraMembers.Count} other member(s)");
         }
 
         if (key.Usage == KeyUsage.Master)
@@ -99,10 +118,20 @@ public static class SigningPolicy
             return PolicyDecision.Deny(kind, "same-as-master", $"the {key.Usage.Describe()} must differ from the master key");
         }
 
+        // Key separation: each role's object names that role's key, never another key of the user (or a stranger's).
+        var configured = known.Of(key.Usage);
+        if (!configured.Contains(key.PublicKey))
+        {
+            var actually = known.All.Where(k => k.PublicKey.Equals(key.PublicKey)).Select(k => $", which is {owner}'s {k.Usage.Describe()}").FirstOrDefault() ?? string.Empty;
+            return PolicyDecision.Deny(kind, "master-key-separation", configured.Count == 0
+                ? $"no {key.Usage.Describe()} of {owner} is configured here, and the master key signs only the one configured for that role (this object names {key.PublicKey.Base64}{actually})"
+                : $"the {key.Usage.Describe()} of {owner} is {string.Join(" or ", configured.Select(k => k.Base64))}; the master key signs no other key for that role (this object names {key.PublicKey.Base64}{actually})");
+        }
+
         return PolicyDecision.Allow(kind, $"sign the {key.Usage.Describe()} {key.PublicKey.Base64} of {owner} with the master key");
     }
 
-    private static PolicyDecision EvaluateSelfSigning(string owner, Ed25519PublicKey signerKey, JsonObject payload)
+    private static PolicyDecision EvaluateSelfSigning(string owner, Ed25519PublicKey signerKey, KnownIdentity known, JsonObject payload)
     {
         var kind = Classify(payload);
         if (!DeviceKeys.TryParse(payload, out var device, out var error))
@@ -110,14 +139,24 @@ public static class SigningPolicy
             return PolicyDecision.Deny(kind, "ssk-wrong-object", $"the self-signing key signs only {owner}'s device keys; {(kind == PayloadKind.Other ? "this is not valid device keys: " + error : Describe(kind, error))}");
         }
 
-        if (device!.UserId != owner)
+        if (IdentifierGrammar.UserIdProblem(device!.UserId) is { } userProblem)
+        {
+            return PolicyDecision.Deny(kind, "user-id-invalid", $"the device's user_id is not a Matrix user ID: {userProblem}");
+        }
+
+        if (device.UserId != owner)
         {
             return PolicyDecision.Deny(kind, "ssk-other-user", $"the self-signing key of {owner} does not sign devices of {device.UserId}");
         }
 
-        if (device.DeviceId == signerKey.Base64 || device.Ed25519Key.Equals(signerKey))
+        if (IdentifierGrammar.DeviceIdProblem(device.DeviceId) is { } deviceProblem)
         {
-            return PolicyDecision.Deny(kind, "device-id-collides", $"device {device.DeviceId} collides with the self-signing key itself");
+            return PolicyDecision.Deny(kind, "device-id-invalid", $"the device_id is not one a Matrix server or client makes: {deviceProblem}");
+        }
+
+        if (Collision(device, signerKey, known) is { } collision)
+        {
+            return PolicyDecision.Deny(kind, "device-id-collides", $"device {device.DeviceId} {collision}");
         }
 
         var self = device.VerifySelfSignature();
@@ -127,6 +166,41 @@ public static class SigningPolicy
         }
 
         return PolicyDecision.Allow(kind, $"sign device {device.DeviceId} of {owner} with the self-signing key");
+    }
+
+    /// <summary>
+    /// Device key IDs (<c>ed25519:DEVICE_ID</c>) and cross-signing key IDs (<c>ed25519:PUBLIC_KEY</c>) share one
+    /// namespace (spec, "Key and signature security"): a device named like one of the user's cross-signing keys is
+    /// taken for that key by clients and servers (Synapse routes a signature "of the device" to the master key), and
+    /// the spec tells clients to refuse to verify such a user. Also refused: a device ID that is its own Ed25519 key
+    /// (its self-signature then reads as a cross-signing key's), and a device whose key is a cross-signing key.
+    /// </summary>
+    private static string? Collision(DeviceKeys device, Ed25519PublicKey signerKey, KnownIdentity known)
+    {
+        var named = Ed25519PublicKey.TryFromBase64(device.DeviceId, out var asKey, out _) ? asKey : null;
+        bool Names(Ed25519PublicKey key) => device.DeviceId == key.Base64 || key.Equals(named);
+
+        if (Names(signerKey) || device.Ed25519Key.Equals(signerKey))
+        {
+            return "collides with the self-signing key itself";
+        }
+
+        foreach (var (usage, key) in known.All)
+        {
+            if (Names(key))
+            {
+                return $"has the ID of {device.UserId}'s {usage.Describe()}: clients would take the one for the other (the spec forbids device IDs equal to cross-signing keys)";
+            }
+
+            if (device.Ed25519Key.Equals(key))
+            {
+                return $"has {device.UserId}'s {usage.Describe()} as its own key";
+            }
+        }
+
+        return Names(device.Ed25519Key)
+            ? "is named after its own Ed25519 key: its key ID would read as a cross-signing key's"
+            : null;
     }
 
     private static PolicyDecision EvaluateUserSigning(string owner, JsonObject payload)
@@ -140,6 +214,11 @@ public static class SigningPolicy
         if (key!.Usage != KeyUsage.Master)
         {
             return PolicyDecision.Deny(kind, "usk-not-master-key", $"the user-signing key signs only master keys, not a {key.Usage.Describe()}");
+        }
+
+        if (IdentifierGrammar.UserIdProblem(key.UserId) is { } userProblem)
+        {
+            return PolicyDecision.Deny(kind, "user-id-invalid", $"the master key's user_id is not a Matrix user ID: {userProblem}");
         }
 
         if (key.UserId == owner)

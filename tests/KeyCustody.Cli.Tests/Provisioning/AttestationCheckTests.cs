@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using KeyCustody.Cli.Provisioning;
+using KeyCustody.Client.Attestation;
 using Xunit;
 
 namespace KeyCustody.Cli.Tests.Provisioning;
@@ -35,12 +35,15 @@ public sealed class AttestationCheckTests : IDisposable
     [Fact]
     public void An_honest_attestation_passes_and_says_what_it_attests()
     {
-        var attested = Check(Leaf(_publicKey, pin: 3, touch: 2, serial: 12345678), "always", "always", 12345678);
+        var leaf = Leaf(_publicKey, pin: 3, touch: 2, serial: 12345678);
+        var attested = Check(leaf, "always", "always", 12345678);
         Assert.Equal(_publicKey, attested.PublicKey);
         Assert.Equal(("always", "always"), (attested.PinPolicy, attested.TouchPolicy));
         Assert.Equal(12345678u, attested.Serial);
         Assert.Equal("5.7.1", attested.Firmware);
         Assert.Equal("CN=Test PIV Root", attested.RootSubject);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(_root.RawData)), attested.RootSha256);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(leaf)), attested.CertificateSha256);
     }
 
     [Theory]

@@ -127,6 +127,9 @@ internal sealed class FaultRig : IAsyncDisposable
             PublicKeys[name] = Ed25519PublicKey.FromBase64(generated.PublicKey);
         }
 
+        // SoftHSM2 attests nothing: an admin accepts the HSM's self-signing key, as an operator would (audited).
+        await Harness.Accept(client, "carol-ssk");
+
         var listed = await client.Custody.ListKeysAsync(new ListKeysRequest());
         foreach (var key in listed.Keys)
         {
@@ -161,6 +164,8 @@ internal sealed class FaultRig : IAsyncDisposable
                 tcp = new { endpoint = $"127.0.0.1:{port}", certificate = tls.CertificateFile, privateKey = tls.PrivateKeyFile, clientCa = tls.ClientCaFile },
             },
             limits = new { maxQueuePerToken = 64 },
+            // The cards' attestations verify against hw-sim's root, as a YubiKey's against Yubico's.
+            attestation = new { roots = new[] { Harness.RootPem(Path.Combine(root, "hwsim-root.json"), Path.Combine(root, "hwsim-root.pem")) } },
             presence = new { approvalTimeoutSeconds = 20 },
             tokens = new object[]
             {

@@ -2,18 +2,16 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace KeyCustody.Cli.Provisioning;
-
-/// <summary>What an attestation certificate says about a key (Yubico's PIV extensions, arc 1.3.6.1.4.1.41482.3).</summary>
-internal sealed record AttestedKey(byte[] PublicKey, string? PinPolicy, string? TouchPolicy, uint? Serial, string? Firmware, string RootSubject);
+namespace KeyCustody.Client.Attestation;
 
 /// <summary>
 /// Checks a PIV attestation the way a security team would before trusting a key: the certificate chains
-/// through the card's attestation certificate (slot F9) to a root the operator trusts (never a root the
-/// daemon or the card supplies), it certifies exactly the public key that was generated, and the PIN and
-/// touch policies and the serial in it are the ones asked for. Any difference stops provisioning.
+/// through the card's attestation certificate (slot F9) to a root the checker trusts (never a root the card
+/// supplies), it certifies exactly the public key expected, and the PIN and touch policies and the serial in it
+/// are the ones expected. The daemon checks against the roots it is configured with; <c>keycustody provision</c>
+/// checks again against the roots the operator gives, so neither has to take the other's word.
 /// </summary>
-internal static class AttestationCheck
+public static class AttestationCheck
 {
     private const string Ed25519Oid = "1.3.101.112";
     private const string FirmwareOid = "1.3.6.1.4.1.41482.3.3";
@@ -21,6 +19,15 @@ internal static class AttestationCheck
     private const string PolicyOid = "1.3.6.1.4.1.41482.3.8";
 
     /// <summary>Throws <see cref="AttestationMismatchException"/> naming the first thing that does not match.</summary>
+    /// <param name="certificate">The attestation certificate (DER) the token issued for the key.</param>
+    /// <param name="intermediates">The certificates the token gave with it (PIV: its F9 certificate).</param>
+    /// <param name="trustedRoots">The roots the chain must end in.</param>
+    /// <param name="extraIntermediates">Intermediates the card does not carry (YubiKey 5.7.4+).</param>
+    /// <param name="expectedPublicKey">The raw Ed25519 public key the certificate must certify.</param>
+    /// <param name="expectedPin">"never", "once", "always", or "default" to accept any.</param>
+    /// <param name="expectedTouch">"never", "always", "cached", or "default" to accept any.</param>
+    /// <param name="expectedSerial">The card's serial, when known.</param>
+    /// <param name="rootsName">Whose roots these are, for the message when the chain fails.</param>
     public static AttestedKey Verify(
         byte[] certificate,
         IReadOnlyList<byte[]> intermediates,
@@ -29,8 +36,13 @@ internal static class AttestationCheck
         byte[] expectedPublicKey,
         string expectedPin,
         string expectedTouch,
-        uint? expectedSerial)
+        uint? expectedSerial,
+        string rootsName = "the roots given with --attestation-root")
     {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(intermediates);
+        ArgumentNullException.ThrowIfNull(trustedRoots);
+        ArgumentNullException.ThrowIfNull(extraIntermediates);
         using var leaf = X509CertificateLoader.LoadCertificate(certificate);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -51,10 +63,10 @@ internal static class AttestationCheck
             if (!chain.Build(leaf))
             {
                 var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-                throw new AttestationMismatchException($"the attestation does not chain to a trusted root ({why}); the card is not vouched for by the roots given with --attestation-root");
+                throw new AttestationMismatchException($"the attestation does not chain to a trusted root ({why}); the card is not vouched for by {rootsName}");
             }
 
-            var root = chain.ChainElements[^1].Certificate.Subject;
+            var root = chain.ChainElements[^1].Certificate;
             if (leaf.PublicKey.Oid.Value != Ed25519Oid)
             {
                 throw new AttestationMismatchException($"the attested key is not Ed25519 (OID {leaf.PublicKey.Oid.Value})");
@@ -83,7 +95,7 @@ internal static class AttestationCheck
                 throw new AttestationMismatchException($"the attestation is from the card with serial {serial?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "absent"}, not {expectedSerial}");
             }
 
-            return new AttestedKey(attestedKey, pin, touch, serial, Firmware(leaf), root);
+            return new AttestedKey(attestedKey, pin, touch, serial, Firmware(leaf), root.Subject, Sha256(root.RawData), Sha256(certificate));
         }
         finally
         {
@@ -133,7 +145,5 @@ internal static class AttestationCheck
     private static string? Firmware(X509Certificate2 cert) =>
         cert.Extensions[FirmwareOid]?.RawData is { Length: 3 } v ? $"{v[0]}.{v[1]}.{v[2]}" : null;
 
+    private static string Sha256(byte[] der) => Convert.ToHexStringLower(SHA256.HashData(der));
 }
-
-/// <summary>An attestation that does not say what it must; provisioning stops.</summary>
-internal sealed class AttestationMismatchException(string message) : Exception(message);
