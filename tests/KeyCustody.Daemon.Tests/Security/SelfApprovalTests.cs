@@ -40,6 +40,7 @@ public sealed class SelfApprovalTests : IAsyncLifetime
         await _d.StartAsync();
         using var client = _d.Client();
         await Generate(client, "soft", "ssk");
+        await Accept(client, "alice-ssk");
     }
 
     public async Task DisposeAsync()

@@ -13,16 +13,15 @@ namespace KeyCustody.Daemon.Tests.Security;
 /// A requester writes control and bidirectional characters into what an approver reads: a device id that would erase
 /// and rewrite the approver's terminal line, a user id with a right-to-left override. Requester (uid 40111) and
 /// approver (uid 65534) are real other users running the real CLI; whatever reaches a person (the requester's
-/// progress, `keycustody pending`, the denial, the audit record) shows those characters as \u{XXXX}. The signing
-/// policy may refuse such ids outright (identifiers the Matrix grammar forbids): then the refusal is what people
-/// read, and it is escaped the same way.
+/// progress, `keycustody pending`, the denial, the audit record) shows no such character raw. The signing policy
+/// refuses those ids outright (identifiers the Matrix grammar forbids) and names the character by code point, never
+/// echoing the id; caller text that does reach a pending request (a denial's reason) is shown as \u{XXXX}.
 /// </summary>
 public sealed class TerminalInjectionTests : IAsyncLifetime
 {
     private const uint Alice = 40111;
     private const uint Nobody = 65534;
     private const string Erasing = "PHONE\u001b[2K\r\u001b[1A\u001b[2K";
-    private const string ErasingShown = "PHONE\\u{1B}[2K\\u{D}\\u{1B}[1A\\u{1B}[2K";
     private readonly DaemonProcess _d = DaemonProcess.Create();
     private readonly Ed25519SoftwareKey _device = Ed25519SoftwareKey.FromSeed("terminal-injection-terminal-inje"u8);
 
@@ -49,6 +48,8 @@ public sealed class TerminalInjectionTests : IAsyncLifetime
         using var client = _d.Client();
         await Generate(client, "soft", "ssk");
         await Generate(client, "soft", "usk");
+        await Accept(client, "alice-ssk");
+        await Accept(client, "alice-usk");
     }
 
     public async Task DisposeAsync()
@@ -61,7 +62,7 @@ public sealed class TerminalInjectionTests : IAsyncLifetime
     public async Task A_device_id_that_rewrites_the_terminal_is_shown_escaped_everywhere()
     {
         var payload = PublicFile(_d, "device.json", CanonicalJson.Encode(Identities.SignedDevice(User, Erasing, _device, null)));
-        await Check(["sign", "--key", "alice-ssk", payload], ErasingShown);
+        await CheckRefused(["sign", "--key", "alice-ssk", payload], "U+001B");
     }
 
     [Fact]
@@ -70,47 +71,51 @@ public sealed class TerminalInjectionTests : IAsyncLifetime
         using var other = Ed25519SoftwareKey.Generate();
         var master = CrossSigningKey.Create("@mallory\u202egro.elpmaxe:example.org", KeyUsage.Master, other.PublicKey).Json;
         var payload = PublicFile(_d, "master.json", CanonicalJson.Encode(master));
-        await Check(["cross-sign", "user", "--key", "alice-usk", payload], "@mallory\\u{202E}gro.elpmaxe:example.org");
+        await CheckRefused(["cross-sign", "user", "--key", "alice-usk", payload], "U+202E");
     }
 
-    private async Task Check(string[] request, string shown)
+    [Fact]
+    public async Task A_denial_reason_that_rewrites_the_terminal_is_shown_escaped_to_the_requester()
     {
-        var before = ReadAudit(_d).Count;
-        var requester = Task.Run(() => RunCliAs(Alice, Nobody, ["--socket", _d.Socket, .. request]));
-        var pending = await WaitForPending(requester);
-        if (pending is not null)
-        {
-            // The approver's list.
-            var (exit, listed) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "pending");
-            Assert.True(exit == 0, $"exit {exit}: {listed}");
-            AssertShownEscaped(listed, shown);
+        var payload = PublicFile(_d, "device.json", CanonicalJson.Encode(Identities.SignedDevice(User, "ALICEPHONE", _device, null)));
+        var requester = Task.Run(() => RunCliAs(Alice, Nobody, ["--socket", _d.Socket, "sign", "--key", "alice-ssk", payload]));
+        var pending = await WaitForPending(requester) ?? throw new InvalidOperationException("the request was not held for approval");
+        var (exit, output) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "deny", pending.RequestId, "--reason", "not \u001b[31mthis\u202e one");
+        Assert.True(exit == 0, $"exit {exit}: {output}");
 
-            // The denial's reason goes back to the requester: a person's text too.
-            (exit, var output) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "deny", pending.RequestId, "--reason", "not \u001b[31mthis\u202e one");
-            Assert.True(exit == 0, $"exit {exit}: {output}");
-        }
-
-        // The requester's progress and its error (the denial, or the policy's refusal).
         var (requestExit, progress) = await requester;
         Assert.True(requestExit == 3, $"exit {requestExit}: {progress}");
-        AssertShownEscaped(progress, shown);
-        if (pending is not null)
-        {
-            Assert.Contains("not \\u{1B}[31mthis\\u{202E} one", progress, StringComparison.Ordinal);
-        }
+        AssertShownEscaped(progress, "not \\u{1B}[31mthis\\u{202E} one");
+    }
 
-        // The audit log keeps what people were shown: intent (or refusal reason) escaped.
+    /// <summary>The policy refuses the request before anyone is asked: what the requester reads and what the audit log
+    /// keeps name the character by code point and contain neither it nor the caller's id.</summary>
+    private async Task CheckRefused(string[] request, string named)
+    {
+        var before = ReadAudit(_d).Count;
+        var (exit, progress) = RunCliAs(Alice, Nobody, ["--socket", _d.Socket, .. request]);
+        Assert.True(exit == 3, $"exit {exit}: {progress}");
+        AssertNothingRaw(progress);
+        Assert.Contains(named, progress, StringComparison.Ordinal);
+
+        using var client = _d.Client();
+        Assert.Empty((await client.Admin.ListPendingAsync(new ListPendingRequest())).Pending);
         var said = ReadAudit(_d).Skip(before).Where(r => r.GetString("principal")?.StartsWith($"uid:{Alice} ", StringComparison.Ordinal) == true)
             .Select(r => r.GetString("intent") ?? r.GetString("reason")).OfType<string>().ToList();
         Assert.NotEmpty(said);
-        Assert.All(said, text => AssertShownEscaped(text, shown));
+        Assert.All(said, AssertNothingRaw);
     }
 
-    private static void AssertShownEscaped(string text, string shown)
+    private static void AssertNothingRaw(string text)
     {
         Assert.DoesNotContain('\u001b', text);
         Assert.DoesNotContain('\u202e', text);
         Assert.DoesNotContain('\r', text);
+    }
+
+    private static void AssertShownEscaped(string text, string shown)
+    {
+        AssertNothingRaw(text);
         Assert.Contains(shown, text, StringComparison.Ordinal);
     }
 
