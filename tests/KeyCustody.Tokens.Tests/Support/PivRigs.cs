@@ -25,6 +25,14 @@ public abstract class PivRig : IDisposable
 
     public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null)
     {
+        var card = Create(serial, touch, touchTimeout);
+        Attach(card);
+        return card;
+    }
+
+    /// <summary>A card of this rig not yet in a reader (prepare it in-process, then <see cref="Attach"/> it).</summary>
+    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null)
+    {
         var card = VirtualCard.Create(new CardOptions(Root)
         {
             Serial = serial,
@@ -33,11 +41,11 @@ public abstract class PivRig : IDisposable
             TouchTimeout = touchTimeout ?? TimeSpan.FromMilliseconds(500),
         });
         Cards.Add(card);
-        Attach(card);
         return card;
     }
 
-    protected abstract void Attach(VirtualCard card);
+    /// <summary>Puts a card made with <see cref="Create"/> into a reader.</summary>
+    public abstract void Attach(VirtualCard card);
 
     public virtual void Dispose()
     {
@@ -57,7 +65,7 @@ public sealed class InProcessRig : PivRig
 
     public override ISmartCardReaders Readers => _readers;
 
-    protected override void Attach(VirtualCard card) => _readers.Add(card);
+    public override void Attach(VirtualCard card) => _readers.Add(card);
 
     public override void Dispose()
     {
@@ -81,7 +89,7 @@ public sealed class PcscRig : PivRig
 
     public override ISmartCardReaders Readers => _readers;
 
-    protected override void Attach(VirtualCard card)
+    public override void Attach(VirtualCard card)
     {
         var transport = new VpcdTransport(card, _pcscd.Endpoint(_transports.Count));
         _transports.Add(transport);
