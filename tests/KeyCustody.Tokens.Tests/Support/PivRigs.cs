@@ -1,4 +1,5 @@
 using KeyCustody.HwSim;
+using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Touch;
 using KeyCustody.HwSim.Transport;
@@ -23,19 +24,20 @@ public abstract class PivRig : IDisposable
     /// <summary>How long to wait for the middleware to see an insertion or removal.</summary>
     public static TimeSpan Patience => TimeSpan.FromSeconds(20);
 
-    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null)
+    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
     {
-        var card = Create(serial, touch, touchTimeout);
+        var card = Create(serial, touch, touchTimeout, managementKey);
         Attach(card);
         return card;
     }
 
     /// <summary>A card of this rig not yet in a reader (prepare it in-process, then <see cref="Attach"/> it).</summary>
-    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null)
+    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
     {
         var card = VirtualCard.Create(new CardOptions(Root)
         {
             Serial = serial,
+            ManagementKeyAlgorithm = managementKey,
             Touch = touch,
             AutoTouchDelay = TimeSpan.FromMilliseconds(20),
             TouchTimeout = touchTimeout ?? TimeSpan.FromMilliseconds(500),
