@@ -106,6 +106,34 @@ public sealed class LeanPivClientTests : IDisposable
         Assert.Equal("87:2", Counts());
     }
 
+    [Theory]
+    [InlineData(PinPolicy.Never, "87:4 a4:1", 0)]
+    [InlineData(PinPolicy.Once, "20:2 87:6 a4:1", 2)]
+    public async Task After_another_client_selected_another_applet_piv_is_selected_again(PinPolicy policy, string counts, int pinRequests)
+    {
+        var key = await Generate(policy);
+        await Sign(key);
+
+        // Like ykman: the management applet, left selected. The card ends PIV's PIN state on the switch.
+        using (var other = KeyCustody.Tokens.Pcsc.PcscReaders.Open())
+        using (var connection = other.Connect(Assert.Single(other.ReadersWithCard()))!)
+        using (connection.BeginTransaction())
+        {
+            Assert.Equal("90 00", Hex.Format(connection.Transmit(Hex.Parse("00 A4 04 00 08 A0 00 00 05 27 47 11 17")).AsSpan(^2)));
+        }
+
+        Card.Apdus.Reset();
+        await Sign(key);
+        // The chain the management applet refused (6D00), SELECT, the chain again; for PIN once the PIN was lost with
+        // the switch: the chain refused (6982), the status probe, VERIFY, the chain.
+        Assert.Equal(counts, Counts());
+        Assert.Equal(pinRequests, _prompts.PinRequests.Count);
+
+        Card.Apdus.Reset();
+        await Sign(key);
+        Assert.Equal("87:2", Counts());
+    }
+
     [Fact]
     public async Task A_pin_unverified_by_another_client_is_asked_for_again()
     {

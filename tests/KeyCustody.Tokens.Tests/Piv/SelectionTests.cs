@@ -4,9 +4,9 @@ using KeyCustody.Tokens.Tests.Support;
 namespace KeyCustody.Tokens.Tests.Piv;
 
 /// <summary>
-/// When the PIV session sends SELECT, byte for byte, with a scripted card. hw-sim has only the PIV applet, so another
-/// applet answering is scripted here: a YubiKey's other applets (OpenPGP, OATH, management, OTP) refuse PIV's
-/// instructions with 6D00. The paths hw-sim can show (reset, another client, swap) are in LeanPivClientTests.
+/// When the PIV session sends SELECT, byte for byte, with a scripted card: a YubiKey's other applets (OpenPGP, OATH,
+/// management, OTP) refuse PIV's instructions with 6D00. The same paths on hw-sim behind pcscd (a reset, another client
+/// selecting the management applet, a swap) are in LeanPivClientTests.
 /// </summary>
 public sealed class SelectionTests
 {
