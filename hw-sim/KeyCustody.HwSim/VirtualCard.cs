@@ -52,6 +52,9 @@ public sealed class VirtualCard : IDisposable
     /// <summary>When the card was busy with a command, for benchmarks that separate its time from their own.</summary>
     public CardActivity Activity { get; } = new();
 
+    /// <summary>The command APDUs this card received (for tests and the <c>apdus</c> control command).</summary>
+    public ApduCounter Apdus { get; } = new();
+
     public bool IsPresent
     {
         get { lock (_stateGate) { return _present; } }
@@ -296,6 +299,7 @@ public sealed class VirtualCard : IDisposable
             removal = _removal.Token;
         }
 
+        Apdus.Count(command);
         long started = Stopwatch.GetTimestamp();
         try
         {

@@ -20,7 +20,7 @@ internal static class ExitCodes
     /// <summary>Nobody touched the token or approved the request in time.</summary>
     public const int TimedOut = 4;
 
-    /// <summary>The daemon or the token is not reachable (not running, token removed, queue full).</summary>
+    /// <summary>The daemon or the token is not reachable (not running, token removed, its configured key missing, queue full).</summary>
     public const int Unavailable = 5;
 
     /// <summary>Anything else went wrong (cancelled, internal error).</summary>
@@ -34,7 +34,7 @@ internal static class ExitCodes
           2  bad input or usage: one line 'error: ...' on stderr and nothing else
           3  refused by the daemon: no right to the key, or the key's role must not sign this
           4  timed out waiting for a touch or an operator's approval
-          5  the daemon, the token, a queue slot or the homeserver is not available
+          5  the daemon, the token (or the key configured on it), a queue slot or the homeserver is not available
           6  any other failure (cancelled, internal error)
         """;
 

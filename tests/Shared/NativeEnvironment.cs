@@ -11,12 +11,17 @@ internal static class NativeEnvironment
 {
     public static void Set(string name, string value)
     {
+        SetNative(name, value);
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    /// <summary>Only the native environment: child processes started from .NET (which take the managed one) do not see it.</summary>
+    public static void SetNative(string name, string value)
+    {
         if (SetEnv(Encoding.UTF8.GetBytes(name + "\0"), Encoding.UTF8.GetBytes(value + "\0"), 1) != 0)
         {
             throw new InvalidOperationException($"setenv({name}) failed");
         }
-
-        Environment.SetEnvironmentVariable(name, value);
     }
 
     [DllImport("libc", EntryPoint = "setenv")]

@@ -4,7 +4,7 @@ using KeyCustody.HwSim.Control;
 
 namespace KeyCustody.HwSim.Cli;
 
-/// <summary><c>keycustody-hwsim touch|mode|unplug|plug|latency|status --control SOCKET</c>: talk to a running simulator.</summary>
+/// <summary><c>keycustody-hwsim touch|mode|unplug|plug|latency|status|apdus --control SOCKET</c>: talk to a running simulator.</summary>
 internal static class ControlCommands
 {
     public static IEnumerable<Command> Build()
@@ -46,6 +46,10 @@ internal static class ControlCommands
 
             return words;
         });
+
+        var reset = new Option<bool>("--reset") { Description = "set the counts to zero after reading them" };
+        yield return WithControl(new Command("apdus", "Count the command APDUs the card(s) received, in total and per INS") { reset }, result =>
+            result.GetValue(reset) ? ["apdus", "reset"] : ["apdus"]);
 
         var ms = new Option<int>("--ms") { Description = "milliseconds added to every APDU", Required = true };
         yield return WithControl(new Command("latency", "Add latency to every APDU") { ms }, result => ["latency", $"ms={result.GetValue(ms)}"]);

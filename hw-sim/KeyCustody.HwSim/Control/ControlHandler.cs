@@ -33,7 +33,8 @@ public sealed class ControlHandler
                 "unplug" => Unplug(targets, request),
                 "plug" => Plug(targets),
                 "latency" => Latency(targets, request),
-                _ => Error($"unknown request '{request.Verb}' (status, touch, mode, unplug, plug, latency)"),
+                "apdus" => ApduCounts.Handle(targets, request),
+                _ => Error($"unknown request '{request.Verb}' (status, touch, mode, unplug, plug, latency, apdus)"),
             };
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
@@ -124,7 +125,7 @@ public sealed class ControlHandler
         return Json(_ => { });
     }
 
-    private static string Json(Action<Utf8JsonWriter> body)
+    internal static string Json(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))

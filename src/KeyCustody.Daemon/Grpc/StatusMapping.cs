@@ -49,11 +49,11 @@ internal static class StatusMapping
     private static StatusCode Code(TokenErrorKind kind) => kind switch
     {
         TokenErrorKind.TouchTimeout => StatusCode.DeadlineExceeded,
-        TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.DeviceError => StatusCode.Unavailable,
+        // A configured key missing on its token is the token not being as configured, not the caller's mistake.
+        TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.DeviceError or TokenErrorKind.KeyNotFound => StatusCode.Unavailable,
         TokenErrorKind.OperationCancelled => StatusCode.Cancelled,
         TokenErrorKind.NotSupported => StatusCode.Unimplemented,
         TokenErrorKind.KeyExists => StatusCode.AlreadyExists,
-        TokenErrorKind.KeyNotFound => StatusCode.NotFound,
         _ => StatusCode.FailedPrecondition,
     };
 }

@@ -87,16 +87,19 @@ public sealed class TokenHost : IDisposable
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
             case TokenKind.Pkcs11:
-                return new TokenHost(
-                    s,
-                    () => Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = s.Module!, TokenLabel = s.TokenLabel, TokenSerial = s.TokenSerial, PoolSize = s.Sessions }),
-                    s.Sessions,
-                    limits.MaxQueuePerToken,
-                    null,
-                    null)
                 {
-                    Serial = s.TokenSerial ?? s.TokenLabel!,
-                };
+                    var login = new LoginAtOpen(s);
+                    return new TokenHost(
+                        s,
+                        () => login.Open(Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = s.Module!, TokenLabel = s.TokenLabel, TokenSerial = s.TokenSerial, PoolSize = s.Sessions })),
+                        s.Sessions,
+                        limits.MaxQueuePerToken,
+                        null,
+                        null)
+                    {
+                        Serial = s.TokenSerial ?? s.TokenLabel!,
+                    };
+                }
             case TokenKind.Simulator:
                 {
                     var card = VirtualCard.Create(new CardOptions(simulatorRoot ?? throw new InvalidOperationException("a simulator token needs the simulator root"))

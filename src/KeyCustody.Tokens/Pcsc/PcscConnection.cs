@@ -6,7 +6,8 @@ namespace KeyCustody.Tokens.Pcsc;
 /// <summary>
 /// One shared-mode PC/SC connection to the card in a reader (T=1). Transactions are held only around a
 /// multi-APDU sequence so other PC/SC programs can use the card in between. A reset by another program is
-/// absorbed at the start of a transaction (reconnect); a removal is a <see cref="TokenRemovedException"/>.
+/// absorbed at the start of a transaction (reconnect) and counted in <see cref="Resets"/>; a removal is a
+/// <see cref="TokenRemovedException"/>.
 /// </summary>
 internal sealed class PcscConnection : ISmartCardConnection
 {
@@ -16,6 +17,7 @@ internal sealed class PcscConnection : ISmartCardConnection
     private readonly string _reader;
     private readonly byte[] _receive = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
     private nuint _protocol;
+    private long _resets;
 
     public PcscConnection(SafeCardHandle card, nuint protocol, string reader)
     {
@@ -25,6 +27,8 @@ internal sealed class PcscConnection : ISmartCardConnection
     }
 
     private string Name => $"in reader \"{_reader}\"";
+
+    public long Resets => Interlocked.Read(ref _resets);
 
     public unsafe byte[] Transmit(ReadOnlySpan<byte> command)
     {
@@ -60,12 +64,13 @@ internal sealed class PcscConnection : ISmartCardConnection
         var result = NativeMethods.SCardBeginTransaction(_card);
         if (Scard.Code(result) == Scard.WResetCard)
         {
-            // Another program reset the card: the PIV session (selected applet, verified PIN) is gone, which is
-            // fine because every transaction starts with SELECT and re-checks the PIN state.
+            // Another program reset the card: the PIV session (selected applet, verified PIN) is gone. The count tells
+            // the PIV session to forget what it knew and select PIV again.
             PcscErrors.ThrowIfFailed(
                 NativeMethods.SCardReconnect(_card, Scard.ShareShared, Scard.ProtocolT1 | Scard.ProtocolT0, Scard.LeaveCard, out _protocol),
                 Name,
                 "SCardReconnect");
+            Interlocked.Increment(ref _resets);
             result = NativeMethods.SCardBeginTransaction(_card);
         }
 

@@ -20,7 +20,11 @@ internal sealed class ChainingChannel
         _transport = transport;
     }
 
-    public ResponseApdu Transmit(CommandApdu command)
+    /// <summary>
+    /// Sends the whole command (all chunks) and collects the whole answer. A sensitive command's data is zeroed after,
+    /// unless <paramref name="keep"/> (the caller may have to send it again, and clears it itself).
+    /// </summary>
+    public ResponseApdu Transmit(CommandApdu command, bool keep = false)
     {
         try
         {
@@ -29,7 +33,10 @@ internal sealed class ChainingChannel
         }
         finally
         {
-            command.Clear();
+            if (!keep)
+            {
+                command.Clear();
+            }
         }
     }
 

@@ -18,6 +18,13 @@ public interface ISmartCardConnection : IApduTransport, IDisposable
     /// APDUs interleave; dispose to release it. Implementations without other users may return a no-op.
     /// </summary>
     IDisposable BeginTransaction();
+
+    /// <summary>
+    /// How many times <see cref="BeginTransaction"/> found the card reset by another program (PC/SC's
+    /// SCARD_W_RESET_CARD) and carried on after reconnecting: each time the card's session (selected applet, verified
+    /// PIN) was lost. An implementation whose resets surface as <see cref="TokenRemovedException"/> keeps it at 0.
+    /// </summary>
+    long Resets => 0;
 }
 
 /// <summary>Where cards are found: readers with a card in them, and a way to wait for insertion/removal.</summary>

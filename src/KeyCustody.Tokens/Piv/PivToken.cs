@@ -193,53 +193,168 @@ public sealed class PivToken : ISigningToken
         await Enter("signature", cancellation).ConfigureAwait(false);
         try
         {
-            // 1. Read the key's policies and whether the PIN is needed, without using a PIN attempt.
-            var (metadata, pinNeeded, retriesLeft) = WithCard(session =>
+            try
             {
-                var key = RequireEd25519(session, slot);
-                if (key.PinPolicy == PinPolicy.Never)
-                {
-                    return (key, false, (int?)null);
-                }
-
-                if (key.PinPolicy == PinPolicy.Always)
-                {
-                    // VERIFY must come right before the signature; the counter comes from metadata, not a probe.
-                    return (key, true, session.GetPinMetadata().RetriesLeft);
-                }
-
-                var (verified, retries) = session.PinStatus();
-                return (key, !verified, retries);
-            });
-
-            // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
-            using var pin = pinNeeded ? await ObtainPin(interaction, PivSlot.Name(slot), retriesLeft, cancellation).ConfigureAwait(false) : null;
-            bool touch = metadata.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached;
-            if (touch)
-            {
-                await Presence(interaction, PivSlot.Name(slot), "sign", metadata.TouchPolicy, cancellation).ConfigureAwait(false);
+                return await SignOnceAsync(slot, message, interaction, expectedPublicKey, cancellation).ConfigureAwait(false);
             }
-
-            if (cancellation.IsCancellationRequested)
+            catch (PinStateLostException)
             {
-                throw TokenErrors.Cancelled(Name, "signature");
-            }
-
-            // 3. VERIFY (if needed) immediately followed by the signature, in one transaction.
-            var signature = WithCard(session =>
-            {
-                if (pin is not null)
+                // The card no longer had the PIN verified that this session relied on: start again, asking for it.
+                try
                 {
-                    session.VerifyPin(pin.Span);
+                    return await SignOnceAsync(slot, message, interaction, expectedPublicKey, cancellation).ConfigureAwait(false);
                 }
-
-                return session.Sign(slot, message.Span, touch);
-            }, mayReconnect: false);
-            return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature, expectedPublicKey);
+                catch (PinStateLostException)
+                {
+                    throw TokenErrors.Device(Name, "the card refused the signature for want of a PIN it reports as verified", "SW 6982");
+                }
+            }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One signature. In steady state (the card session already told us the key's policies and that the PIN is
+    /// verified, or not needed) and without a touch, it is one transaction holding only the signature's APDUs.
+    /// Otherwise: a first transaction learns what is missing, the person is asked (PIN, touch prompt) outside any
+    /// transaction, and a second one sends VERIFY (if needed) right before the signature, on the same card session.
+    /// </summary>
+    private async Task<byte[]> SignOnceAsync(byte slot, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation)
+    {
+        if (cancellation.IsCancellationRequested)
+        {
+            throw TokenErrors.Cancelled(Name, "signature");
+        }
+
+        // 1. What the key needs, from what this card session already told us; the signature at once if no one is asked.
+        var plan = WithCard(session => Plan(session, slot, message.Span));
+        if (plan.Signature is { } signed)
+        {
+            return Checked(slot, plan.Metadata, message, signed, expectedPublicKey);
+        }
+
+        // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
+        using var pin = plan.PinNeeded ? await ObtainPin(interaction, PivSlot.Name(slot), plan.RetriesLeft, cancellation).ConfigureAwait(false) : null;
+        bool touch = plan.Metadata.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached;
+        if (touch)
+        {
+            await Presence(interaction, PivSlot.Name(slot), "sign", plan.Metadata.TouchPolicy, cancellation).ConfigureAwait(false);
+        }
+
+        if (cancellation.IsCancellationRequested)
+        {
+            throw TokenErrors.Cancelled(Name, "signature");
+        }
+
+        // 3. VERIFY (if needed) immediately followed by the signature, in one transaction, in the session step 1 saw.
+        var signature = WithCard(session =>
+        {
+            if (!ReferenceEquals(session, plan.Session) || session.State.Generation != plan.Generation)
+            {
+                throw TokenErrors.TokenRemoved(Name, new IOException("the card was reset or replaced while the person was asked; what was learnt before belonged to the old session"));
+            }
+
+            if (pin is not null)
+            {
+                session.VerifyPin(pin.Span);
+            }
+
+            try
+            {
+                return session.Sign(slot, message.Span, touch);
+            }
+            catch (TouchTimeoutException) when (pin is null && plan.Metadata.PinPolicy == PinPolicy.Once && !session.PinStatus().Verified)
+            {
+                // 6982 while relying on a PIN verified earlier in this session: the PIN, not the touch, was missing.
+                throw new PinStateLostException();
+            }
+            catch (KeyNotFoundOnTokenException)
+            {
+                session.State.ForgetKey(slot);
+                throw;
+            }
+        }, mayReconnect: false);
+        return Checked(slot, plan.Metadata, message, signature, expectedPublicKey);
+    }
+
+    /// <summary>
+    /// Step 1 of a signature, inside a transaction: the key's metadata and PIN state (from the session's knowledge,
+    /// asking the card only for what it does not know), and the signature itself when neither a PIN nor a touch
+    /// prompt is due. A PIN "once" key relied on as verified that the card refuses (another program unverified it) is
+    /// asked about with the status probe, which costs no attempt.
+    /// </summary>
+    private SignPlan Plan(PivSession session, byte slot, ReadOnlySpan<byte> message)
+    {
+        var key = session.KnownKeyMetadata(slot);
+        if (key?.Algorithm != PivAlgorithm.Ed25519)
+        {
+            throw TokenErrors.KeyNotFound(Name, PivSlot.Name(slot));
+        }
+
+        bool touch = key.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached;
+        switch (key.PinPolicy)
+        {
+            case PinPolicy.Never:
+                return touch ? SignPlan.Ask(session, key, pinNeeded: false, null) : SignPlan.Done(session, key, SignInPlan(session, slot, message));
+            case PinPolicy.Always:
+                // VERIFY must come right before the signature; the counter is the one this session last saw.
+                return SignPlan.Ask(session, key, pinNeeded: true, session.State.PinRetriesLeft ?? session.GetPinMetadata().RetriesLeft);
+            default:
+                if (!session.State.PinVerified)
+                {
+                    var (verified, retries) = session.PinStatus();
+                    if (!verified)
+                    {
+                        return SignPlan.Ask(session, key, pinNeeded: true, retries);
+                    }
+                }
+
+                if (touch)
+                {
+                    return SignPlan.Ask(session, key, pinNeeded: false, null);
+                }
+
+                try
+                {
+                    return SignPlan.Done(session, key, SignInPlan(session, slot, message));
+                }
+                catch (PinRequiredException)
+                {
+                    var (verified, retries) = session.PinStatus();
+                    return verified
+                        ? throw TokenErrors.Device(Name, "the card refused the signature for want of a PIN it reports as verified", "SW 6982")
+                        : SignPlan.Ask(session, key, pinNeeded: true, retries);
+                }
+        }
+    }
+
+    private static byte[] SignInPlan(PivSession session, byte slot, ReadOnlySpan<byte> message)
+    {
+        try
+        {
+            return session.Sign(slot, message, touchExpected: false);
+        }
+        catch (KeyNotFoundOnTokenException)
+        {
+            session.State.ForgetKey(slot);
+            throw;
+        }
+    }
+
+    /// <summary>Verify-after-sign; a signature that does not verify makes the session read the slot again next time.</summary>
+    private byte[] Checked(byte slot, KeyMetadata metadata, ReadOnlyMemory<byte> message, byte[] signature, ReadOnlyMemory<byte> expectedPublicKey)
+    {
+        try
+        {
+            return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature, expectedPublicKey);
+        }
+        catch (DeviceErrorException)
+        {
+            _card?.Session.State.ForgetKey(slot);
+            throw;
         }
     }
 
@@ -425,9 +540,10 @@ public sealed class PivToken : ISigningToken
     }
 
     /// <summary>
-    /// One card transaction: (re)connect by serial if needed, SELECT, the action. Caller holds the gate. A
-    /// connection found dead before anything of this operation reached the card (the card was pulled and put
-    /// back since the last operation) is replaced once by finding the card again. The second step of a signature
+    /// One card transaction: (re)connect by serial if needed, the action. PIV is selected only when the session does
+    /// not know it to be (<see cref="PivSession"/>); after PC/SC reports a reset the session starts over. Caller holds
+    /// the gate. A connection found dead before anything of this operation reached the card (the card was pulled and
+    /// put back since the last operation) is replaced once by finding the card again. The second step of a signature
     /// or generation may not reconnect: what step one learnt (PIN verified, slot empty) was about the old session.
     /// </summary>
     private T WithCard<T>(Func<PivSession, T> action, bool mayReconnect = true)
@@ -448,7 +564,7 @@ public sealed class PivToken : ISigningToken
                 transaction = card.Connection.BeginTransaction();
                 try
                 {
-                    card.Session.Select();
+                    card.Session.StartTransaction(card.Connection.Resets, Serial);
                 }
                 catch
                 {
@@ -472,6 +588,12 @@ public sealed class PivToken : ISigningToken
             {
                 return action(card.Session);
             }
+            catch (TokenRemovedException) when (mayReconnect && !fresh && !reconnected && card.Session.ExchangesInTransaction == 0)
+            {
+                // The first command found the connection dead: nothing of this operation reached the card. Again.
+                DropCard();
+                reconnected = true;
+            }
             catch (TokenRemovedException)
             {
                 DropCard();
@@ -491,6 +613,7 @@ public sealed class PivToken : ISigningToken
         {
             using (_card!.Connection.BeginTransaction())
             {
+                _card.Session.StartTransaction(_card.Connection.Resets, Serial);
                 _card.Session.Select();
             }
 
@@ -518,5 +641,20 @@ public sealed class PivToken : ISigningToken
     {
         _card?.Connection.Dispose();
         _card = null;
+    }
+
+    /// <summary>What step 1 of a signature found: the signature already, or what to ask before step 3.</summary>
+    private sealed record SignPlan(PivSession Session, int Generation, KeyMetadata Metadata, byte[]? Signature, bool PinNeeded, int? RetriesLeft)
+    {
+        public static SignPlan Done(PivSession session, KeyMetadata metadata, byte[] signature) =>
+            new(session, session.State.Generation, metadata, signature, false, null);
+
+        public static SignPlan Ask(PivSession session, KeyMetadata metadata, bool pinNeeded, int? retriesLeft) =>
+            new(session, session.State.Generation, metadata, null, pinNeeded, retriesLeft);
+    }
+
+    /// <summary>The PIN this card session relied on as verified was not: the signature starts again and asks for it.</summary>
+    private sealed class PinStateLostException : Exception
+    {
     }
 }

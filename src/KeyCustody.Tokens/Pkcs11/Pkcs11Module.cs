@@ -16,14 +16,22 @@ internal sealed class Pkcs11Module
 
     private int _references;
 
-    private Pkcs11Module(string path, IPkcs11Library library, LowLevel.Pkcs11Library raw)
+    private Pkcs11Module(string path, IPkcs11Library library, LowLevel.Pkcs11Library raw, ILibraryInfo? info)
     {
         Path = path;
         Library = library;
         Raw = raw;
+        Description = info is null ? path : $"{info.ManufacturerId.Trim()} {info.LibraryDescription.Trim()} {info.LibraryVersion}".Trim();
+        Ykcs11Version = info is null ? null : Pkcs11Native.Ykcs11Version(info.ManufacturerId, info.LibraryDescription, info.LibraryVersion);
     }
 
     public string Path { get; }
+
+    /// <summary>Manufacturer, description and version as C_GetInfo reports them.</summary>
+    public string Description { get; }
+
+    /// <summary>Yubico's PIV module (ykcs11): its version (2.7.2 for "2.72"); null for any other module.</summary>
+    public Version? Ykcs11Version { get; }
 
     public IPkcs11Library Library { get; }
 
@@ -53,10 +61,22 @@ internal sealed class Pkcs11Module
                 }
                 catch (Exception e) when (e is UnmanagedException or DllNotFoundException or BadImageFormatException)
                 {
-                    throw TokenErrors.Device(path, "the PKCS#11 module could not be loaded", e.GetType().Name, e);
+                    // The loader knows why (an unresolved symbol, a missing dependency, not a shared object): say that.
+                    var why = Pkcs11Native.LoaderError(path) ?? e.Message;
+                    throw TokenErrors.Device(path, $"the PKCS#11 module could not be loaded: {why}", "dlopen", e);
                 }
 
-                module = new Pkcs11Module(path, library, new LowLevel.Pkcs11Library(path));
+                ILibraryInfo? info;
+                try
+                {
+                    info = library.GetInfo();
+                }
+                catch (Pkcs11Exception)
+                {
+                    info = null;
+                }
+
+                module = new Pkcs11Module(path, library, new LowLevel.Pkcs11Library(path), info);
                 Loaded[path] = module;
             }
 

@@ -3,12 +3,28 @@ using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
-/// <summary>PKCS#11 3.0 values Pkcs11Interop 5.3.0 (v2.40 enums) does not name, and its Linux loading fix.</summary>
-internal static class Pkcs11Native
+/// <summary>
+/// PKCS#11 3.0 values Pkcs11Interop 5.3.0 (v2.40 enums) does not name, Yubico's vendor attributes, and the Linux
+/// loading fix and loader diagnosis.
+/// </summary>
+internal static partial class Pkcs11Native
 {
     public const ulong CkkEcEdwards = 0x40;
     public const ulong CkmEcEdwardsKeyPairGen = 0x1055;
     public const ulong CkmEddsa = 0x1057;
+
+    /// <summary>
+    /// ykcs11's CKA_YUBICO_TOUCH_POLICY and CKA_YUBICO_PIN_POLICY (ykcs11/pkcs11y.h: CKA_VENDOR_DEFINED + 0x59554200 +
+    /// 1 and + 2), one byte with the YubiKey's policy code, on private key objects, since ykcs11 2.3.0.
+    /// </summary>
+    public const ulong CkaYubicoTouchPolicy = 0x80000000UL + 0x59554200UL + 1;
+
+    public const ulong CkaYubicoPinPolicy = 0x80000000UL + 0x59554200UL + 2;
+
+    /// <summary>The first ykcs11 whose Ed25519 keys work (2.5.0 added them, 2.6.1 fixed their handling).</summary>
+    public static Version Ykcs11Ed25519 { get; } = new(2, 6, 1);
+
+    private const int RtldNow = 2;
 
     /// <summary>CKA_EC_PARAMS for Ed25519: PrintableString "edwards25519" (the form ykcs11 and SoftHSM2 both accept).</summary>
     public static byte[] Edwards25519Params => [0x13, 0x0C, .. "edwards25519"u8];
@@ -42,6 +58,64 @@ internal static class Pkcs11Native
             _resolverSet = true;
         }
     }
+
+    /// <summary>
+    /// Yubico's ykcs11 (manufacturer "Yubico (www.yubico.com)", description "PKCS#11 PIV Library (SP-800-73)"): its
+    /// version, which it reports as major.(minor × 10 + patch), e.g. 2.72 for 2.7.2. Null for any other module
+    /// (YubiHSM 2's module is also Yubico's, but not a PIV library).
+    /// </summary>
+    public static Version? Ykcs11Version(string manufacturer, string description, string libraryVersion)
+    {
+        if (!manufacturer.TrimStart().StartsWith("Yubico", StringComparison.Ordinal) || !description.Contains("PIV", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var parts = libraryVersion.Split('.');
+        return parts.Length == 2 && int.TryParse(parts[0], out var major) && int.TryParse(parts[1], out var minor)
+            ? new Version(major, minor / 10, minor % 10)
+            : new Version(0, 0);
+    }
+
+    /// <summary>
+    /// Why the dynamic loader refuses <paramref name="path"/> (its own message: an unresolved symbol, a missing
+    /// dependency, not a shared object), or null if it loads it after all (the failure was elsewhere).
+    /// </summary>
+    public static string? LoaderError(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            // Binding a P/Invoke resolves its symbol with dlsym, which resets the loader's error: bind dlerror first.
+            _ = DlError();
+            var handle = DlOpen(path, RtldNow);
+            if (handle != 0)
+            {
+                _ = DlClose(handle);
+                return null;
+            }
+
+            var error = DlError();
+            return error == 0 ? null : Marshal.PtrToStringUTF8(error);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    [LibraryImport("libdl.so.2", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint DlOpen(string path, int flags);
+
+    [LibraryImport("libdl.so.2", EntryPoint = "dlerror")]
+    private static partial nint DlError();
+
+    [LibraryImport("libdl.so.2", EntryPoint = "dlclose")]
+    private static partial int DlClose(nint handle);
 
     /// <summary>CKA_EC_POINT of an Ed25519 key: DER OCTET STRING (04 20 A) as SoftHSM2 and ykcs11 return it, or raw A.</summary>
     public static byte[]? PublicKeyFromEcPoint(byte[] ecPoint) => ecPoint switch

@@ -8,13 +8,17 @@ namespace KeyCustody.Tokens.Pkcs11;
 
 /// <summary>
 /// Ed25519 keys on a PKCS#11 v3 token (SoftHSM2, YubiHSM 2, ykcs11 2.6.1+) through Pkcs11Interop with the raw
-/// 3.0 mechanism numbers. Keys are named by CKA_LABEL; private keys are generated sensitive and non-extractable.
+/// 3.0 mechanism numbers. Keys are named by label or CKA_ID (<see cref="Pkcs11KeyName"/>: <c>label:NAME</c>,
+/// <c>id:HEX</c>, for ykcs11 <c>slot:9c</c>, a bare name is a label) and the two halves of a pair are matched by CKA_ID
+/// (<see cref="Pkcs11KeyFinder"/>); private keys are generated sensitive and non-extractable.
 /// Signing runs on a pool of sessions (one per concurrent signer) and on the calling thread: call concurrently to
 /// sign in parallel. A signer that finds every session busy waits asynchronously and resumes on the thread pool, so
 /// do not block thread-pool threads on the result with more signers than sessions (async callers, as the daemon's
 /// are, or dedicated threads). The user logs in once, when a key first needs it (the PIN comes from the
 /// interaction); CKA_ALWAYS_AUTHENTICATE keys get a context-specific login per signature. PIN policies map to
-/// never = CKA_PRIVATE false, once = the login, always = CKA_ALWAYS_AUTHENTICATE. There is no touch.
+/// never = CKA_PRIVATE false, once = the login, always = CKA_ALWAYS_AUTHENTICATE; where the module says more (ykcs11's
+/// vendor attributes: the YubiKey's own PIN and touch policy), that is what the key reports, and a key whose touch
+/// policy is always or cached calls the presence hook before the signature.
 /// </summary>
 public sealed class Pkcs11Token : ISigningToken
 {
@@ -25,13 +29,15 @@ public sealed class Pkcs11Token : ISigningToken
     private readonly SemaphoreSlim _loginGate = new(1, 1);
     private readonly UseTracker _use;
     private readonly Pkcs11SessionPool _pool;
-    private readonly ConcurrentDictionary<string, KeyEntry> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Pkcs11Key> _keys = new(StringComparer.Ordinal);
     private readonly bool _hardware;
+    private readonly TimeSpan _touchTimeout;
     private volatile bool _loggedIn;
 
-    private Pkcs11Token(Pkcs11Module module, ISlot slot, ITokenInfo info, int poolSize, bool hardware)
+    private Pkcs11Token(Pkcs11Module module, ISlot slot, ITokenInfo info, int poolSize, bool hardware, TimeSpan touchTimeout)
     {
         _module = module;
+        _touchTimeout = touchTimeout;
         _slot = slot;
         Label = info.Label.Trim();
         Serial = info.SerialNumber.Trim();
@@ -74,7 +80,7 @@ public sealed class Pkcs11Token : ISigningToken
             var (slot, info) = Pkcs11SlotFinder.Find(module, options);
             int poolSize = Pkcs11SlotFinder.PoolSize(options.PoolSize, info);
             bool hardware = options.HardwareBacked ?? slot.GetSlotInfo().SlotFlags.HardwareSlot;
-            return new Pkcs11Token(module, slot, info, poolSize, hardware);
+            return new Pkcs11Token(module, slot, info, poolSize, hardware, options.TouchTimeout);
         }
         catch
         {
@@ -107,14 +113,21 @@ public sealed class Pkcs11Token : ISigningToken
     public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default)
     {
         using var use = _use.Enter("key listing");
-        var labels = Admin(session => session
-            .FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
-            .Select(handle => session.GetAttributeValue(handle, [CKA.CKA_LABEL])[0].GetValueAsString())
-            .Where(label => !string.IsNullOrEmpty(label))
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList(), "C_FindObjects");
-        return labels.Select(label => Resolve(label).Info).ToList();
+        var names = Admin(session => Finder(session).Names(), "C_FindObjects");
+        var keys = new List<TokenKey>(names.Count);
+        foreach (var name in names)
+        {
+            try
+            {
+                keys.Add(Resolve(name).Info);
+            }
+            catch (KeyNotFoundOnTokenException)
+            {
+                // A public key whose private half is not on the token is no key to sign with.
+            }
+        }
+
+        return keys;
     }
 
     public TokenKey GetKey(string keyId, CancellationToken cancellation = default)
@@ -136,7 +149,13 @@ public sealed class Pkcs11Token : ISigningToken
 
         if (string.IsNullOrEmpty(request.KeyId) || request.KeyId.Length > 128)
         {
-            throw new ArgumentException("a PKCS#11 key id (CKA_LABEL) is 1..128 characters", nameof(request));
+            throw new ArgumentException("a PKCS#11 key name (label:NAME, id:HEX or a label) is 1..128 characters", nameof(request));
+        }
+
+        var name = Pkcs11KeyName.Parse(request.KeyId, Name, _module.Ykcs11Version is not null);
+        if (_module.Ykcs11Version is not null)
+        {
+            throw TokenErrors.NotSupported(Name, "generating a key through ykcs11 (it takes the PIV management key as SO PIN); generate it with yubico-piv-tool or ykman, or use the daemon's own PIV backend (token kind piv)");
         }
 
         using var use = _use.Enter("key generation");
@@ -149,7 +168,7 @@ public sealed class Pkcs11Token : ISigningToken
 
         try
         {
-            return Generate(request);
+            return Generate(request, name);
         }
         finally
         {
@@ -172,24 +191,30 @@ public sealed class Pkcs11Token : ISigningToken
         }
 
         using var use = _use.Enter("signature");
-        var key = Resolve(keyId);
-        bool needsLogin = key.PrivateHandle is null || (key.IsPrivate && !IsLoggedIn());
-        using var pin = needsLogin || key.AlwaysAuthenticate ? await ObtainPin(interaction, keyId, cancellation).ConfigureAwait(false) : null;
+        var key = ResolveBeforeLogin(keyId, interaction);
+        bool needsLogin = key?.PrivateHandle is null || (key.IsPrivate && !IsLoggedIn());
+        using var pin = needsLogin || key!.AlwaysAuthenticate ? await ObtainPin(interaction, keyId, cancellation).ConfigureAwait(false) : null;
         if (needsLogin)
         {
             await EnsureLoggedIn(pin!, cancellation).ConfigureAwait(false);
             key = Resolve(keyId, refresh: true);
         }
 
-        var handle = key.PrivateHandle ?? throw TokenErrors.KeyNotFound(Name, keyId);
+        var handle = key!.PrivateHandle ?? throw TokenErrors.KeyNotFound(Name, keyId);
+        bool touch = key.Info.TouchPolicy is TouchPolicy.Always or TouchPolicy.Cached;
+        if (touch)
+        {
+            await Presence(interaction, keyId, key.Info.TouchPolicy, cancellation).ConfigureAwait(false);
+        }
+
         var session = await _pool.RentAsync(cancellation).ConfigureAwait(false);
         bool broken = false;
         byte[] signature;
         try
         {
-            signature = RawSign(session.SessionId, handle, message.Span, key.AlwaysAuthenticate ? pin : null);
+            signature = RawSign(session.SessionId, handle, message.Span, key.AlwaysAuthenticate ? pin : null, touch ? keyId : null);
         }
-        catch (TokenException e) when (e is TokenRemovedException or DeviceErrorException or PinIncorrectException or PinRequiredException)
+        catch (TokenException e) when (e is TokenRemovedException or DeviceErrorException or PinIncorrectException or PinRequiredException or TouchTimeoutException)
         {
             // The session may be left with an operation half done: do not hand it to the next signer.
             broken = true;
@@ -240,7 +265,8 @@ public sealed class Pkcs11Token : ISigningToken
         _module.Release();
     }
 
-    private byte[] RawSign(ulong session, ulong key, ReadOnlySpan<byte> message, Secret? contextPin)
+    /// <summary>C_SignInit, the context-specific login of an always-authenticate key, C_Sign. <paramref name="touchKey"/>: the key waits for a touch (its refusal is then a touch timeout).</summary>
+    private byte[] RawSign(ulong session, ulong key, ReadOnlySpan<byte> message, Secret? contextPin, string? touchKey)
     {
         var raw = _module.Raw;
         var mechanism = CkmUtils.CreateMechanism(Pkcs11Native.CkmEddsa);
@@ -264,6 +290,12 @@ public sealed class Pkcs11Token : ISigningToken
         var signature = new byte[Ed25519Check.SignatureLength];
         ulong length = (ulong)signature.Length;
         rv = raw.C_Sign(session, data, (ulong)data.Length, signature, ref length);
+        if (rv == CKR.CKR_USER_NOT_LOGGED_IN && touchKey is not null)
+        {
+            // ykcs11 turns the card's 6982 into CKR_USER_NOT_LOGGED_IN; logged in as we are, it was the touch.
+            throw TokenErrors.TouchTimeout(Name, touchKey);
+        }
+
         if (rv != CKR.CKR_OK)
         {
             throw Pkcs11Errors.ToError(rv, Name, "C_Sign");
@@ -274,17 +306,17 @@ public sealed class Pkcs11Token : ISigningToken
             : throw TokenErrors.Device(Name, $"C_Sign returned {length} bytes for Ed25519", "bad signature length");
     }
 
-    private TokenKey Generate(KeyGenerationRequest request)
+    private TokenKey Generate(KeyGenerationRequest request, Pkcs11KeyName name)
     {
         Admin(session =>
         {
-            var existing = FindKeyObjects(session, request.KeyId);
+            var existing = FindKeyObjects(session, name);
             if (existing.Count > 0 && !request.Overwrite)
             {
                 throw TokenErrors.KeyExists(Name, request.KeyId);
             }
 
-            var id = RandomNumberGenerator.GetBytes(16);
+            var id = name.Id ?? RandomNumberGenerator.GetBytes(16);
             var publicTemplate = new List<IObjectAttribute>
             {
                 Attribute(CKA.CKA_TOKEN, true),
@@ -292,7 +324,6 @@ public sealed class Pkcs11Token : ISigningToken
                 Attribute(CKA.CKA_VERIFY, true),
                 Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards),
                 Attribute(CKA.CKA_EC_PARAMS, Pkcs11Native.Edwards25519Params),
-                Attribute(CKA.CKA_LABEL, request.KeyId),
                 Attribute(CKA.CKA_ID, id),
             };
             var privateTemplate = new List<IObjectAttribute>
@@ -303,9 +334,14 @@ public sealed class Pkcs11Token : ISigningToken
                 Attribute(CKA.CKA_EXTRACTABLE, false),
                 Attribute(CKA.CKA_SIGN, true),
                 Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards),
-                Attribute(CKA.CKA_LABEL, request.KeyId),
                 Attribute(CKA.CKA_ID, id),
             };
+            if (name.Label is not null)
+            {
+                publicTemplate.Add(Attribute(CKA.CKA_LABEL, name.Label));
+                privateTemplate.Add(Attribute(CKA.CKA_LABEL, name.Label));
+            }
+
             if (request.PinPolicy == PinPolicy.Always)
             {
                 privateTemplate.Add(Attribute(CKA.CKA_ALWAYS_AUTHENTICATE, true));
@@ -326,47 +362,65 @@ public sealed class Pkcs11Token : ISigningToken
         return Resolve(request.KeyId, refresh: true).Info;
     }
 
-    private List<IObjectHandle> FindKeyObjects(ISession session, string label) =>
-        session.FindAllObjects([Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards), Attribute(CKA.CKA_LABEL, label)]);
+    /// <summary>Every Ed25519 object (both halves) the name answers to.</summary>
+    private List<IObjectHandle> FindKeyObjects(ISession session, Pkcs11KeyName name)
+    {
+        var finder = Finder(session);
+        return finder.Objects(CKO.CKO_PUBLIC_KEY, name).Concat(finder.Objects(CKO.CKO_PRIVATE_KEY, name))
+            .Where(handle => session.GetAttributeValue(handle, [CKA.CKA_KEY_TYPE])[0] is { CannotBeRead: false } type && type.GetValueAsUlong() == Pkcs11Native.CkkEcEdwards)
+            .ToList();
+    }
 
-    private KeyEntry Resolve(string keyId, bool refresh = false)
+    private Pkcs11KeyFinder Finder(ISession session) => new(session, Name, _module.Ykcs11Version, _loggedIn);
+
+    private Pkcs11Key Resolve(string keyId, bool refresh = false)
     {
         if (!refresh && _keys.TryGetValue(keyId, out var cached))
         {
             return cached;
         }
 
-        var entry = Admin(session =>
-        {
-            var labelled = new[] { Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards), Attribute(CKA.CKA_LABEL, keyId) };
-            var publicKey = session.FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), .. labelled]).FirstOrDefault()
-                ?? throw TokenErrors.KeyNotFound(Name, keyId);
-            var point = session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
-            var raw = Pkcs11Native.PublicKeyFromEcPoint(point)
-                ?? throw TokenErrors.Device(Name, $"key {keyId} has a CKA_EC_POINT that is not an Ed25519 point", "bad CKA_EC_POINT");
-            var privateKey = session.FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), .. labelled]).FirstOrDefault();
-            if (privateKey is null)
-            {
-                // Before login a private (PIN-protected) key is invisible: its policy is at least "once".
-                return _loggedIn
-                    ? throw TokenErrors.KeyNotFound(Name, keyId)
-                    : new KeyEntry(new TokenKey(keyId, raw, PinPolicy.Once, TouchPolicy.Never, KeyOrigin.Unknown), null, true, false);
-            }
-
-            var attributes = session.GetAttributeValue(privateKey, [CKA.CKA_PRIVATE, CKA.CKA_ALWAYS_AUTHENTICATE, CKA.CKA_LOCAL]);
-            bool isPrivate = attributes[0].GetValueAsBool();
-            bool always = !attributes[1].CannotBeRead && attributes[1].GetValueAsBool();
-            bool local = !attributes[2].CannotBeRead && attributes[2].GetValueAsBool();
-            var policy = always ? PinPolicy.Always : isPrivate ? PinPolicy.Once : PinPolicy.Never;
-            var info = new TokenKey(keyId, raw, policy, TouchPolicy.Never, local ? KeyOrigin.Generated : KeyOrigin.Imported);
-            return new KeyEntry(info, privateKey.ObjectId, isPrivate, always);
-        }, "C_FindObjects");
+        var name = Pkcs11KeyName.Parse(keyId, Name, _module.Ykcs11Version is not null);
+        var entry = Admin(session => Finder(session).Find(name), "C_FindObjects");
         if (entry.PrivateHandle is not null)
         {
             _keys[keyId] = entry;
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// The key before a signature; null if the name is not found yet but may be after login (it names the private half
+    /// of a pair, which a module such as ykcs11 shows only then) and there is a PIN to log in with.
+    /// </summary>
+    private Pkcs11Key? ResolveBeforeLogin(string keyId, TokenInteraction interaction)
+    {
+        try
+        {
+            return Resolve(keyId);
+        }
+        catch (KeyNotFoundOnTokenException) when (interaction.Pin is not null && !IsLoggedIn())
+        {
+            return null;
+        }
+    }
+
+    private async Task Presence(TokenInteraction interaction, string keyId, TouchPolicy policy, CancellationToken cancellation)
+    {
+        if (interaction.Presence is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await interaction.Presence(new PresencePrompt(Serial, keyId, "sign", policy, _touchTimeout), cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw TokenErrors.Cancelled(Name, "signature", e);
+        }
     }
 
     private async Task<Secret> ObtainPin(TokenInteraction interaction, string? keyId, CancellationToken cancellation)
@@ -525,5 +579,4 @@ public sealed class Pkcs11Token : ISigningToken
         _ => throw new ArgumentException($"unsupported attribute value {value.GetType()}", nameof(value)),
     };
 
-    private sealed record KeyEntry(TokenKey Info, ulong? PrivateHandle, bool IsPrivate, bool AlwaysAuthenticate);
 }

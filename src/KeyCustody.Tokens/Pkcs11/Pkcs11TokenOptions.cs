@@ -18,4 +18,7 @@ public sealed class Pkcs11TokenOptions
     /// only for a module known to front a device, such as YubiHSM 2).
     /// </summary>
     public bool? HardwareBacked { get; init; }
+
+    /// <summary>How long the device waits for a touch (a YubiKey through ykcs11: about 15 s), told to the presence hook.</summary>
+    public TimeSpan TouchTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -83,6 +83,25 @@ public sealed class ExecutableTests : IDisposable
 
     /// <summary>The keycustody CLI's conventions: one 'error:' line and exit 2 for a refused request, 5 for nobody there.</summary>
     [Fact]
+    public void Apdus_reports_what_the_card_received_through_pcscd_and_resets()
+    {
+        using var client = new PcscClient();
+        using (var connection = client.ConnectWhenPresent(_reader, Patience))
+        {
+            var host = new PivHost(connection.Transmit);
+            Control("apdus", "--reset");
+            host.Select();
+            host.Send("00 FD 00 00");
+        }
+
+        var card = Control("apdus", "--reset").RootElement.GetProperty("cards")[0];
+        Assert.Equal(2, card.GetProperty("total").GetInt64());
+        Assert.Equal(1, card.GetProperty("by_ins").GetProperty("a4").GetInt64());
+        Assert.Equal(1, card.GetProperty("by_ins").GetProperty("fd").GetInt64());
+        Assert.Equal(0, Control("apdus").RootElement.GetProperty("cards")[0].GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public void Control_errors_are_reported()
     {
         var (exit, output) = RunCli("status", "--serial", "999", "--control", _control);

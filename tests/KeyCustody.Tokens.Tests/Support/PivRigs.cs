@@ -1,4 +1,5 @@
 using KeyCustody.HwSim;
+using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Touch;
 using KeyCustody.HwSim.Transport;
@@ -23,21 +24,30 @@ public abstract class PivRig : IDisposable
     /// <summary>How long to wait for the middleware to see an insertion or removal.</summary>
     public static TimeSpan Patience => TimeSpan.FromSeconds(20);
 
-    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null)
+    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
+    {
+        var card = Create(serial, touch, touchTimeout, managementKey);
+        Attach(card);
+        return card;
+    }
+
+    /// <summary>A card of this rig not yet in a reader (prepare it in-process, then <see cref="Attach"/> it).</summary>
+    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
     {
         var card = VirtualCard.Create(new CardOptions(Root)
         {
             Serial = serial,
+            ManagementKeyAlgorithm = managementKey,
             Touch = touch,
             AutoTouchDelay = TimeSpan.FromMilliseconds(20),
             TouchTimeout = touchTimeout ?? TimeSpan.FromMilliseconds(500),
         });
         Cards.Add(card);
-        Attach(card);
         return card;
     }
 
-    protected abstract void Attach(VirtualCard card);
+    /// <summary>Puts a card made with <see cref="Create"/> into a reader.</summary>
+    public abstract void Attach(VirtualCard card);
 
     public virtual void Dispose()
     {
@@ -57,7 +67,7 @@ public sealed class InProcessRig : PivRig
 
     public override ISmartCardReaders Readers => _readers;
 
-    protected override void Attach(VirtualCard card) => _readers.Add(card);
+    public override void Attach(VirtualCard card) => _readers.Add(card);
 
     public override void Dispose()
     {
@@ -81,7 +91,7 @@ public sealed class PcscRig : PivRig
 
     public override ISmartCardReaders Readers => _readers;
 
-    protected override void Attach(VirtualCard card)
+    public override void Attach(VirtualCard card)
     {
         var transport = new VpcdTransport(card, _pcscd.Endpoint(_transports.Count));
         _transports.Add(transport);

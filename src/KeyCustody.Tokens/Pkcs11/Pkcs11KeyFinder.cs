@@ -1,0 +1,179 @@
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+using KeyCustody.Tokens.Piv;
+
+namespace KeyCustody.Tokens.Pkcs11;
+
+/// <summary>A key pair found on the token: what the key is, and the private half's handle where it is visible.</summary>
+internal sealed record Pkcs11Key(TokenKey Info, ulong? PrivateHandle, bool IsPrivate, bool AlwaysAuthenticate);
+
+/// <summary>
+/// Finds a key pair by its name (<see cref="Pkcs11KeyName"/>) as every PKCS#11 consumer does: the object the name
+/// finds, then its other half by CKA_ID (by the same label only when the id is empty), and reads its policies: Yubico's
+/// vendor attributes where the module has them (ykcs11 2.3+), otherwise CKA_ALWAYS_AUTHENTICATE and CKA_PRIVATE.
+/// One session, the caller's lock.
+/// </summary>
+internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? ykcs11, bool loggedIn)
+{
+    private static readonly List<ulong> PrivateAttributes =
+        [(ulong)CKA.CKA_PRIVATE, (ulong)CKA.CKA_ALWAYS_AUTHENTICATE, (ulong)CKA.CKA_LOCAL, Pkcs11Native.CkaYubicoPinPolicy, Pkcs11Native.CkaYubicoTouchPolicy];
+
+    public Pkcs11Key Find(Pkcs11KeyName name)
+    {
+        var publicKey = Single(Objects(CKO.CKO_PUBLIC_KEY, name), name);
+        IObjectHandle? privateKey;
+        if (publicKey is not null)
+        {
+            var (id, label) = IdAndLabel(publicKey);
+            privateKey = Partner(CKO.CKO_PRIVATE_KEY, id, label, name);
+        }
+        else
+        {
+            // The name may be the private half's (ykcs11: "Private key for Digital Signature"), visible after login.
+            privateKey = Single(Objects(CKO.CKO_PRIVATE_KEY, name), name) ?? throw NotFound(name);
+            var (id, label) = IdAndLabel(privateKey);
+            publicKey = Partner(CKO.CKO_PUBLIC_KEY, id, label, name)
+                ?? throw TokenErrors.KeyNotFound(token, $"{name.Text} (its private key is there, but no public key has its CKA_ID)");
+        }
+
+        RequireEd25519(publicKey, name);
+        var point = session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
+        var raw = Pkcs11Native.PublicKeyFromEcPoint(point)
+            ?? throw TokenErrors.Device(token, $"key {name.Text} has a CKA_EC_POINT that is not an Ed25519 point", "bad CKA_EC_POINT");
+        if (privateKey is null)
+        {
+            // Before login a private (PIN-protected) key is invisible: its policy is at least "once", the rest unknown.
+            return loggedIn
+                ? throw TokenErrors.KeyNotFound(token, $"{name.Text} (there is its public key, but no private key with its CKA_ID)")
+                : new Pkcs11Key(new TokenKey(name.Text, raw, PinPolicy.Once, TouchPolicy.Never, KeyOrigin.Unknown), null, true, false);
+        }
+
+        var attributes = session.GetAttributeValue(privateKey, PrivateAttributes);
+        bool isPrivate = attributes[0].CannotBeRead || attributes[0].GetValueAsBool();
+        bool always = !attributes[1].CannotBeRead && attributes[1].GetValueAsBool();
+        bool local = !attributes[2].CannotBeRead && attributes[2].GetValueAsBool();
+        var pin = VendorByte(attributes[3]) is { } pinCode && PivPolicy.DecodePin(pinCode) is not PinPolicy.Default and var vendorPin
+            ? vendorPin
+            : always ? PinPolicy.Always : isPrivate ? PinPolicy.Once : PinPolicy.Never;
+        var touch = VendorByte(attributes[4]) is { } touchCode && PivPolicy.DecodeTouch(touchCode) is not TouchPolicy.Default and var vendorTouch
+            ? vendorTouch
+            : TouchPolicy.Never;
+        var info = new TokenKey(name.Text, raw, pin, touch, local ? KeyOrigin.Generated : KeyOrigin.Imported);
+        return new Pkcs11Key(info, privateKey.ObjectId, isPrivate, always);
+    }
+
+    /// <summary>
+    /// Names for the Ed25519 public keys on the token: the PIV slot for ykcs11, the label where it is unique (the name
+    /// keys always had), otherwise the CKA_ID.
+    /// </summary>
+    public List<string> Names()
+    {
+        var keys = session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
+            .Select(IdAndLabel)
+            .ToList();
+        var names = new List<string>();
+        foreach (var (id, label) in keys)
+        {
+            string? name = ykcs11 is not null ? Pkcs11KeyName.Ykcs11SlotName(id) : null;
+            if (name is null && label.Length > 0 && keys.Count(k => k.Label == label) == 1)
+            {
+                name = Pkcs11KeyName.IsPrefixed(label) ? Pkcs11KeyName.LabelPrefix + label : label;
+            }
+
+            name ??= id.Length > 0 ? Pkcs11KeyName.IdPrefix + Convert.ToHexStringLower(id) : null;
+            if (name is not null)
+            {
+                names.Add(name);
+            }
+        }
+
+        return names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The objects of <paramref name="kind"/> with the name's label or id (any key type: a wrong type is named).</summary>
+    public List<IObjectHandle> Objects(CKO kind, Pkcs11KeyName name) => session.FindAllObjects(
+        [Attribute(CKA.CKA_CLASS, (ulong)kind), name.Label is not null ? Attribute(CKA.CKA_LABEL, name.Label) : Attribute(CKA.CKA_ID, name.Id!)]);
+
+    private IObjectHandle? Single(List<IObjectHandle> found, Pkcs11KeyName name) => found.Count switch
+    {
+        0 => null,
+        1 => found[0],
+        _ => throw TokenErrors.NotSupported(token, $"the key name '{name.Text}' ({found.Count} keys answer to it; name one by id:HEX)"),
+    };
+
+    /// <summary>The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie).</summary>
+    private IObjectHandle? Partner(CKO kind, byte[] id, string label, Pkcs11KeyName name)
+    {
+        if (id.Length == 0)
+        {
+            return label.Length == 0 ? null : Single(session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)kind), Attribute(CKA.CKA_LABEL, label)]), name);
+        }
+
+        var found = session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)kind), Attribute(CKA.CKA_ID, id)]);
+        if (found.Count > 1)
+        {
+            found = found.Where(handle => IdAndLabel(handle).Label == label).ToList();
+        }
+
+        return Single(found, name);
+    }
+
+    private void RequireEd25519(IObjectHandle key, Pkcs11KeyName name)
+    {
+        ulong? type;
+        try
+        {
+            var value = session.GetAttributeValue(key, [CKA.CKA_KEY_TYPE])[0];
+            type = value.CannotBeRead ? null : value.GetValueAsUlong();
+        }
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_FUNCTION_FAILED or CKR.CKR_ATTRIBUTE_TYPE_INVALID or CKR.CKR_ATTRIBUTE_SENSITIVE)
+        {
+            // ykcs11 2.2.0 answers CKR_FUNCTION_FAILED for the type of a key it does not know (a YubiKey's Ed25519).
+            type = null;
+        }
+
+        if (type == Pkcs11Native.CkkEcEdwards)
+        {
+            return;
+        }
+
+        if (type is null && ykcs11 is not null && ykcs11 < Pkcs11Native.Ykcs11Ed25519)
+        {
+            // ykcs11 before 2.5 cannot read a YubiKey's Ed25519 keys at all (it cannot tell their type).
+            throw TokenErrors.NotSupported(
+                token,
+                $"Ed25519 keys through ykcs11 {ykcs11} (key {name.Text}): ykcs11 has them from 2.5.0 and handles them right from {Pkcs11Native.Ykcs11Ed25519} " +
+                "(Debian 12 ships 2.2.0); use a newer ykcs11, or the daemon's own PIV backend (token kind piv)");
+        }
+
+        throw TokenErrors.KeyNotFound(token, $"{name.Text} (the key of that name is {(type is { } known ? TypeName(known) : "of a type the module does not report")})");
+    }
+
+    private (byte[] Id, string Label) IdAndLabel(IObjectHandle handle)
+    {
+        var values = session.GetAttributeValue(handle, [CKA.CKA_ID, CKA.CKA_LABEL]);
+        return (values[0].CannotBeRead ? [] : values[0].GetValueAsByteArray() ?? [], values[1].CannotBeRead ? string.Empty : values[1].GetValueAsString() ?? string.Empty);
+    }
+
+    private KeyNotFoundOnTokenException NotFound(Pkcs11KeyName name) => TokenErrors.KeyNotFound(
+        token, loggedIn ? name.Text : $"{name.Text} (of a private key only its public half is visible before login)");
+
+    private static byte? VendorByte(IObjectAttribute attribute) =>
+        attribute.CannotBeRead || attribute.GetValueAsByteArray() is not { Length: 1 } value ? null : value[0];
+
+    private static string TypeName(ulong type) => type switch
+    {
+        (ulong)CKK.CKK_RSA => "an RSA key",
+        (ulong)CKK.CKK_EC => "an EC (ECDSA/ECDH) key",
+        0x41 => "an X25519 key",
+        _ => $"a key of type 0x{type:x}",
+    };
+
+    private IObjectAttribute Attribute(CKA type, object value) => value switch
+    {
+        ulong number => session.Factories.ObjectAttributeFactory.Create(type, number),
+        string text => session.Factories.ObjectAttributeFactory.Create(type, text),
+        byte[] bytes => session.Factories.ObjectAttributeFactory.Create(type, bytes),
+        _ => throw new ArgumentException($"unsupported attribute value {value.GetType()}", nameof(value)),
+    };
+}
