@@ -97,6 +97,9 @@ public sealed class HomeserverSimulator : IDisposable, IAsyncDisposable
     /// <summary>The device as stored, with every signature uploaded for it since.</summary>
     public JsonObject? Device(string userId, string deviceId) => Locked(() => _state.Keys.Device(userId, deviceId));
 
+    /// <summary>A room the given users share (only its member list exists); returns its ID.</summary>
+    public string CreateRoom(params string[] members) => Locked(() => _state.Rooms.Create(new Uri(Url).Host, members));
+
     public JsonObject? AccountData(string userId, string type) => Locked(() => _state.AccountData.Get(userId, type));
 
     public void SetAccountData(string userId, string type, JsonObject content) => Locked(() => _state.AccountData.Put(userId, type, content));

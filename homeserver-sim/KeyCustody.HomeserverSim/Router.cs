@@ -31,6 +31,11 @@ internal sealed class Router(SimState state)
             return Parse(request, out var json) ?? ControlApi.Register(state, json!);
         }
 
+        if (request.Method == "POST" && request.Path == ControlApi.Prefix + "rooms")
+        {
+            return Parse(request, out var json) ?? ControlApi.CreateRoom(state, json!);
+        }
+
         if (!request.Path.StartsWith(ClientApi, StringComparison.Ordinal))
         {
             return MatrixError.Unrecognized();
@@ -57,6 +62,16 @@ internal sealed class Router(SimState state)
                 "PUT" => Parse(request, out var content) ?? AccountDataApi.Put(state, who.User, user, type, content!),
                 _ => MatrixError.Unrecognized(),
             };
+        }
+
+        if (request.Method == "GET" && path == "joined_rooms")
+        {
+            return RoomsApi.JoinedRooms(state, who.User);
+        }
+
+        if (request.Method == "GET" && segments is ["rooms", var room, "joined_members"])
+        {
+            return RoomsApi.JoinedMembers(state, who.User, Uri.UnescapeDataString(room));
         }
 
         if (request.Method != "POST")

@@ -11,6 +11,8 @@ internal sealed class SimState(string url)
 
     public KeyStore Keys { get; } = new();
 
+    public Rooms Rooms { get; } = new();
+
     public Api.UserInteractiveAuth Uia { get; } = new(url);
 
     /// <summary>Failures in /keys/signatures/upload the spec's way (<c>errcode</c>, <c>error</c>) instead of Synapse's.</summary>
