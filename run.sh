@@ -12,6 +12,7 @@ scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
 dotnet build src/KeyCustody.Cli -c Release -nologo -v quiet
+dotnet build homeserver-sim/KeyCustody.HomeserverSim -c Release -nologo -v quiet
 built=$(date +%s)
 
 state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)
@@ -55,6 +56,9 @@ kc --socket "$socket" sign --key demo-usk "$state/device.json" || echo "(exit $?
 step "the upload bodies: /keys/device_signing/upload, then /keys/signatures/upload"
 cat "$state/provisioned/device-signing-upload.json"; echo
 cat "$state/signatures-upload.json"
+
+# The homeserver simulator: publishing there, and migrating a pre-made identity from secret storage (its own script).
+examples/migration/run-migration.sh "$socket" "$state" "$state/device.json"
 
 step "the audit log: hash chain checked"
 kc audit verify "$state/audit.jsonl"

@@ -104,6 +104,17 @@ public sealed class HomeserverSimulator : IDisposable, IAsyncDisposable
 
     public void SetAccountData(string userId, string type, JsonObject content) => Locked(() => _state.AccountData.Put(userId, type, content));
 
+    /// <summary>Answers one client-server request as the holder of <paramref name="accessToken"/> would get it over HTTP (recorded too).</summary>
+    public Answer Route(string method, string endpoint, string accessToken, JsonObject body)
+    {
+        var request = new RecordedRequest(method, ClientApi + endpoint, string.Empty, "Bearer " + accessToken, CanonicalJson.Encode(body));
+        lock (_gate)
+        {
+            _requests.Add(request);
+            return _router.Route(request, null);
+        }
+    }
+
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
