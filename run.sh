@@ -4,7 +4,8 @@
 # cross-signing identity of @demo:localhost (keys generated on the cards, attestations checked against
 # the simulator's root, the master key signing the other two), has the self-signing key sign a device
 # (the simulated touch is shown), verifies it, shows a policy refusal, prints the upload bodies and
-# checks the audit chain. It says how long it took.
+# checks the audit chain; then publishes to keycustody-homeserver-sim and migrates a pre-made Element identity from
+# secret storage (examples/migration/run-migration.sh). It says how long it took.
 set -euo pipefail
 cd "$(dirname "$0")"
 started=$(date +%s)
