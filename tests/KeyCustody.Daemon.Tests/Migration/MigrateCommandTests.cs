@@ -55,6 +55,15 @@ public sealed class MigrateCommandTests : IAsyncLifetime
     public async Task The_identity_moves_onto_the_tokens_keeps_its_master_key_and_every_verdict_and_a_second_run_does_nothing_twice()
     {
         _id = await CreateAsync(_sim);
+
+        // A device the old self-signing key signed although its own self-signature does not verify (a server could
+        // publish that): it is not signed again.
+        using var tablet = Ed25519SoftwareKey.FromSeed("alice-tablet-alice-tablet-alice-"u8);
+        var forged = Identities.SignedDevice(Alice, "TABLET", tablet, null).With("algorithms", new JsonArray("m.megolm.v1.aes-sha2"));
+        _sim.AddDevice(forged);
+        var tabletUpload = await _id.AlicePhone.PostAsync("keys/signatures/upload", JsonObject.Of((Alice, JsonObject.Of(("TABLET", SignedJson.Sign(forged, Alice, _id.SelfSigning.PublicKey.Base64, _id.SelfSigning))))));
+        Assert.Equal(JsonObject.Empty, tabletUpload.GetObject("failures"));
+
         var before = await _id.AlicePhone.QueryAsync(Alice, Bob);
         var verdictsBefore = Verdicts(before);
         Assert.Equal(3, verdictsBefore.Count(v => v.Value));
@@ -70,6 +79,8 @@ public sealed class MigrateCommandTests : IAsyncLifetime
         Assert.NotEqual(_id.SelfSigning.PublicKey.Base64, keys["alice-ssk"]);
         Assert.NotEqual(_id.UserSigning.PublicKey.Base64, keys["alice-usk"]);
         Assert.Contains("attested: made on card 42000003", r.Output, StringComparison.Ordinal);
+        Assert.Contains("skipped: device TABLET: its own self-signature does not verify, so it is not signed again", r.Output, StringComparison.Ordinal);
+        Assert.Contains("signed again with the new keys: 2 device(s), 1 other user(s)", r.Output, StringComparison.Ordinal);
 
         var after = await _id.AlicePhone.QueryAsync(Alice, Bob);
         Assert.Equal(_id.Master.PublicKey.Base64, CrossSigningKey.Parse(after.GetObject("master_keys")!.GetObject(Alice)!, KeyUsage.Master).PublicKey.Base64);
