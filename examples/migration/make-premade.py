@@ -3,7 +3,8 @@
 Element leaves it. @alice:localhost has cross-signing keys, two devices (PHONE, LAPTOP) cross-signed by her self-signing
 key and signing her master key, Bob verified by her user-signing key, a room with Bob, and the three private keys in
 secret storage as matrix-js-sdk wrote them (tests/vectors/secret-storage-js-sdk.json, the recovery-key variant, whose
-recovery key is in recovery-key.txt). @demo:localhost exists so ./run.sh can publish the demo identity. Signed with
+recovery key is in recovery-key.txt). @demo:localhost exists so ./run.sh can publish the demo identity (its device
+comes in a second --preload file that run-migration.sh writes from the device ./run.sh made). Signed with
 matrix-org's python-signedjson (Debian python3-signedjson): run it with /usr/bin/python3 from the repository root."""
 import json
 import sys
@@ -61,9 +62,7 @@ state = {
         {"user_id": BOB, "access_token": "bob-phone-token", "password": "bob's password", "device_id": "BOBPHONE"},
         {"user_id": "@demo:localhost", "access_token": "demo-token", "password": "demo password", "device_id": "DEMOPHONE"},
     ],
-    # DEMOPHONE is the device ./run.sh signs with the same development seed.
-    "device_keys": [devices["PHONE"], devices["LAPTOP"], device(BOB, "BOBPHONE", bob_phone),
-                    device("@demo:localhost", "DEMOPHONE", device_key(b"device12device12device12device12", "DEMOPHONE"))],
+    "device_keys": [devices["PHONE"], devices["LAPTOP"], device(BOB, "BOBPHONE", bob_phone)],
     "cross_signing_keys": {
         ALICE: {
             "master": alice_master,

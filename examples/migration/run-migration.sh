@@ -14,8 +14,10 @@ secret() { (umask 077; printf '%s' "$2" >"$state/$1"); echo "$state/$1"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done' EXIT
 
+# The demo device, as it would have uploaded itself, joins the pre-made state.
+printf '{"device_keys":[%s]}' "$(cat "$device")" >"$state/demo-device.json"
 dotnet homeserver-sim/KeyCustody.HomeserverSim/bin/Release/net10.0/keycustody-homeserver-sim.dll \
-  --preload examples/migration/premade-identity.json >"$state/homeserver-sim.log" 2>&1 &
+  --preload examples/migration/premade-identity.json --preload "$state/demo-device.json" >"$state/homeserver-sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do grep -q "listening on" "$state/homeserver-sim.log" && break; sleep 0.1; done
 url=$(awk '/listening on/{print $4}' "$state/homeserver-sim.log")

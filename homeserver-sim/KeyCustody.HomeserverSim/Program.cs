@@ -8,7 +8,7 @@ var bind = new Option<string>("--bind") { Description = "address to listen on (l
 var port = new Option<int>("--port") { Description = "port to listen on; 0 picks a free one", DefaultValueFactory = _ => 0 };
 var uia = new Option<string>("--uia") { Description = "how replacing cross-signing keys is authenticated: password, oauth, oauth-unstable", DefaultValueFactory = _ => "password" };
 uia.AcceptOnlyFromAmong("password", "oauth", "oauth-unstable");
-var preload = new Option<string?>("--preload") { Description = "a JSON state to start from: users with tokens, devices, cross-signing keys, signature uploads, account data, rooms (see examples/migration/premade-identity.json)" };
+var preload = new Option<string[]>("--preload") { Description = "a JSON state to start from: users with tokens, devices, cross-signing keys, signature uploads, account data, rooms (see examples/migration/premade-identity.json); repeatable, applied in order" };
 var root = new RootCommand("keycustody-homeserver-sim: a simulator (not a homeserver) of the Matrix client-server API parts KeyCustody uses: " +
     "account data, /keys/upload, /keys/query, /keys/device_signing/upload with user-interactive auth, /keys/signatures/upload. " +
     "Access tokens come from POST /_keycustody_sim/v1/register {\"user_id\", \"password\"}.")
@@ -35,7 +35,7 @@ root.SetAction(async (r, invocation) =>
         "oauth-unstable" => UiaStage.OAuthUnstable,
         _ => UiaStage.Password,
     };
-    if (r.GetValue(preload) is { } file)
+    foreach (var file in r.GetValue(preload) ?? [])
     {
         Preload.Apply(simulator, KeyCustody.Matrix.Json.CanonicalJson.ParseObject(await File.ReadAllBytesAsync(file, ct)));
     }
