@@ -19,8 +19,16 @@ public static class AesHmacSha2Cipher
     {
         Span<byte> zeros = stackalloc byte[32];
         zeros.Clear();
-        var ciphertext = new byte[32];
-        return Mac(key, string.Empty, iv, zeros, ciphertext);
+        // 32 zero bytes encrypted are the key stream itself: not kept.
+        Span<byte> ciphertext = stackalloc byte[32];
+        try
+        {
+            return Mac(key, string.Empty, iv, zeros, ciphertext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ciphertext);
+        }
     }
 
     /// <summary>Whether <paramref name="key"/> is the key the check values describe (constant-time comparison).</summary>
