@@ -4,7 +4,8 @@
 # cross-signing identity of @demo:localhost (keys generated on the cards, attestations checked against
 # the simulator's root, the master key signing the other two), has the self-signing key sign a device
 # (the simulated touch is shown), verifies it, shows a policy refusal, prints the upload bodies and
-# checks the audit chain. It says how long it took.
+# checks the audit chain; then publishes to keycustody-homeserver-sim and migrates a pre-made Element identity from
+# secret storage (examples/migration/run-migration.sh). It says how long it took.
 set -euo pipefail
 cd "$(dirname "$0")"
 started=$(date +%s)
@@ -12,6 +13,7 @@ scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
 dotnet build src/KeyCustody.Cli -c Release -nologo -v quiet
+dotnet build homeserver-sim/KeyCustody.HomeserverSim -c Release -nologo -v quiet
 built=$(date +%s)
 
 state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)
@@ -55,6 +57,9 @@ kc --socket "$socket" sign --key demo-usk "$state/device.json" || echo "(exit $?
 step "the upload bodies: /keys/device_signing/upload, then /keys/signatures/upload"
 cat "$state/provisioned/device-signing-upload.json"; echo
 cat "$state/signatures-upload.json"
+
+# The homeserver simulator: publishing there, and migrating a pre-made identity from secret storage (its own script).
+examples/migration/run-migration.sh "$socket" "$state" "$state/device.json"
 
 step "the audit log: hash chain checked"
 kc audit verify "$state/audit.jsonl"

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-deps.sh
+# Element's SDKs (matrix-js-sdk, matrix-sdk-crypto-wasm), pinned by tests/js/package-lock.json, judge the migration tests.
+tests/js/ensure.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build KeyCustody.sln -c Release -nologo -v quiet
 # A test that makes no progress for 10 minutes (the longest, the short fault run, takes about 1) is a hang: the test

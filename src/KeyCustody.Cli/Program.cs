@@ -19,6 +19,7 @@ foreach (var command in DaemonCommands.Build(socket, json))
 
 root.Subcommands.Add(KeyCustody.Cli.Provisioning.ProvisionCommand.Build(socket, json));
 root.Subcommands.Add(KeyCustody.Cli.Publishing.PublishCommand.Build(socket));
+root.Subcommands.Add(KeyCustody.Cli.Migration.MigrateCommand.Build(socket));
 
 // Matrix user IDs start with '@': never read them as response files.
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -75,11 +75,14 @@ internal sealed class Homeserver : IDisposable
     }
 
     /// <summary>POSTs a JSON body to <paramref name="endpoint"/> (relative, e.g. <c>_matrix/client/v3/keys/signatures/upload</c>).</summary>
-    public async Task<HomeserverResponse> PostAsync(string endpoint, ReadOnlyMemory<byte> json, CancellationToken ct)
+    public Task<HomeserverResponse> PostAsync(string endpoint, ReadOnlyMemory<byte> json, CancellationToken ct) => SendAsync(HttpMethod.Post, endpoint, json, ct);
+
+    /// <summary>GET, or PUT/POST with a JSON body, to <paramref name="endpoint"/> (relative to the base URL).</summary>
+    public async Task<HomeserverResponse> SendAsync(HttpMethod method, string endpoint, ReadOnlyMemory<byte>? json, CancellationToken ct)
     {
-        using var content = new ReadOnlyMemoryContent(json);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUri, endpoint)) { Content = content };
+        using var content = json is { } body ? new ReadOnlyMemoryContent(body) : null;
+        content?.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(method, new Uri(BaseUri, endpoint)) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Encoding.ASCII.GetString(_token));
         try
         {

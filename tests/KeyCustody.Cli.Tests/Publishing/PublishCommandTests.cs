@@ -215,7 +215,7 @@ public sealed class PublishCommandTests : IDisposable
         var body = JsonObject.Of(("self_signing_key", _replacement.SelfSigningJson));
         var r = Cli.Run([], Publish(body, "--password-file", _files.Secret("password", Password), "--json"));
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal("error: the homeserver refused the upload: 400 M_INVALID_SIGNATURE: Invalid signature", Assert.Single(r.ErrLines));
+        Assert.Equal("error: the homeserver refused the upload: 400 M_INVALID_SIGNATURE: Invalid signature on self_signing key", Assert.Single(r.ErrLines));
         var result = CanonicalJson.ParseObject(r.Stdout);
         Assert.Equal("M_INVALID_SIGNATURE", result.GetString("errcode"));
         Assert.Equal(new JsonInteger(400), result["http_status"]);
