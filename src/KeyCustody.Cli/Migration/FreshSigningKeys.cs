@@ -1,5 +1,5 @@
 using Grpc.Core;
-using KeyCustody.Cli.Provisioning;
+using KeyCustody.Client.Attestation;
 using KeyCustody.Client;
 using KeyCustody.Matrix.Codecs;
 using KeyCustody.Protos.V1;
