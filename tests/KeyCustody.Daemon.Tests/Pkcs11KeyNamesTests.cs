@@ -46,6 +46,9 @@ public sealed class Pkcs11KeyNamesTests : IAsyncLifetime
             access = new[] { Rule(Me, ["*"], "sign", "admin") },
         });
         await _d.StartAsync();
+        using var client = _d.Client();
+        await Accept(client, "alice-ssk");
+        await Accept(client, "bob-ssk");
     }
 
     public async Task DisposeAsync()
