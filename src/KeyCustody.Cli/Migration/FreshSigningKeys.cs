@@ -1,80 +1,39 @@
-using Grpc.Core;
-using KeyCustody.Client.Attestation;
+using KeyCustody.Cli.Provisioning;
 using KeyCustody.Client;
-using KeyCustody.Matrix.Codecs;
+using KeyCustody.Matrix.Json;
 using KeyCustody.Protos.V1;
 
 namespace KeyCustody.Cli.Migration;
 
 /// <summary>
-/// New self-signing and user-signing keys made on their tokens, each attestation checked against roots the operator
-/// trusts (as <c>keycustody provision</c> does). A key the daemon already holds for the role is kept when it is the
-/// published one (an earlier run got that far) or when its attestation shows it was made on the card (an earlier run
-/// stopped before publishing): nothing is generated twice.
+/// New self-signing and user-signing keys made on their tokens and admitted by provisioning's attestation gate, exactly
+/// as <c>keycustody provision</c> admits them: the operator's roots and the daemon's own check, a key that fails
+/// rejected in the daemon, a token without attestation only with --allow-unattested (recorded as an acceptance). A key
+/// the daemon already holds for the role is kept (it was checked again by the gate before anything was changed), the
+/// published one (an earlier run got that far) or another (an earlier run stopped before publishing): nothing is
+/// generated twice.
 /// </summary>
 internal static class FreshSigningKeys
 {
-    /// <summary>The public key now on the token, and one line saying what was done.</summary>
-    public static async Task<(string PublicKey, string Done)> RunAsync(
-        KeyCustodyClient client, KeyInfo key, string shortName, string? published, KeyPolicies policies, AttestationOptions attestation, CancellationToken ct)
+    /// <summary>The public key now on the token, one line saying what was done, and the key's entry for the report when it was made now.</summary>
+    public static async Task<(string PublicKey, string Done, JsonObject? Entry)> RunAsync(
+        KeyCustodyClient client, AttestationGate gate, KeyInfo key, string shortName, string? published, KeyPolicies policies, CancellationToken ct)
     {
-        if (key.PublicKey.Length > 0 && key.PublicKey == published)
-        {
-            return (key.PublicKey, $"{key.Name} (token {key.Token}) already holds the published {shortName} key {key.PublicKey}: kept");
-        }
-
-        string publicKey;
-        string pin, touch;
-        string what;
         if (key.PublicKey.Length > 0)
         {
-            (publicKey, pin, touch) = (key.PublicKey, key.PinPolicy, key.TouchPolicy);
-            what = $"{key.Name} (token {key.Token}) already holds an unpublished {shortName} key {publicKey} from an earlier run: kept";
-        }
-        else
-        {
-            Console.Error.WriteLine($"generating the {shortName} key '{key.Name}' on token {key.Token} (PIN {policies.Pin}, touch {policies.Touch})");
-            var generated = await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Key = key.Name, PinPolicy = policies.Pin, TouchPolicy = policies.Touch }, cancellationToken: ct);
-            (publicKey, pin, touch) = (generated.PublicKey, generated.PinPolicy, generated.TouchPolicy);
-            what = $"{key.Name} (token {key.Token}): new {shortName} key {publicKey} generated";
+            return (key.PublicKey, key.PublicKey == published
+                ? $"{key.Name} (token {key.Token}) already holds the published {shortName} key {key.PublicKey}: kept"
+                : $"{key.Name} (token {key.Token}) already holds an unpublished {shortName} key {key.PublicKey} from an earlier run: kept", null);
         }
 
-        return (publicKey, what + "; " + await AttestAsync(client, key, shortName, publicKey, pin, touch, attestation, ct));
+        Console.Error.WriteLine($"generating the {shortName} key '{key.Name}' on token {key.Token} (PIN {policies.Pin}, touch {policies.Touch})");
+        var generated = await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Key = key.Name, PinPolicy = policies.Pin, TouchPolicy = policies.Touch }, cancellationToken: ct);
+        var entry = await gate.AdmitGeneratedAsync(key, shortName, generated, policies.Pin, policies.Touch, ct);
+        return (generated.PublicKey, $"{key.Name} (token {key.Token}): new {shortName} key {generated.PublicKey} generated; {Attestation(entry)}", entry);
     }
 
-    private static async Task<string> AttestAsync(KeyCustodyClient client, KeyInfo key, string shortName, string publicKey, string pin, string touch, AttestationOptions options, CancellationToken ct)
-    {
-        AttestResponse response;
-        try
-        {
-            response = await client.Admin.AttestAsync(new AttestRequest { Key = key.Name }, cancellationToken: ct);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unimplemented)
-        {
-            return options.AllowUnattested
-                ? "not attested: the token has no attestation (--allow-unattested)"
-                : throw new MigrationException(ExitCodes.Refused, $"token {key.Token} ({key.TokenKind}) cannot attest the {shortName} key; add --allow-unattested to continue without proof that it was made on the device");
-        }
-
-        if (options.Roots.Count == 0)
-        {
-            return options.AllowUnattested
-                ? "attestation not checked (no --attestation-root; --allow-unattested)"
-                : throw new MigrationException(ExitCodes.BadInput, "give --attestation-root (the PEM root CA that PIV attestations must chain to), or --allow-unattested");
-        }
-
-        try
-        {
-            var attested = AttestationCheck.Verify(
-                response.Certificate.ToByteArray(), response.Intermediates.Select(i => i.ToByteArray()).ToList(),
-                options.Roots, options.Intermediates, UnpaddedBase64.Decode(publicKey), pin, touch,
-                uint.TryParse(key.TokenSerial, out var serial) ? serial : null);
-            return $"attested: made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}";
-        }
-        catch (AttestationMismatchException e)
-        {
-            throw new MigrationException(ExitCodes.Refused, $"the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. It is not trusted and was not signed or published; " +
-                "the master key is already on its tokens; replace the key (keycustody provision --rotate " + shortName + ") and run migrate again");
-        }
-    }
+    /// <summary>The gate's finding in one phrase: the card and root that vouch for the key, or why nothing does.</summary>
+    private static string Attestation(JsonObject entry) => entry.GetObject("attestation") is { } a
+        ? $"attested: made on card {a.GetString("serial")} (firmware {a.GetString("firmware")}), chain to {a.GetString("root")}"
+        : "attestation " + entry.GetString("attestation");
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using KeyCustody.Cli.Provisioning;
 using KeyCustody.Cli.Publishing;
 using KeyCustody.Client;
 using KeyCustody.Matrix.Json;
@@ -29,7 +30,7 @@ internal static class MigrateCommand
         var noRooms = new Option<bool>("--no-contacts-from-rooms") { Description = "do not look for verified users in the joined rooms (only --contact)" };
         var roots = new Option<string[]>("--attestation-root") { Description = "PEM file of a root CA trusted for PIV attestation of the new keys; repeatable", AllowMultipleArgumentsPerToken = true };
         var extra = new Option<string[]>("--attestation-intermediate") { Description = "PEM file of an intermediate CA not carried by the card; repeatable", AllowMultipleArgumentsPerToken = true };
-        var unattested = new Option<bool>("--allow-unattested") { Description = "continue for new keys whose token has no attestation, or without --attestation-root" };
+        var unattested = new Option<bool>("--allow-unattested") { Description = "accept keys whose token has no attestation (recorded by the daemon as an acceptance), or go without --attestation-root (the daemon's own check then decides)" };
         var passwordFile = new Option<string?>("--password-file") { Description = "for scripts: the account password, when the homeserver asks for it to replace the signing keys (otherwise asked without echo)" };
         var wait = new Option<int?>("--wait-seconds") { Description = "for scripts: when the homeserver asks for approval at a URL (m.oauth), wait this long instead of for Enter" };
         var cmd = new Command("migrate", "move an existing cross-signing identity from secret storage (4S) onto the daemon's tokens, keeping the master key")
@@ -55,6 +56,11 @@ internal static class MigrateCommand
             if (r.GetValue(backup) is not null && r.GetValue(noBackup))
             {
                 throw new UsageException("give --master-backup or --no-master-backup, not both");
+            }
+
+            if (!r.GetValue(importSigningKeys) && (r.GetValue(roots) ?? []).Length == 0 && !r.GetValue(unattested))
+            {
+                throw new UsageException("give --attestation-root (the PEM root CA that the attestations of the new signing keys must chain to), or --allow-unattested");
             }
 
             if (r.GetValue(wait) is < 0 or > 3600)

@@ -1,3 +1,5 @@
+using KeyCustody.Cli.Provisioning;
+
 namespace KeyCustody.Cli.Migration;
 
 /// <summary>Everything <c>keycustody migrate</c> was asked to do, checked for form.</summary>

@@ -1,3 +1,4 @@
+using KeyCustody.Cli.Provisioning;
 using KeyCustody.Cli.Publishing;
 using KeyCustody.Client;
 using KeyCustody.Matrix.CrossSigning;
@@ -8,11 +9,13 @@ namespace KeyCustody.Cli.Migration;
 
 /// <summary>
 /// The migration, in the order that keeps a failure harmless: everything is read and checked first (the daemon's keys
-/// and tokens, the 4S key against its MAC, the three secrets, the published identity), so a wrong recovery key or a
-/// mismatch changes nothing anywhere. Then the master key goes onto its tokens; the self-signing and user-signing keys
-/// are made fresh on theirs (or imported as they are); the master key signs them; they are published and what the old
-/// keys vouched for is signed again; the result is checked against the homeserver; and only then, if asked, the three
-/// secrets are erased from secret storage. Every step can be run again: what is already done is not done twice.
+/// and tokens, the 4S key against its MAC, the three secrets, the published identity, and every key already on a token
+/// through provisioning's attestation gate), so a wrong recovery key, a mismatch or a key that cannot be trusted changes
+/// nothing anywhere. Then the master key goes onto its tokens and the daemon accepts it (imported keys cannot be
+/// attested); the self-signing and user-signing keys are made fresh on theirs and admitted as provision admits them (or
+/// imported and accepted as they are); the master key signs them; they are published and what the old keys vouched for
+/// is signed again; the result is checked against the homeserver; and only then, if asked, the three secrets are erased
+/// from secret storage. Every step can be run again: what is already done is not done twice.
 /// </summary>
 internal static class MigrationRun
 {
@@ -38,16 +41,27 @@ internal static class MigrationRun
         CheckAgainstPublished(request, daemon, secrets, before);
         var plan = ResignPlan.From(before);
 
+        var gate = new AttestationGate(client, request.Attestation, MigrationCeremony.For(request));
+        string Reason(KeyUsage usage) => MigrationCeremony.Reason(user, usage, homeserver.BaseUri, secrets.KeyId);
+        var entries = await ExistingKeys.RecheckAsync(gate, daemon, secrets, Reason, ct);
+
         var done = new List<string>();
+        async Task Import(Protos.V1.KeyInfo key, KeyUsage usage, KeyPolicies policies)
+        {
+            var (line, entry) = await KeyImport.RunAsync(client, gate, key, secrets.Seed(usage), secrets.PublicKeys[usage], policies, Reason(usage), ct);
+            done.Add(line);
+            entries.AddRange(entry is null ? [] : [entry]);
+        }
+
         foreach (var key in masterTargets)
         {
-            done.Add(await KeyImport.RunAsync(client, key, secrets.Seed(KeyUsage.Master), master, request.Master, ct));
+            await Import(key, KeyUsage.Master, request.Master);
         }
 
         if (request.ImportSigningKeys)
         {
-            done.Add(await KeyImport.RunAsync(client, daemon.SelfSigning, secrets.Seed(KeyUsage.SelfSigning), secrets.PublicKeys[KeyUsage.SelfSigning], request.SelfSigning, ct));
-            done.Add(await KeyImport.RunAsync(client, daemon.UserSigning, secrets.Seed(KeyUsage.UserSigning), secrets.PublicKeys[KeyUsage.UserSigning], request.UserSigning, ct));
+            await Import(daemon.SelfSigning, KeyUsage.SelfSigning, request.SelfSigning);
+            await Import(daemon.UserSigning, KeyUsage.UserSigning, request.UserSigning);
         }
 
         // The seeds are not needed any more: zeroed now, not at the end.
@@ -57,10 +71,11 @@ internal static class MigrationRun
         Ed25519PublicKey ssk, usk;
         if (!request.ImportSigningKeys)
         {
-            var (s, sDone) = await FreshSigningKeys.RunAsync(client, daemon.SelfSigning, "ssk", before.SelfSigning?.PublicKey.Base64, request.SelfSigning, request.Attestation, ct);
-            var (u, uDone) = await FreshSigningKeys.RunAsync(client, daemon.UserSigning, "usk", before.UserSigning?.PublicKey.Base64, request.UserSigning, request.Attestation, ct);
+            var (s, sDone, sEntry) = await FreshSigningKeys.RunAsync(client, gate, daemon.SelfSigning, "ssk", before.SelfSigning?.PublicKey.Base64, request.SelfSigning, ct);
+            var (u, uDone, uEntry) = await FreshSigningKeys.RunAsync(client, gate, daemon.UserSigning, "usk", before.UserSigning?.PublicKey.Base64, request.UserSigning, ct);
             done.Add(sDone);
             done.Add(uDone);
+            entries.AddRange(new[] { sEntry, uEntry }.OfType<JsonObject>());
             (ssk, usk) = (Ed25519PublicKey.FromBase64(s), Ed25519PublicKey.FromBase64(u));
         }
         else
@@ -101,6 +116,7 @@ internal static class MigrationRun
             ("user_signing_key", usk.Base64),
             ("signing_keys", request.ImportSigningKeys ? "imported from secret storage" : "new, made on their tokens"),
             ("done", new JsonArray(done.Select(d => (JsonValue)d).ToArray())),
+            ("keys", new JsonArray(entries.Select(e => (JsonValue)e).ToArray())),
             ("skipped", new JsonArray(plan.Skipped.Select(d => (JsonValue)d).ToArray())),
             ("authentication", new JsonArray(stages.Select(s => (JsonValue)s).ToArray())),
             ("erased_from_secret_storage", new JsonArray(erased.Select(e => (JsonValue)e).ToArray())));

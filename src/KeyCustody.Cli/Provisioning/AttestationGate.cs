@@ -9,52 +9,62 @@ using KeyCustody.Protos.V1;
 namespace KeyCustody.Cli.Provisioning;
 
 /// <summary>
-/// What lets a key become part of an identity during provisioning, whatever an earlier run printed. Each key is
-/// checked against the operator's roots (never the daemon's or the card's), and the daemon is told the outcome so it
-/// knows too: a key generated in this run whose attestation fails is rejected (the daemon then signs nothing with it
-/// until it is replaced); a key without attestation is accepted only with --allow-unattested (or by the master-key
-/// backup ceremony), and that acceptance is recorded and audited by the daemon. Every existing key is checked again
-/// before anything is built on it: one the daemon knows as rejected, failed, or neither attested nor accepted stops
-/// provisioning, named.
+/// What lets a key become part of an identity, whatever an earlier run printed: the one gate of
+/// <c>keycustody provision</c> and <c>keycustody migrate</c>. Each key is checked against the operator's roots (never
+/// the daemon's or the card's), and the daemon is told the outcome so it knows too: a key generated in this run whose
+/// attestation fails is rejected (the daemon then signs nothing with it until it is replaced); a key without
+/// attestation is accepted only with --allow-unattested, or by the command's own ceremony (an imported key: the
+/// master-key backup ceremony, or a key read from secret storage), and that acceptance is recorded and audited by the
+/// daemon. Every existing key is checked again before anything is built on it: one the daemon knows as rejected,
+/// failed, or neither attested nor accepted stops the command, named.
 /// </summary>
-internal static class AttestationGate
+internal sealed class AttestationGate(KeyCustodyClient client, AttestationOptions options, GateCeremony ceremony)
 {
     /// <summary>A key generated in this run: the operator's check of its attestation, and the daemon's.</summary>
-    public static async Task<JsonObject> AdmitGeneratedAsync(
-        KeyCustodyClient client, ProvisionCommand.Request request, KeyInfo key, string shortName, GenerateKeyResponse generated, string pin, string touch, CancellationToken ct)
+    public async Task<JsonObject> AdmitGeneratedAsync(KeyInfo key, string shortName, GenerateKeyResponse generated, string pin, string touch, CancellationToken ct)
     {
         var entry = Entry(key, generated.PublicKey, generated.PinPolicy, generated.TouchPolicy);
-        var attestation = await AttestAsync(client, key, ct);
+        var attestation = await AttestAsync(key, ct);
         if (attestation is null)
         {
-            if (!request.AllowUnattested)
+            if (!options.AllowUnattested)
             {
                 throw new AttestationMismatchException($"token {key.Token} ({key.TokenKind}) cannot attest the {shortName} key; add --allow-unattested to continue without proof that it was made on the device");
             }
 
-            await DecideAsync(client, key, generated.PublicKey, accept: true, $"keycustody provision --allow-unattested: token {key.Token} ({key.TokenKind}) has no attestation", ct);
+            await DecideAsync(key, generated.PublicKey, accept: true, $"{ceremony.Command} --allow-unattested: token {key.Token} ({key.TokenKind}) has no attestation", ct);
             return entry.With("attestation", "none: the token has no attestation; accepted with --allow-unattested");
+        }
+
+        if (options.Roots.Count == 0)
+        {
+            return entry.With("attestation", await WithoutOperatorRootsAsync(key, generated.Provenance, generated.PublicKey, shortName, ct));
         }
 
         AttestedKey attested;
         try
         {
-            attested = Verify(request, attestation, generated.PublicKey, pin, touch, key.TokenSerial);
+            attested = Verify(attestation, generated.PublicKey, pin, touch, key.TokenSerial);
         }
         catch (AttestationMismatchException e)
         {
-            await DecideAsync(client, key, generated.PublicKey, accept: false, "its attestation failed the operator's check in keycustody provision: " + e.Message, ct);
-            throw new AttestationMismatchException($"provisioning stopped: the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. " +
-                $"The key generated in {key.Token} is not trusted: the daemon now refuses it, and nothing was signed or written; replace it ({Rotate(shortName)}) once the cause is found");
+            await DecideAsync(key, generated.PublicKey, accept: false, $"its attestation failed the operator's check in {ceremony.Command}: " + e.Message, ct);
+            throw new AttestationMismatchException($"{ceremony.Stopped}: the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. " +
+                $"The key generated in {key.Token} is not trusted: the daemon now refuses it, and {ceremony.NothingSigned}; {ceremony.WayOut(key, shortName)} once the cause is found");
         }
 
         Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
-        await AgreeWithDaemonAsync(client, key, generated.Provenance, generated.PublicKey, shortName, attested, ct);
+        await AgreeWithDaemonAsync(key, generated.Provenance, generated.PublicKey, shortName, attested, ct);
         return entry.With("attestation", Evidence(attestation, attested));
     }
 
-    /// <summary>A key that exists already: checked again, against the daemon's record and the operator's roots, before anything is built on it.</summary>
-    public static async Task<JsonObject> RecheckExistingAsync(KeyCustodyClient client, ProvisionCommand.Request request, KeyInfo key, string shortName, CancellationToken ct)
+    /// <summary>
+    /// A key that exists already: checked again, against the daemon's record and the operator's roots, before anything
+    /// is built on it. <paramref name="acceptAs"/>, when given, is the command's own reason to accept a key without
+    /// attestation that no admin has accepted yet (migrate: the token holds exactly the key read from secret storage);
+    /// without it such a key needs --allow-unattested.
+    /// </summary>
+    public async Task<JsonObject> RecheckExistingAsync(KeyInfo key, string shortName, CancellationToken ct, string? acceptAs = null)
     {
         var known = key.Provenance ?? new KeyProvenance { Origin = "unknown", Attestation = "none", Trusted = true };
         if (known.Rejected is { } rejected)
@@ -68,13 +78,18 @@ internal static class AttestationGate
         }
 
         var entry = Entry(key, key.PublicKey, key.PinPolicy, key.TouchPolicy).With("existing", true);
-        var attestation = await AttestAsync(client, key, ct);
+        var attestation = await AttestAsync(key, ct);
+        if (attestation is not null && options.Roots.Count == 0)
+        {
+            return entry.With("attestation", await WithoutOperatorRootsAsync(key, known, key.PublicKey, shortName, ct));
+        }
+
         if (attestation is not null)
         {
             AttestedKey attested;
             try
             {
-                attested = Verify(request, attestation, key.PublicKey, Policy(key.PinPolicy), Policy(key.TouchPolicy), key.TokenSerial);
+                attested = Verify(attestation, key.PublicKey, Policy(key.PinPolicy), Policy(key.TouchPolicy), key.TokenSerial);
             }
             catch (AttestationMismatchException e)
             {
@@ -83,7 +98,7 @@ internal static class AttestationGate
             }
 
             Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' made on card {attested.Serial}, chain to {attested.RootSubject}");
-            await AgreeWithDaemonAsync(client, key, known, key.PublicKey, shortName, attested, ct);
+            await AgreeWithDaemonAsync(key, known, key.PublicKey, shortName, attested, ct);
             return entry.With("attestation", Evidence(attestation, attested));
         }
 
@@ -93,29 +108,76 @@ internal static class AttestationGate
             return entry.With("attestation", $"none: {known.AttestationDetail}; accepted by {accepted.By} at {Time(accepted.At)}: {accepted.Reason}");
         }
 
-        if (!request.AllowUnattested)
+        if (acceptAs is not null)
+        {
+            var origin = known.Origin + (known.By.Length > 0 ? $" by {known.By} at {Time(known.At)}" : string.Empty);
+            var reason = $"{acceptAs}; already on its token ({origin})";
+            await DecideAsync(key, key.PublicKey, accept: true, reason, ct);
+            Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' is not attested ({known.AttestationDetail}); accepted now: {reason}");
+            return entry.With("attestation", $"none: {known.AttestationDetail}; accepted: {reason}");
+        }
+
+        if (!options.AllowUnattested)
         {
             throw Stop(key, shortName, $"it is not attested ({known.AttestationDetail}) and no admin has accepted it; add --allow-unattested to accept it");
         }
 
-        await DecideAsync(client, key, key.PublicKey, accept: true, $"keycustody provision --allow-unattested: {known.AttestationDetail}", ct);
+        await DecideAsync(key, key.PublicKey, accept: true, $"{ceremony.Command} --allow-unattested: {known.AttestationDetail}", ct);
         return entry.With("attestation", $"none: {known.AttestationDetail}; accepted with --allow-unattested");
     }
 
-    /// <summary>The daemon accepts or rejects <paramref name="publicKey"/> of <paramref name="key"/> (audited there).</summary>
-    public static async Task DecideAsync(KeyCustodyClient client, KeyInfo key, string publicKey, bool accept, string reason, CancellationToken ct)
+    /// <summary>
+    /// A key imported in this run (its seed made by the command or read from secret storage): a card attests only keys
+    /// it generated, so the command's explicit ceremony is the acceptance, recorded (and audited) by the daemon with
+    /// <paramref name="reason"/>. Returns the record's entry for the key.
+    /// </summary>
+    public async Task<JsonObject> AcceptImportedAsync(KeyInfo key, GenerateKeyResponse imported, string reason, CancellationToken ct)
+    {
+        var provenance = await DecideAsync(key, imported.PublicKey, accept: true, reason, ct);
+        var origin = provenance.Origin + (provenance.By.Length > 0 ? $" by {provenance.By} at {Time(provenance.At)}" : string.Empty);
+        return Entry(key, imported.PublicKey, imported.PinPolicy, imported.TouchPolicy)
+            .With("origin", origin)
+            .With("attestation", $"none: imported keys cannot be attested (a card attests only keys it generated); accepted by {provenance.Accepted?.By}: {reason}");
+    }
+
+    /// <summary>The daemon accepts or rejects <paramref name="publicKey"/> of <paramref name="key"/> (audited there); its record afterwards.</summary>
+    public async Task<KeyProvenance> DecideAsync(KeyInfo key, string publicKey, bool accept, string reason, CancellationToken ct)
     {
         var request = new KeyDecisionRequest { Key = key.Name, PublicKey = publicKey, Reason = reason };
-        _ = accept
+        var response = accept
             ? await client.Admin.AcceptKeyAsync(request, cancellationToken: ct)
             : await client.Admin.RejectKeyAsync(request, cancellationToken: ct);
+        return response.Provenance;
+    }
+
+    /// <summary>
+    /// The operator gave no roots (only with --allow-unattested): the operator checks nothing, so the key is admitted
+    /// on the daemon's own check of its attestation, or else accepted under --allow-unattested, never rejected for want
+    /// of a root. A key the daemon found failed or rejected stops the command.
+    /// </summary>
+    private async Task<string> WithoutOperatorRootsAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, CancellationToken ct)
+    {
+        if (daemon is { Attestation: "attested" })
+        {
+            Console.Error.WriteLine($"attested by the daemon only (no --attestation-root): {shortName} key '{key.Name}' {daemon.AttestationDetail}");
+            return $"checked by the daemon only (no --attestation-root): {daemon.AttestationDetail}";
+        }
+
+        if (daemon is not null && (daemon.Attestation == "failed" || daemon.Rejected is not null))
+        {
+            throw Stop(key, shortName, "the daemon does not trust it: " + daemon.UntrustedReason);
+        }
+
+        var reason = $"{ceremony.Command} --allow-unattested: no --attestation-root was given and the daemon could not check the token's attestation ({daemon?.AttestationDetail})";
+        await DecideAsync(key, publicKey, accept: true, reason, ct);
+        return "not checked: " + reason;
     }
 
     /// <summary>
     /// The operator's roots vouch for the key; the daemon's own check must not say otherwise. A daemon without a root
     /// for the token (attestation.roots) is told the operator's finding as an acceptance, recorded with the root.
     /// </summary>
-    private static async Task AgreeWithDaemonAsync(KeyCustodyClient client, KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, AttestedKey attested, CancellationToken ct)
+    private async Task AgreeWithDaemonAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, AttestedKey attested, CancellationToken ct)
     {
         if (daemon is null || daemon.Trusted)
         {
@@ -127,12 +189,12 @@ internal static class AttestationGate
             throw Stop(key, shortName, "the daemon does not trust it: " + daemon.UntrustedReason);
         }
 
-        await DecideAsync(client, key, publicKey, accept: true,
-            $"attested by keycustody provision against the operator's root {attested.RootSubject} (sha256 {attested.RootSha256}); the daemon could not check it itself ({daemon.AttestationDetail})", ct);
+        await DecideAsync(key, publicKey, accept: true,
+            $"attested by {ceremony.Command} against the operator's root {attested.RootSubject} (sha256 {attested.RootSha256}); the daemon could not check it itself ({daemon.AttestationDetail})", ct);
         Console.Error.WriteLine($"note: the daemon has no attestation root for {key.Token} ({daemon.AttestationDetail}); it recorded the operator's check as an acceptance. Configure attestation.roots so it checks keys itself.");
     }
 
-    private static async Task<AttestResponse?> AttestAsync(KeyCustodyClient client, KeyInfo key, CancellationToken ct)
+    private async Task<AttestResponse?> AttestAsync(KeyInfo key, CancellationToken ct)
     {
         try
         {
@@ -144,15 +206,13 @@ internal static class AttestationGate
         }
     }
 
-    private static AttestedKey Verify(ProvisionCommand.Request request, AttestResponse attestation, string publicKey, string pin, string touch, string tokenSerial) =>
+    private AttestedKey Verify(AttestResponse attestation, string publicKey, string pin, string touch, string tokenSerial) =>
         AttestationCheck.Verify(
             attestation.Certificate.ToByteArray(), attestation.Intermediates.Select(i => i.ToByteArray()).ToList(),
-            request.Roots, request.Intermediates, UnpaddedBase64.Decode(publicKey), pin, touch, uint.TryParse(tokenSerial, out var s) ? s : null);
+            options.Roots, options.Intermediates, UnpaddedBase64.Decode(publicKey), pin, touch, uint.TryParse(tokenSerial, out var s) ? s : null);
 
-    private static AttestationMismatchException Stop(KeyInfo key, string shortName, string why) =>
-        new($"provisioning stopped: the existing {shortName} key '{key.Name}' on token {key.Token} cannot be built on: {why}. Nothing was generated, signed or written; replace it ({Rotate(shortName)})");
-
-    private static string Rotate(string shortName) => shortName == "master" ? "--rotate master --confirm-new-identity" : "--rotate " + shortName;
+    private AttestationMismatchException Stop(KeyInfo key, string shortName, string why) =>
+        new($"{ceremony.Stopped}: the existing {shortName} key '{key.Name}' on token {key.Token} cannot be built on: {why}. {ceremony.NothingBuilt}; {ceremony.WayOut(key, shortName)}");
 
     private static string Policy(string reported) => reported.Length == 0 ? "default" : reported;
 

@@ -97,7 +97,11 @@ internal static class ProvisionCommand
         Dictionary<string, (string Pin, string Touch)> Policies,
         bool ImportMaster,
         string? MasterBackup,
-        bool ConfirmMasterCopy);
+        bool ConfirmMasterCopy)
+    {
+        /// <summary>What the attestation gate checks keys against.</summary>
+        public AttestationOptions Attestation => new(Roots, Intermediates, AllowUnattested);
+    }
 
     private static async Task<JsonObject> RunAsync(KeyCustodyClient client, Request request, CancellationToken ct)
     {
@@ -145,9 +149,10 @@ internal static class ProvisionCommand
         // pass the same checks again: nothing is built on a key that failed them in an earlier run.
         var toGenerate = byRole.Where(kv => kv.Key == request.Rotate || kv.Value.PublicKey.Length == 0).Select(kv => kv.Key).ToList();
         var record = new List<JsonValue>();
+        var gate = new AttestationGate(client, request.Attestation, GateCeremony.Provision);
         foreach (var shortName in ShortNames.Where(n => !toGenerate.Contains(n)))
         {
-            record.Add(await AttestationGate.RecheckExistingAsync(client, request, byRole[shortName], shortName, ct));
+            record.Add(await gate.RecheckExistingAsync(byRole[shortName], shortName, ct));
         }
 
         if (request.Rotate is null && toGenerate.Count == 0)
@@ -166,7 +171,7 @@ internal static class ProvisionCommand
             var (pin, touch) = request.Policies[shortName];
             if (shortName == "master" && request.ImportMaster)
             {
-                record.Add(await ImportMaster(client, request, key, pin, touch, ct));
+                record.Add(await ImportMaster(client, gate, request, key, pin, touch, ct));
                 continue;
             }
 
@@ -181,7 +186,7 @@ internal static class ProvisionCommand
                 throw new UsageException($"{key.Name} already exists on its token; this user is already provisioned (use --rotate to replace a key)");
             }
 
-            record.Add(await AttestationGate.AdmitGeneratedAsync(client, request, key, shortName, generated, pin, touch, ct));
+            record.Add(await gate.AdmitGeneratedAsync(key, shortName, generated, pin, touch, ct));
         }
 
         var master = (await client.GetPublicKeysAsync(request.User, ct)).Keys.Single(k => k.Role == "master" && k.BackupOf.Length == 0);
@@ -235,7 +240,7 @@ internal static class ProvisionCommand
     }
 
     /// <summary>The backup ceremony: one seed, made here, imported into the master key's token and its backup, then wiped.</summary>
-    private static async Task<JsonObject> ImportMaster(KeyCustodyClient client, Request request, KeyInfo master, string pin, string touch, CancellationToken ct)
+    private static async Task<JsonObject> ImportMaster(KeyCustodyClient client, AttestationGate gate, Request request, KeyInfo master, string pin, string touch, CancellationToken ct)
     {
         var all = (await client.GetPublicKeysAsync(request.User, ct)).Keys;
         var backup = all.FirstOrDefault(k => k.Name == request.MasterBackup && k.BackupOf == master.Name)
@@ -263,9 +268,9 @@ internal static class ProvisionCommand
 
         // Imported keys are attested by nobody: the operator's explicit choice of this ceremony is the acceptance, and the
         // daemon records it (audited) so both copies may sign for the identity.
-        foreach (var copyOf in new[] { master, backup })
+        foreach (var (copyOf, response) in new[] { (master, primary), (backup, copy) })
         {
-            await AttestationGate.DecideAsync(client, copyOf, primary.PublicKey, accept: true,
+            await gate.AcceptImportedAsync(copyOf, response,
                 "master-key backup ceremony: one seed made by keycustody provision --master import --confirm-master-copy, imported into both tokens", ct);
         }
 
