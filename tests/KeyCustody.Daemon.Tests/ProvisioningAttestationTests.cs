@@ -100,6 +100,30 @@ public sealed class ProvisioningAttestationTests : IAsyncLifetime
         Assert.DoesNotContain(ReadAudit(_d), r => r.GetString("kind") == "intent");
     }
 
+    [Fact]
+    public async Task Without_an_operator_root_allow_unattested_leaves_the_check_to_the_daemon_and_rejects_no_key_for_want_of_a_root()
+    {
+        // The user-signing key's card chains to a root nobody trusts; the other two to the daemon's simulator root.
+        await StartAsync(foreignCard: "usk");
+        var run = Cli("provision", "--user", User, "--allow-unattested", "--out", _out);
+        Assert.True(run.Exit == 3, run.Output);
+        Assert.True(run.Output.Contains("provisioning stopped: the usk key 'alice-usk' on token yk-usk: the daemon does not trust it: its attestation does not verify", StringComparison.Ordinal), run.Output);
+        Assert.Contains("replace it (--rotate usk) once the cause is found", run.Output, StringComparison.Ordinal);
+        Assert.Contains("attested by the daemon only (no --attestation-root): master key 'alice-master' made on card 42000001", run.Output, StringComparison.Ordinal);
+
+        using var client = _d.Client();
+        var keys = (await client.GetPublicKeysAsync(User)).Keys.ToDictionary(k => k.Name);
+        foreach (var name in new[] { "alice-master", "alice-ssk" })
+        {
+            Assert.Equal(("attested", true), (keys[name].Provenance.Attestation, keys[name].Provenance.Trusted));
+            Assert.Null(keys[name].Provenance.Rejected);
+            Assert.Null(keys[name].Provenance.Accepted);
+        }
+
+        Assert.Equal(("failed", false), (keys["alice-usk"].Provenance.Attestation, keys["alice-usk"].Provenance.Trusted));
+        Assert.False(File.Exists(Path.Combine(_out, "device-signing-upload.json")));
+    }
+
     /// <summary>Nothing was generated after the refusal and nothing was signed: no intent in the audit log, no upload body.</summary>
     private async Task AssertNothingBuiltAsync()
     {

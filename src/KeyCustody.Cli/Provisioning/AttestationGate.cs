@@ -38,7 +38,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
 
         if (options.Roots.Count == 0)
         {
-            return entry.With("attestation", await WithoutOperatorRootsAsync(key, generated.Provenance, generated.PublicKey, shortName, ct));
+            return entry.With("attestation", await WithoutOperatorRootsAsync(key, generated.Provenance, generated.PublicKey, shortName, generatedNow: true, ct));
         }
 
         AttestedKey attested;
@@ -49,12 +49,11 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
         catch (AttestationMismatchException e)
         {
             await DecideAsync(key, generated.PublicKey, accept: false, $"its attestation failed the operator's check in {ceremony.Command}: " + e.Message, ct);
-            throw new AttestationMismatchException($"{ceremony.Stopped}: the {shortName} key '{key.Name}' on token {key.Token}: {e.Message}. " +
-                $"The key generated in {key.Token} is not trusted: the daemon now refuses it, and {ceremony.NothingSigned}; {ceremony.WayOut(key, shortName)} once the cause is found");
+            throw NotTrusted(key, shortName, e.Message);
         }
 
         Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
-        await AgreeWithDaemonAsync(key, generated.Provenance, generated.PublicKey, shortName, attested, ct);
+        await AgreeWithDaemonAsync(key, generated.Provenance, generated.PublicKey, shortName, attested, generatedNow: true, ct);
         return entry.With("attestation", Evidence(attestation, attested));
     }
 
@@ -81,7 +80,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
         var attestation = await AttestAsync(key, ct);
         if (attestation is not null && options.Roots.Count == 0)
         {
-            return entry.With("attestation", await WithoutOperatorRootsAsync(key, known, key.PublicKey, shortName, ct));
+            return entry.With("attestation", await WithoutOperatorRootsAsync(key, known, key.PublicKey, shortName, generatedNow: false, ct));
         }
 
         if (attestation is not null)
@@ -98,7 +97,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
             }
 
             Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' made on card {attested.Serial}, chain to {attested.RootSubject}");
-            await AgreeWithDaemonAsync(key, known, key.PublicKey, shortName, attested, ct);
+            await AgreeWithDaemonAsync(key, known, key.PublicKey, shortName, attested, generatedNow: false, ct);
             return entry.With("attestation", Evidence(attestation, attested));
         }
 
@@ -155,7 +154,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
     /// on the daemon's own check of its attestation, or else accepted under --allow-unattested, never rejected for want
     /// of a root. A key the daemon found failed or rejected stops the command.
     /// </summary>
-    private async Task<string> WithoutOperatorRootsAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, CancellationToken ct)
+    private async Task<string> WithoutOperatorRootsAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, bool generatedNow, CancellationToken ct)
     {
         if (daemon is { Attestation: "attested" })
         {
@@ -165,7 +164,8 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
 
         if (daemon is not null && (daemon.Attestation == "failed" || daemon.Rejected is not null))
         {
-            throw Stop(key, shortName, "the daemon does not trust it: " + daemon.UntrustedReason);
+            var why = "the daemon does not trust it: " + daemon.UntrustedReason;
+            throw generatedNow ? NotTrusted(key, shortName, why) : Stop(key, shortName, why);
         }
 
         var reason = $"{ceremony.Command} --allow-unattested: no --attestation-root was given and the daemon could not check the token's attestation ({daemon?.AttestationDetail})";
@@ -177,7 +177,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
     /// The operator's roots vouch for the key; the daemon's own check must not say otherwise. A daemon without a root
     /// for the token (attestation.roots) is told the operator's finding as an acceptance, recorded with the root.
     /// </summary>
-    private async Task AgreeWithDaemonAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, AttestedKey attested, CancellationToken ct)
+    private async Task AgreeWithDaemonAsync(KeyInfo key, KeyProvenance? daemon, string publicKey, string shortName, AttestedKey attested, bool generatedNow, CancellationToken ct)
     {
         if (daemon is null || daemon.Trusted)
         {
@@ -186,7 +186,8 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
 
         if (daemon.Attestation == "failed" || daemon.Rejected is not null)
         {
-            throw Stop(key, shortName, "the daemon does not trust it: " + daemon.UntrustedReason);
+            var why = "the daemon does not trust it: " + daemon.UntrustedReason;
+            throw generatedNow ? NotTrusted(key, shortName, why) : Stop(key, shortName, why);
         }
 
         await DecideAsync(key, publicKey, accept: true,
@@ -211,6 +212,12 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
             attestation.Certificate.ToByteArray(), attestation.Intermediates.Select(i => i.ToByteArray()).ToList(),
             options.Roots, options.Intermediates, UnpaddedBase64.Decode(publicKey), pin, touch, uint.TryParse(tokenSerial, out var s) ? s : null);
 
+    /// <summary>A key generated in this run that cannot be trusted (the daemon refuses it: rejected there, or its own check failed).</summary>
+    private AttestationMismatchException NotTrusted(KeyInfo key, string shortName, string why) =>
+        new($"{ceremony.Stopped}: the {shortName} key '{key.Name}' on token {key.Token}: {why}. " +
+            $"The key generated in {key.Token} is not trusted: the daemon now refuses it, and {ceremony.NothingSigned}; {ceremony.WayOut(key, shortName)} once the cause is found");
+
+    /// <summary>A key that existed before this run and cannot be built on.</summary>
     private AttestationMismatchException Stop(KeyInfo key, string shortName, string why) =>
         new($"{ceremony.Stopped}: the existing {shortName} key '{key.Name}' on token {key.Token} cannot be built on: {why}. {ceremony.NothingBuilt}; {ceremony.WayOut(key, shortName)}");
 
