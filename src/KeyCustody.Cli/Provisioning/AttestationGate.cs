@@ -168,6 +168,11 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
             throw generatedNow ? NotTrusted(key, shortName, why) : Stop(key, shortName, why);
         }
 
+        if (daemon?.Accepted is { } accepted)
+        {
+            return $"not checked (no --attestation-root): {daemon.AttestationDetail}; accepted by {accepted.By} at {Time(accepted.At)}: {accepted.Reason}";
+        }
+
         var reason = $"{ceremony.Command} --allow-unattested: no --attestation-root was given and the daemon could not check the token's attestation ({daemon?.AttestationDetail})";
         await DecideAsync(key, publicKey, accept: true, reason, ct);
         return "not checked: " + reason;
