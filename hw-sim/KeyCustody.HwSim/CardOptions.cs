@@ -25,8 +25,17 @@ public sealed class CardOptions
     public TimeSpan AutoTouchDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan TouchTimeout { get; init; } = Button.DefaultTimeout;
 
-    /// <summary>AES-192 as on firmware 5.7; 3DES emulates a card whose key was set to 3DES (for yubico-piv-tool 2.2.0).</summary>
-    public ManagementKeyAlgorithm ManagementKeyAlgorithm { get; init; } = ManagementKeyAlgorithm.Aes192;
+    /// <summary>
+    /// The device a new card is: <see cref="CardProfile.YubiKey57"/> (the default), <see cref="CardProfile.YubiKey543"/> or
+    /// <see cref="CardProfile.Nitrokey3"/>. A state file keeps its own; a different explicit one is an error.
+    /// </summary>
+    public CardProfile? Profile { get; init; }
+
+    /// <summary>
+    /// The factory PIV management key algorithm; null: the profile's (AES-192 on 5.7, 3DES before). 3DES on a 5.7 emulates a
+    /// card whose key was set to 3DES (for yubico-piv-tool 2.2.0).
+    /// </summary>
+    public ManagementKeyAlgorithm? ManagementKeyAlgorithm { get; init; }
 
     public byte FormFactor { get; init; } = CardIdentity.DefaultFormFactor;
 

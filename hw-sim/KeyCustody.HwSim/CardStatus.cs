@@ -12,4 +12,8 @@ public sealed record CardStatus(
     bool WaitingForTouch,
     int PinRetries,
     int PukRetries,
-    ManagementKeyAlgorithm ManagementKeyAlgorithm);
+    ManagementKeyAlgorithm ManagementKeyAlgorithm,
+    string Profile = "yubikey-5.7",
+    int OpenPgpPinRetries = 0,
+    int OpenPgpAdminPinRetries = 0,
+    uint OpenPgpSignatureCounter = 0);

@@ -11,7 +11,7 @@ internal static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("keycustody-hwsim: a virtual YubiKey 5.7 PIV card for tests and demos\n\n" + ExitCodes.Help)
+        var root = new RootCommand("keycustody-hwsim: virtual YubiKey 5 (PIV, OpenPGP) and Nitrokey 3 (OpenPGP) cards for tests and demos\n\n" + ExitCodes.Help)
         {
             RunCommand.Build(),
             RootCertCommand.Build(),

@@ -6,7 +6,8 @@ using KeyCustody.HwSim.Touch;
 namespace KeyCustody.HwSim;
 
 /// <summary>
-/// A virtual YubiKey 5.7 with its PIV applet, button, faults and (optionally) a state file. Commands are
+/// A virtual YubiKey 5.7 (or 5.4.3, or Nitrokey 3: <see cref="CardOptions.Profile"/>) with its PIV, OpenPGP and management
+/// applets, button, faults and (optionally) a state file. Commands are
 /// served one at a time: while one waits for a touch, every other caller waits too, as with the real card.
 /// Connect with <see cref="Connect"/> and send APDUs through <see cref="CardConnection.Transmit"/>.
 /// </summary>
@@ -43,6 +44,12 @@ public sealed class VirtualCard : IDisposable
     ];
 
     public uint Serial => _state.Identity.Serial;
+
+    /// <summary>Which device this card is (a state file keeps its own).</summary>
+    public CardProfile Profile => _state.Profile;
+
+    /// <summary>The profile's ATR (<see cref="YubiKey5Atr"/> for the YubiKeys).</summary>
+    public byte[] Atr => [.. _state.Profile.Atr];
     public Button Button { get; }
     public CardFaults Faults { get; } = new();
 
@@ -78,6 +85,18 @@ public sealed class VirtualCard : IDisposable
             {
                 state.Dispose();
                 throw new InvalidOperationException($"state file {path} holds card {state.Identity.Serial}, not {serial}");
+            }
+
+            if (options.Profile is { } profile && profile != state.Profile)
+            {
+                state.Dispose();
+                throw new InvalidOperationException($"state file {path} holds a {state.Profile.Name} card, not a {profile.Name}");
+            }
+
+            OpenPgp.OpenPgpFactory.CompleteOlderState(state, options);
+            if (state.Dirty)
+            {
+                StateFile.Save(path, state);
             }
         }
         else
@@ -178,7 +197,11 @@ public sealed class VirtualCard : IDisposable
         Button.IsWaiting,
         _state.Pin.Remaining,
         _state.Puk.Remaining,
-        _state.ManagementKey.Algorithm);
+        _state.ManagementKey.Algorithm,
+        _state.Profile.Name,
+        _state.OpenPgp.UserPin.Remaining,
+        _state.OpenPgp.AdminPin.Remaining,
+        _state.OpenPgp.SignatureCounter);
 
     /// <summary>Blocks until the card is present; false if cancelled first.</summary>
     public bool WaitForPresence(CancellationToken cancellation)
@@ -204,7 +227,7 @@ public sealed class VirtualCard : IDisposable
             PowerOnLocked();
         }
 
-        return YubiKey5Atr.ToArray();
+        return Atr;
     }
 
     internal void PowerOff()

@@ -1,10 +1,13 @@
 namespace KeyCustody.HwSim.Apdu;
 
-/// <summary>The ISO 7816 / YubiKey PIV status words this card answers with.</summary>
+/// <summary>The ISO 7816 / YubiKey PIV / OpenPGP card status words this card answers with.</summary>
 public static class StatusWord
 {
     public const ushort Success = 0x9000;
     public const ushort MoreDataBase = 0x6100;
+
+    /// <summary>62 85: the selected application is in termination state (OpenPGP after TERMINATE DF).</summary>
+    public const ushort TerminationState = 0x6285;
     public const ushort VerifyFailBase = 0x63C0;
     public const ushort WrongLength = 0x6700;
     public const ushort SecurityStatusNotSatisfied = 0x6982;

@@ -5,21 +5,32 @@ namespace KeyCustody.HwSim.Applet;
 
 /// <summary>
 /// Command chaining (CLA bit 0x10: every chunk but the last is answered 9000) and response chaining
-/// (more than 256 bytes: 256 at a time with <c>61 xx</c>, continued by GET RESPONSE <c>00 C0 00 00</c>).
+/// (more than 256 bytes: 256 at a time with <c>61 xx</c>, continued by GET RESPONSE <c>00 C0 00 00</c>). An applet that
+/// honours extended Le (OpenPGP) answers an extended command with up to Ne bytes at once, as the YubiKey 5.4.3 trace shows.
 /// </summary>
 internal sealed class ApduFraming
 {
-    /// <summary>The largest command the card takes after chaining (ykpiv's YKPIV_OBJ_MAX_SIZE).</summary>
+    /// <summary>The largest command the card takes after chaining (ykpiv's YKPIV_OBJ_MAX_SIZE) unless a profile says more.</summary>
     public const int MaxCommandData = 3072;
 
     private const int ChunkLength = 256;
     private const byte GetResponse = 0xC0;
+
+    private readonly int _maxCommandData;
+    private readonly Func<bool> _honoursExtendedLe;
+    private int _pendingChunk = ChunkLength;
 
     private byte[] _chain = [];
     private int _chainLength;
     private (byte Ins, byte P1, byte P2)? _chainHeader;
     private byte[]? _pending;
     private int _pendingOffset;
+
+    public ApduFraming(int maxCommandData = MaxCommandData, Func<bool>? honoursExtendedLe = null)
+    {
+        _maxCommandData = maxCommandData;
+        _honoursExtendedLe = honoursExtendedLe ?? (() => false);
+    }
 
     public byte[] Process(ReadOnlySpan<byte> raw, Func<CommandApdu, Response> dispatch)
     {
@@ -31,7 +42,8 @@ internal sealed class ApduFraming
 
         try
         {
-            if ((apdu!.Cla & ~0x10) != 0)
+            // Interindustry classes (00, 10 chained) and the proprietary 80 (Yubico's GET ATTESTATION); applets refuse 80 otherwise.
+            if ((apdu!.Cla & ~0x90) != 0)
             {
                 ResetChain();
                 return Response.Encode([], StatusWord.ClassNotSupported);
@@ -55,6 +67,7 @@ internal sealed class ApduFraming
     {
         ResetChain();
         _pending = null;
+        _pendingChunk = ChunkLength;
     }
 
     private byte[] Append(CommandApdu apdu)
@@ -66,7 +79,7 @@ internal sealed class ApduFraming
             _chainHeader = header;
         }
 
-        if (_chainLength + apdu.Data.Length > MaxCommandData)
+        if (_chainLength + apdu.Data.Length > _maxCommandData)
         {
             ResetChain();
             return Response.Encode([], StatusWord.WrongLength);
@@ -74,7 +87,7 @@ internal sealed class ApduFraming
 
         if (_chain.Length < _chainLength + apdu.Data.Length)
         {
-            var larger = new byte[MaxCommandData];
+            var larger = new byte[_maxCommandData];
             _chain.AsSpan(0, _chainLength).CopyTo(larger);
             CryptographicOperations.ZeroMemory(_chain);
             _chain = larger;
@@ -96,7 +109,7 @@ internal sealed class ApduFraming
                 return Response.Encode([], StatusWord.LastCommandOfChainExpected);
             }
 
-            if (_chainLength + apdu.Data.Length > MaxCommandData)
+            if (_chainLength + apdu.Data.Length > _maxCommandData)
             {
                 ResetChain();
                 return Response.Encode([], StatusWord.WrongLength);
@@ -105,20 +118,22 @@ internal sealed class ApduFraming
             var data = new byte[_chainLength + apdu.Data.Length];
             _chain.AsSpan(0, _chainLength).CopyTo(data);
             apdu.Data.CopyTo(data, _chainLength);
-            command = new CommandApdu(apdu.Cla, apdu.Ins, apdu.P1, apdu.P2, data);
+            command = new CommandApdu(apdu.Cla, apdu.Ins, apdu.P1, apdu.P2, data, apdu.ExpectedLength, apdu.IsExtended);
             ResetChain();
         }
 
         try
         {
             var response = dispatch(command);
-            if (response.Data.Length <= ChunkLength)
+            int chunk = command.IsExtended && _honoursExtendedLe() ? command.ExpectedLength ?? ChunkLength : ChunkLength;
+            if (response.Data.Length <= chunk)
             {
                 return Response.Encode(response.Data, response.Sw);
             }
 
             _pending = response.Data;
             _pendingOffset = 0;
+            _pendingChunk = chunk;
             return NextChunk();
         }
         finally
@@ -134,7 +149,7 @@ internal sealed class ApduFraming
             return Response.Encode([], StatusWord.IncorrectData);
         }
 
-        int length = Math.Min(ChunkLength, _pending.Length - _pendingOffset);
+        int length = Math.Min(_pendingChunk, _pending.Length - _pendingOffset);
         var chunk = _pending.AsSpan(_pendingOffset, length);
         _pendingOffset += length;
         int remaining = _pending.Length - _pendingOffset;

@@ -35,7 +35,7 @@ internal static class GenerateCommand
         }
 
         var algorithm = (KeyAlgorithm)algorithmField.Value.Span[0];
-        if (!PivAlgorithms.IsSupported(algorithm)
+        if (!PivAlgorithms.IsSupported(algorithm, context.State.Profile)
             || (slot == PivSlots.Attestation && !PivAlgorithms.CanAttest(algorithm))
             || !PolicyFields.TryRead(fields, slot, out var pinPolicy, out var touchPolicy))
         {

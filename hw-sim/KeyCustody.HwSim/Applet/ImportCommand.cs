@@ -24,7 +24,7 @@ internal static class ImportCommand
         }
 
         var algorithm = (KeyAlgorithm)apdu.P1;
-        if (!PivAlgorithms.IsSupported(algorithm) || (slot == PivSlots.Attestation && !PivAlgorithms.CanAttest(algorithm))
+        if (!PivAlgorithms.IsSupported(algorithm, context.State.Profile) || (slot == PivSlots.Attestation && !PivAlgorithms.CanAttest(algorithm))
             || !Tlv.TryParseAll(apdu.Data, out var fields)
             || !PolicyFields.TryRead(fields, slot, out var pinPolicy, out var touchPolicy))
         {

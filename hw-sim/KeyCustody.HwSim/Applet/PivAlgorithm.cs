@@ -57,6 +57,14 @@ public static class PivAlgorithms
     public static bool IsSupported(KeyAlgorithm algorithm) =>
         IsRsa(algorithm) || algorithm is KeyAlgorithm.EccP256 or KeyAlgorithm.EccP384 or KeyAlgorithm.Ed25519 or KeyAlgorithm.X25519;
 
+    /// <summary>
+    /// What this card's PIV generates and imports: firmware before 5.7 (the 5.4.3 profile) has no Ed25519, X25519 or
+    /// RSA 3072/4096 (Yubico.NET.SDK: all came with 5.7); it answers them with 6A 80 like any unknown algorithm.
+    /// </summary>
+    public static bool IsSupported(KeyAlgorithm algorithm, CardProfile profile) =>
+        IsSupported(algorithm)
+        && (profile.PivHas57Algorithms || algorithm is not (KeyAlgorithm.Ed25519 or KeyAlgorithm.X25519 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096));
+
     public static bool IsRsa(KeyAlgorithm algorithm) =>
         algorithm is KeyAlgorithm.Rsa1024 or KeyAlgorithm.Rsa2048 or KeyAlgorithm.Rsa3072 or KeyAlgorithm.Rsa4096;
 

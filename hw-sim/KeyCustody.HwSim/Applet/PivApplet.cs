@@ -22,7 +22,7 @@ internal static class PivApplet
         0xCB => DataObjectCommands.Get(context, apdu),
         0xDB => DataObjectCommands.Put(context, apdu),
         0xFE => ImportCommand.Handle(context, apdu),
-        0xF6 => MoveDeleteCommand.Handle(context, apdu),
+        0xF6 when context.State.Profile.PivHas57Algorithms => MoveDeleteCommand.Handle(context, apdu),
         _ => Response.Status(StatusWord.InstructionNotSupported),
     };
 }

@@ -1,13 +1,16 @@
 using KeyCustody.HwSim.Apdu;
 using KeyCustody.HwSim.Management;
+using KeyCustody.HwSim.OpenPgp;
 using KeyCustody.HwSim.State;
 
 namespace KeyCustody.HwSim.Applet;
 
 /// <summary>
-/// SELECT by AID (A4 04 00): any prefix (>= 5 bytes) of the full PIV AID selects PIV, Yubico's management AID the
-/// management applet. Any other AID (OTP, FIDO, OATH, OpenPGP, the Security Domain of SCP03/SCP11) is absent:
-/// <c>6A 82</c>, and the applet selected before stays selected.
+/// SELECT by AID (A4 04 00): any prefix (>= 5 bytes) of the full PIV AID selects PIV, any prefix of the OpenPGP AID from
+/// D2 76 00 01 24 01 on the OpenPGP applet, Yubico's management AID the management applet; each only where the profile has
+/// it and the device configuration enables it over USB. Any other AID (OTP, FIDO, OATH, the Security Domain of
+/// SCP03/SCP11) is absent: <c>6A 82</c>, and the applet selected before stays selected. Leaving an applet ends its PIN
+/// verifications.
 /// </summary>
 internal static class SelectCommand
 {
@@ -29,24 +32,49 @@ internal static class SelectCommand
 
         var aid = apdu.Data;
         var session = context.Session;
-        if (aid.Length >= 5 && aid.Length <= FullPivAid.Length && FullPivAid.AsSpan(0, aid.Length).SequenceEqual(aid)
-            && context.State.Device.IsEnabledOverUsb(Capabilities.Piv))
+        var state = context.State;
+        var profile = state.Profile;
+        if (profile.HasPiv && aid.Length >= 5 && aid.Length <= FullPivAid.Length && FullPivAid.AsSpan(0, aid.Length).SequenceEqual(aid)
+            && state.Device.IsEnabledOverUsb(Capabilities.Piv))
         {
+            Leave(session, SelectedApplet.Piv);
             session.Selected = SelectedApplet.Piv;
             return Response.Ok(PivPropertyTemplate.ToArray());
         }
 
-        if (ManagementApplet.Aid.SequenceEqual(aid))
+        if (OpenPgpAid.Selects(aid, ApplicationData.Aid(state))
+            && (!profile.HasManagement || state.Device.IsEnabledOverUsb(Capabilities.OpenPgp)))
         {
-            if (session.Selected == SelectedApplet.Piv)
-            {
-                session.LeavePiv();
-            }
+            Leave(session, SelectedApplet.OpenPgp);
+            session.Selected = SelectedApplet.OpenPgp;
+            return OpenPgpApplet.Select(context);
+        }
 
+        if (profile.HasManagement && ManagementApplet.Aid.SequenceEqual(aid))
+        {
+            Leave(session, SelectedApplet.Management);
             session.Selected = SelectedApplet.Management;
-            return Response.Ok(ManagementApplet.SelectResponse(context.State.Identity));
+            return Response.Ok(ManagementApplet.SelectResponse(state.Identity));
         }
 
         return Response.Status(StatusWord.NotFound);
+    }
+
+    /// <summary>Selecting another applet ends the security status of the one selected (our model; README).</summary>
+    private static void Leave(SessionState session, SelectedApplet next)
+    {
+        if (session.Selected == next)
+        {
+            return;
+        }
+
+        if (session.Selected == SelectedApplet.Piv)
+        {
+            session.LeavePiv();
+        }
+        else if (session.Selected == SelectedApplet.OpenPgp)
+        {
+            session.OpenPgp.Clear();
+        }
     }
 }

@@ -24,16 +24,22 @@ internal static class RunCommand
         var touch = new Option<TouchMode>("--touch") { Description = "button: auto, manual or never", DefaultValueFactory = _ => TouchMode.Auto };
         var touchDelay = new Option<int>("--touch-delay") { Description = "auto mode: milliseconds until the touch", DefaultValueFactory = _ => 200 };
         var touchTimeout = new Option<int>("--touch-timeout") { Description = "milliseconds until an untouched operation fails with 6982", DefaultValueFactory = _ => 15000 };
-        var mgm = new Option<string>("--mgm-algorithm") { Description = "factory management key algorithm: aes192 (5.7 default), 3des, aes128, aes256", DefaultValueFactory = _ => "aes192" };
+        var mgm = new Option<string?>("--mgm-algorithm") { Description = "factory management key algorithm: aes192, 3des, aes128, aes256 (default: the profile's, aes192 on 5.7, 3des on 5.4.3)" };
         mgm.AcceptOnlyFromAmong("aes192", "3des", "tdes", "aes128", "aes256");
+        var profile = new Option<string>("--profile")
+        {
+            Description = "the device: yubikey-5.7 (default), yubikey-5.4.3 (OpenPGP Ed25519, no PIV Ed25519), nitrokey-3 (OpenPGP only)",
+            DefaultValueFactory = _ => CardProfile.YubiKey57.Name,
+        };
+        profile.AcceptOnlyFromAmong([.. CardProfile.All.Select(p => p.Name)]);
         var control = new Option<string?>("--control") { Description = "Unix socket for touch/mode/unplug/plug/status" };
         var root = new Option<string>("--root") { Description = "simulator root CA file (created on first use)", DefaultValueFactory = _ => SimulatorRoot.DefaultPath() };
         var latency = new Option<int>("--latency") { Description = "milliseconds added to every APDU" };
         var verbose = new Option<bool>("--verbose") { Description = "log every APDU header and status word" };
 
-        var command = new Command("run", "Serve virtual YubiKey 5.7 PIV cards behind pcscd's vpcd reader")
+        var command = new Command("run", "Serve virtual YubiKeys (PIV, OpenPGP) or Nitrokey 3s (OpenPGP) behind pcscd's vpcd reader")
         {
-            vpcd, state, serial, touch, touchDelay, touchTimeout, mgm, control, root, latency, verbose,
+            vpcd, state, serial, profile, touch, touchDelay, touchTimeout, mgm, control, root, latency, verbose,
         };
         command.SetAction((result, cancellation) => RunAsync(
             new RunSettings(
@@ -43,7 +49,8 @@ internal static class RunCommand
                 result.GetValue(touch),
                 TimeSpan.FromMilliseconds(result.GetValue(touchDelay)),
                 TimeSpan.FromMilliseconds(result.GetValue(touchTimeout)),
-                ParseAlgorithm(result.GetValue(mgm)!),
+                result.GetValue(mgm) is { } algorithm ? ParseAlgorithm(algorithm) : null,
+                CardProfile.Parse(result.GetValue(profile)!),
                 result.GetValue(control),
                 result.GetValue(root)!,
                 TimeSpan.FromMilliseconds(result.GetValue(latency)),
@@ -85,6 +92,7 @@ internal static class RunCommand
                     AutoTouchDelay = settings.TouchDelay,
                     TouchTimeout = settings.TouchTimeout,
                     ManagementKeyAlgorithm = settings.ManagementKeyAlgorithm,
+                    Profile = settings.Profile,
                 });
                 card.Faults.Latency = settings.Latency;
 #pragma warning disable CA2000 // Owned by 'cards' from the next line on, disposed in the finally below.
@@ -92,7 +100,7 @@ internal static class RunCommand
 #pragma warning restore CA2000
                 cards.Add(new SimulatedCard(card, transport));
                 transport.Start();
-                Log($"card {card.Serial} serving vpcd {settings.Vpcd[i]} (touch {settings.Touch})");
+                Log($"card {card.Serial} ({card.Profile.Name}) serving vpcd {settings.Vpcd[i]} (touch {settings.Touch})");
             }
 
             if (settings.ControlPath is { } path)
@@ -137,7 +145,8 @@ internal static class RunCommand
         TouchMode Touch,
         TimeSpan TouchDelay,
         TimeSpan TouchTimeout,
-        ManagementKeyAlgorithm ManagementKeyAlgorithm,
+        ManagementKeyAlgorithm? ManagementKeyAlgorithm,
+        CardProfile Profile,
         string? ControlPath,
         string RootPath,
         TimeSpan Latency,

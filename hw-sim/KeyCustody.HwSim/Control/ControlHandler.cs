@@ -58,6 +58,10 @@ public sealed class ControlHandler
             writer.WriteNumber("pin_retries", status.PinRetries);
             writer.WriteNumber("puk_retries", status.PukRetries);
             writer.WriteNumber("management_key_algorithm", (byte)status.ManagementKeyAlgorithm);
+            writer.WriteString("profile", status.Profile);
+            writer.WriteNumber("openpgp_pin_retries", status.OpenPgpPinRetries);
+            writer.WriteNumber("openpgp_admin_pin_retries", status.OpenPgpAdminPinRetries);
+            writer.WriteNumber("openpgp_signature_counter", status.OpenPgpSignatureCounter);
             if (target.Vpcd is { } vpcd)
             {
                 writer.WriteString("vpcd", vpcd.Endpoint.ToString());

@@ -64,7 +64,12 @@ public sealed class EcSlotKey : SlotKey
     /// The card signs what it is given: a digest no longer than the field, left-padded with zeros to the field size
     /// (a SHA-256 digest under a P-384 key is signed as the 48-byte number it is).
     /// </summary>
-    public override byte[]? Sign(ReadOnlySpan<byte> input)
+    public override byte[]? Sign(ReadOnlySpan<byte> input) => SignDigest(input, DSASignatureFormat.Rfc3279DerSequence);
+
+    /// <summary>The same signature as r || s, each the field length (the OpenPGP card's ECDSA output, 3.4 §7.2.10).</summary>
+    public byte[]? SignRaw(ReadOnlySpan<byte> input) => SignDigest(input, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+
+    private byte[]? SignDigest(ReadOnlySpan<byte> input, DSASignatureFormat format)
     {
         int field = FieldLength;
         if (input.Length == 0 || input.Length > field)
@@ -76,7 +81,7 @@ public sealed class EcSlotKey : SlotKey
         digest.Clear();
         input.CopyTo(digest[(field - input.Length)..]);
         using var ecdsa = CreateEcdsa();
-        return ecdsa.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence);
+        return ecdsa.SignHash(digest, format);
     }
 
     /// <summary>ECDH with an uncompressed peer point (04||X||Y); returns the shared X coordinate.</summary>

@@ -62,10 +62,19 @@ public sealed class SimulatorRoot : IDisposable
     }
 
     /// <summary>Issues a CA certificate for a card's attestation key (slot F9).</summary>
-    public byte[] IssueAttestationKeyCertificate(uint serial, PublicKey attestationKey, DateTimeOffset now)
+    public byte[] IssueAttestationKeyCertificate(uint serial, PublicKey attestationKey, DateTimeOffset now) =>
+        IssueCardCertificate($"CN=KeyCustody hw-sim PIV Attestation {serial}", attestationKey, now);
+
+    /// <summary>
+    /// Issues the certificate of a card's OpenPGP attestation key (DO FC), directly under this root: the depth of Yubico's
+    /// chain before firmware 5.7.4 (Yubico OPGP CA → the key's certificate → statement), the same root as PIV's.
+    /// </summary>
+    public byte[] IssueOpenPgpAttestationCertificate(uint serial, PublicKey attestationKey, DateTimeOffset now) =>
+        IssueCardCertificate($"CN=KeyCustody hw-sim OPGP Attestation {serial}", attestationKey, now);
+
+    private byte[] IssueCardCertificate(string subject, PublicKey attestationKey, DateTimeOffset now)
     {
-        var request = new CertificateRequest(
-            new X500DistinguishedName($"CN=KeyCustody hw-sim PIV Attestation {serial}"), attestationKey, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(new X500DistinguishedName(subject), attestationKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(attestationKey, false));

@@ -1,10 +1,12 @@
 using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Crypto;
+using KeyCustody.HwSim.OpenPgp.State;
 
 namespace KeyCustody.HwSim.State;
 
 /// <summary>
-/// What a card keeps across power cycles: identity, PIN, PUK, management key, keys, data objects, device configuration.
+/// What a card keeps across power cycles: identity, PIN, PUK, management key, keys, data objects, device configuration,
+/// and the OpenPGP applet's state.
 /// <see cref="Dirty"/> tells the card to write the state file after the current command.
 /// </summary>
 public sealed class CardState : IDisposable
@@ -13,7 +15,15 @@ public sealed class CardState : IDisposable
     private readonly Dictionary<int, byte[]> _objects = [];
 
     public CardState(CardIdentity identity, ManagementKeyAlgorithm factoryManagementAlgorithm, Credential pin, Credential puk, ManagementKey managementKey)
+        : this(identity, factoryManagementAlgorithm, pin, puk, managementKey, CardProfile.YubiKey57)
     {
+    }
+
+    public CardState(CardIdentity identity, ManagementKeyAlgorithm factoryManagementAlgorithm, Credential pin, Credential puk, ManagementKey managementKey, CardProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        Profile = profile;
+        OpenPgp = new OpenPgpState(profile.OpenPgp);
         Identity = identity;
         FactoryManagementAlgorithm = factoryManagementAlgorithm;
         Pin = pin;
@@ -22,6 +32,11 @@ public sealed class CardState : IDisposable
     }
 
     public CardIdentity Identity { get; }
+
+    /// <summary>Which device this is (firmware, applets, OpenPGP behaviour).</summary>
+    public CardProfile Profile { get; }
+
+    public OpenPgpState OpenPgp { get; }
 
     /// <summary>The management key algorithm after RESET (AES-192 on 5.7; 3DES when emulating an older-style card).</summary>
     public ManagementKeyAlgorithm FactoryManagementAlgorithm { get; }
@@ -117,5 +132,6 @@ public sealed class CardState : IDisposable
         Puk.Dispose();
         ManagementKey.Dispose();
         Device.Dispose();
+        OpenPgp.Dispose();
     }
 }

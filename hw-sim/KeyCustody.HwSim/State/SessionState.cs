@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using KeyCustody.HwSim.OpenPgp;
 
 namespace KeyCustody.HwSim.State;
 
@@ -8,12 +9,16 @@ internal enum SelectedApplet
     None,
     Piv,
     Management,
+    OpenPgp,
 }
 
 /// <summary>What the card forgets on power off, power on and reset.</summary>
 internal sealed class SessionState
 {
     public SelectedApplet Selected { get; set; }
+
+    /// <summary>The OpenPGP applet's PIN verifications and selections.</summary>
+    public OpenPgpSession OpenPgp { get; } = new();
 
     /// <summary>Set by a command that reboots the key (WRITE CONFIG with tag 0C): the session ends after its answer.</summary>
     public bool RebootRequested { get; set; }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using KeyCustody.HwSim.Applet;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Management;
+using KeyCustody.HwSim.OpenPgp.State;
 
 namespace KeyCustody.HwSim.State;
 
@@ -38,7 +39,7 @@ public static class StateFile
             using var document = JsonDocument.Parse(content);
             return Read(document.RootElement);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"state file {path} is not a valid hw-sim state file", e);
         }
@@ -53,6 +54,7 @@ public static class StateFile
         writer.WriteStartObject();
         writer.WriteNumber("format", 1);
         writer.WriteNumber("serial", state.Identity.Serial);
+        writer.WriteString("profile", state.Profile.Name);
         writer.WriteNumber("form_factor", state.Identity.FormFactor);
         writer.WriteNumber("factory_management_algorithm", (byte)state.FactoryManagementAlgorithm);
         WriteCredential(writer, "pin", state.Pin);
@@ -87,6 +89,7 @@ public static class StateFile
 
         writer.WriteEndArray();
         WriteDevice(writer, state.Device);
+        OpenPgpStateFile.Write(writer, state.OpenPgp);
         writer.WriteEndObject();
     }
 
@@ -148,8 +151,10 @@ public static class StateFile
             throw new FormatException("unsupported state format");
         }
 
+        // Files written before profiles existed are YubiKey 5.7 cards.
+        var profile = root.TryGetProperty("profile", out var profileName) ? CardProfile.Parse(profileName.GetString()!) : CardProfile.YubiKey57;
         var identity = new CardIdentity(
-            root.GetProperty("serial").GetUInt32(), CardIdentity.DefaultFirmware, root.GetProperty("form_factor").GetByte());
+            root.GetProperty("serial").GetUInt32(), [.. profile.Firmware], root.GetProperty("form_factor").GetByte());
         var factoryAlgorithm = (ManagementKeyAlgorithm)root.GetProperty("factory_management_algorithm").GetByte();
         var mgm = root.GetProperty("management_key");
         var mgmValue = mgm.GetProperty("value").GetBytesFromBase64();
@@ -158,7 +163,8 @@ public static class StateFile
             factoryAlgorithm,
             ReadCredential(root.GetProperty("pin"), Credential.DefaultPin),
             ReadCredential(root.GetProperty("puk"), Credential.DefaultPuk),
-            new ManagementKey((ManagementKeyAlgorithm)mgm.GetProperty("algorithm").GetByte(), mgmValue, mgm.GetProperty("touch").GetBoolean()));
+            new ManagementKey((ManagementKeyAlgorithm)mgm.GetProperty("algorithm").GetByte(), mgmValue, mgm.GetProperty("touch").GetBoolean()),
+            profile);
         PrivateFile.Zero(mgmValue);
 
         foreach (var entry in root.GetProperty("keys").EnumerateArray())
@@ -186,6 +192,7 @@ public static class StateFile
         }
 
         ReadDevice(root, state.Device);
+        OpenPgpStateFile.Read(root, state.OpenPgp);
         state.Dirty = false;
         return state;
     }

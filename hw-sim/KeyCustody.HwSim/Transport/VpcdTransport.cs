@@ -200,7 +200,7 @@ public sealed class VpcdTransport : IDisposable
                         _card.WarmReset();
                         break;
                     case GetAtrCode:
-                        VpcdFraming.Send(socket, VirtualCard.YubiKey5Atr);
+                        VpcdFraming.Send(socket, _card.Atr);
                         break;
                     default:
                         break;

@@ -14,6 +14,13 @@ internal static class PublicKeyTemplate
         return Inner(response[offset..(offset + length)]);
     }
 
+    /// <summary>The EC point (86) or, for RSA, the modulus (81).</summary>
+    public static byte[] Point(byte[] response)
+    {
+        var fields = Parse(response);
+        return fields.TryGetValue(0x86, out var point) ? point : fields[0x81];
+    }
+
     public static Dictionary<int, byte[]> Inner(byte[] content)
     {
         var fields = new Dictionary<int, byte[]>();

@@ -17,9 +17,13 @@ internal static class TestCards
         ManagementKeyAlgorithm mgm = ManagementKeyAlgorithm.Aes192,
         TimeSpan? touchTimeout = null,
         TimeProvider? time = null,
-        string? statePath = null) =>
+        string? statePath = null,
+        CardProfile? profile = null,
+        KeyAlgorithm attestationKey = KeyAlgorithm.EccP256) =>
         VirtualCard.Create(new CardOptions(Root)
         {
+            Profile = profile,
+            AttestationKeyAlgorithm = attestationKey,
             Serial = serial,
             Touch = touch,
             AutoTouchDelay = TimeSpan.Zero,
