@@ -45,6 +45,13 @@ internal sealed class OpenPgpProfile
     /// <summary>TERMINATE without the Admin PIN: 69 82 on the YubiKey (5.4.3 trace), 69 85 in opcard-rs.</summary>
     public ushort TerminateRefused { get; private init; }
 
+    /// <summary>
+    /// VERIFY without data (the PIN status query of 3.x) answers 6A 80 instead of 63 Cx / 90 00 on YubiKey firmware 5.4.3
+    /// (OpenSC issue 2565, "Yubikey 5 NFC and 5C NFC (Firmware version: 5.4.3) returns 6A 80 for Verify command without
+    /// data"); unverified for 5.7, which answers as the specification says here.
+    /// </summary>
+    public bool EmptyVerifyRefused { get; private init; }
+
     /// <summary>YubiKey firmware up to 5.4.3 wants a length byte before the SELECT DATA template (yubikey-manager).</summary>
     public bool SelectDataLengthByte { get; private init; }
 
@@ -85,6 +92,7 @@ internal sealed class OpenPgpProfile
         WrongPinAnswersRetries = false,
         TerminateRefused = 0x6982,
         SelectDataLengthByte = firmware <= new Version(5, 4, 3),
+        EmptyVerifyRefused = firmware <= new Version(5, 4, 3),
         UifModes = [0x00, 0x01, 0x02, 0x03, 0x04],
         EcImportWithPublicKey = false,
         RsaExponentBits = 17,

@@ -20,11 +20,10 @@ public sealed class PasswordTests : IDisposable
         // The 5.4.3 trace: "some wrong password" answers 69 82 and C4 then shows 2 tries.
         Assert.Equal(0x6982, _host.Verify(0x81, "some wrong password"));
         Assert.Equal("01 7F 7F 7F 02 00 03", Hex.Format(_host.GetData(0xC4)));
-        _host.Expect("00 20 00 81", "63 C2");
+        _host.Expect("00 20 00 81", "6A 80");
         Assert.Equal(0x6982, _host.Verify(0x82, "654321"));
         Assert.Equal(0x6982, _host.Verify(0x81, "654321"));
         Assert.Equal(0x6983, _host.Verify(0x81, "123456"));
-        _host.Expect("00 20 00 82", "69 83");
         Assert.Equal("01 7F 7F 7F 00 00 03", Hex.Format(_host.GetData(0xC4)));
     }
 
@@ -48,8 +47,18 @@ public sealed class PasswordTests : IDisposable
     }
 
     [Fact]
+    public void Verify_without_data_answers_6a80_on_5_4_3_as_opensc_issue_2565_reports()
+    {
+        _host.Expect("00 20 00 81", "6A 80");
+        _host.VerifyUser(0x81);
+        _host.Expect("00 20 00 81", "6A 80");
+        _host.Expect("00 20 FF 81", "90 00");
+    }
+
+    [Fact]
     public void Verify_without_data_reports_the_state_and_p1_ff_ends_it()
     {
+        UseCard(TestCards.Create(profile: CardProfile.YubiKey57));
         _host.Expect("00 20 00 81", "63 C3");
         _host.VerifyUser(0x81);
         _host.Expect("00 20 00 81", "90 00");
@@ -57,6 +66,12 @@ public sealed class PasswordTests : IDisposable
         _host.Expect("00 20 FF 81", "90 00");
         _host.Expect("00 20 00 81", "63 C3");
         _host.Expect("00 20 00 84", "6B 00");
+        for (int i = 0; i < 3; i++)
+        {
+            _host.Verify(0x82, "654321");
+        }
+
+        _host.Expect("00 20 00 82", "69 83");
     }
 
     [Fact]
@@ -115,6 +130,7 @@ public sealed class PasswordTests : IDisposable
     [Fact]
     public void Selecting_another_applet_ends_the_openpgp_verifications_but_reselecting_openpgp_keeps_them()
     {
+        UseCard(TestCards.Create(profile: CardProfile.YubiKey57));
         _host.VerifyUser(0x82);
         _host.Select();
         _host.Expect("00 20 00 82", "90 00");

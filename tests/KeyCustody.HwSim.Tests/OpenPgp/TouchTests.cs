@@ -10,7 +10,7 @@ public sealed class TouchTests
     [Fact]
     public async Task With_uif_on_a_signature_waits_for_the_button_and_the_card_answers_nothing_else_meanwhile()
     {
-        using var card = TestCards.Create(touch: TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30), profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create(touch: TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30));
         var host = Prepare(card, uif: 0x01);
         var sign = Task.Run(() => host.Sign([1, 2, 3]).Sw);
         Assert.True(card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(10)));
@@ -25,7 +25,7 @@ public sealed class TouchTests
     [Fact]
     public void An_untouched_operation_answers_6982_after_the_timeout_and_the_pin_stays_verified()
     {
-        using var card = TestCards.Create(touch: TouchMode.Never, touchTimeout: TimeSpan.FromMilliseconds(50), profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create(touch: TouchMode.Never, touchTimeout: TimeSpan.FromMilliseconds(50));
         var host = Prepare(card, uif: 0x01);
         Assert.Equal(0x6982, host.Sign([1]).Sw);
         Assert.Equal(1, card.Button.Requests);
@@ -37,7 +37,7 @@ public sealed class TouchTests
     public void Cached_uif_accepts_a_touch_of_the_last_15_seconds()
     {
         var time = new ManualTime();
-        using var card = TestCards.Create(time: time, profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create(time: time);
         var host = Prepare(card, uif: 0x03);
         Assert.Equal(0x9000, host.Sign([1]).Sw);
         time.Advance(TimeSpan.FromSeconds(14));
@@ -51,7 +51,7 @@ public sealed class TouchTests
     [Fact]
     public void A_fixed_uif_cannot_change_while_the_key_is_there_and_can_once_it_is_deleted()
     {
-        using var card = TestCards.Create(profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create();
         var host = Prepare(card, uif: 0x02);
         Assert.Equal("02 20", Hex.Format(host.GetData(0xD6)));
         Assert.Equal(0x6982, host.PutData(0xD6, [0x00, 0x20]));
@@ -76,7 +76,7 @@ public sealed class TouchTests
     [Fact]
     public void Removal_while_waiting_for_a_touch_abandons_the_signature()
     {
-        using var card = TestCards.Create(touch: TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30), profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create(touch: TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30));
         var host = Prepare(card, uif: 0x01);
         var sign = Task.Run(() => host.Sign([1]));
         Assert.True(card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(10)));
@@ -93,7 +93,7 @@ public sealed class TouchTests
     [Fact]
     public void Removal_after_a_signature_loses_the_answer_but_the_counter_moved()
     {
-        using var card = TestCards.Create(profile: CardProfile.YubiKey543);
+        using var card = TestCards.Create();
         var host = Prepare(card, uif: 0x00);
         card.Faults.RemoveDuringNextCommand(0x2A, RemovalPoint.AfterExecution);
         Assert.Throws<CardRemovedException>(() => host.Sign(RandomNumberGenerator.GetBytes(32)));

@@ -32,6 +32,11 @@ internal static class PasswordCommands
 
         if (apdu.Data.Length == 0)
         {
+            if (openPgp.Profile.EmptyVerifyRefused)
+            {
+                return Response.Status(StatusWord.IncorrectData);
+            }
+
             return IsVerified(session, apdu.P2) ? Response.Ok()
                 : password.IsBlocked ? Response.Status(StatusWord.AuthenticationBlocked)
                 : Response.Status(StatusWord.RetriesLeft(password.Remaining));
