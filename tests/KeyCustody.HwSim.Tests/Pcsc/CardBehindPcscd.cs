@@ -33,12 +33,18 @@ public abstract class CardBehindPcscd : IDisposable
 
     internal string WorkFile(string name) => Path.Combine(Work, name);
 
+    /// <summary>What a test's tools must end while the card is still there (GnuPG's scdaemon holds it).</summary>
+    protected virtual void BeforeRemoval()
+    {
+    }
+
     /// <summary>How many APDUs pcscd passed on that start with <paramref name="header"/> (its --apdu log).</summary>
     internal int CountInPcscdLog(string header) =>
         File.ReadAllText(Pcscd.LogPath).Split('\n').Count(line => line.Contains("APDU: " + header, StringComparison.Ordinal));
 
     public void Dispose()
     {
+        BeforeRemoval();
         _transport.Dispose();
         Card.Dispose();
         using var client = new PcscClient();
