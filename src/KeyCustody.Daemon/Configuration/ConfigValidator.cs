@@ -1,4 +1,5 @@
 using KeyCustody.Daemon.Security;
+using KeyCustody.HwSim;
 using KeyCustody.Matrix;
 using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
@@ -359,12 +360,51 @@ public static class ConfigValidator
             Bad("touch", $"'{t.Touch}' is not one of auto, manual, never");
         }
 
+        if (t.Profile is not null)
+        {
+            ValidateProfile(t, kind, Bad);
+        }
+
         var pin = ValidateSecret(t.Pin, $"{at}.pin", fail, ref ok);
         var mgm = ValidateSecret(t.ManagementKey, $"{at}.managementKey", fail, ref ok);
         return ok
             ? new TokenSettings(t.Name!, kind, t.Serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
-                pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile))
+                pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile), t.Profile)
             : null;
+    }
+
+    /// <summary>
+    /// A simulator card's device (hw-sim's CardProfile). A simulator token signs through PIV: a Nitrokey 3 has none, and the
+    /// demo keys are Ed25519 in PIV, which a YubiKey 5.4.3 lacks.
+    /// </summary>
+    private static void ValidateProfile(TokenConfig t, TokenKind kind, Action<string, string> bad)
+    {
+        if (kind != TokenKind.Simulator)
+        {
+            bad("profile", "only simulator tokens have a profile");
+            return;
+        }
+
+        CardProfile profile;
+        try
+        {
+            profile = CardProfile.Parse(t.Profile!);
+        }
+        catch (ArgumentException e)
+        {
+            int cut = e.Message.IndexOf(" (Parameter", StringComparison.Ordinal);
+            bad("profile", cut > 0 ? e.Message[..cut] : e.Message);
+            return;
+        }
+
+        if (!profile.HasPiv)
+        {
+            bad("profile", $"{profile.Name} has no PIV applet, and a simulator token signs through PIV");
+        }
+        else if (t.DemoKeys && !profile.PivHas57Algorithms)
+        {
+            bad("profile", $"demoKeys are Ed25519 keys in PIV, which {profile.Name} does not have (firmware 5.7 added them)");
+        }
     }
 
     private static SecretSource? ValidateSecret(SecretRef? s, string at, Action<string, string> fail, ref bool ok)

@@ -163,6 +163,12 @@ public sealed class TokenConfig
 
     /// <summary>Simulator: state file so the card keeps its keys across restarts.</summary>
     public string? StateFile { get; set; }
+
+    /// <summary>
+    /// Simulator: the device the card is, "yubikey-5.7" (the default), "yubikey-5.4.3" (OpenPGP Ed25519, no PIV Ed25519) or
+    /// "nitrokey-3" (OpenPGP only).
+    /// </summary>
+    public string? Profile { get; set; }
 }
 
 /// <summary>A secret's source: exactly one of a file, a systemd credential name, or an environment variable.</summary>

@@ -52,7 +52,8 @@ public sealed record TokenSettings(
     int TouchDelayMs,
     int TouchTimeoutMs,
     bool DemoKeys,
-    string? StateFile);
+    string? StateFile,
+    string? Profile = null);
 
 /// <summary>How a key's use is confirmed by a person.</summary>
 public enum PresenceMode

@@ -109,6 +109,7 @@ public sealed class TokenHost : IDisposable
                         Touch = s.Touch switch { "manual" => TouchMode.Manual, "never" => TouchMode.Never, _ => TouchMode.Auto },
                         AutoTouchDelay = TimeSpan.FromMilliseconds(s.TouchDelayMs),
                         TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs),
+                        Profile = s.Profile is null ? null : CardProfile.Parse(s.Profile),
                     });
                     var readers = new HwSimReaders();
                     readers.Add(card);
