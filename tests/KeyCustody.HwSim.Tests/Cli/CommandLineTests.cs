@@ -11,6 +11,7 @@ public sealed class CommandLineTests
     [InlineData("error: 'foo' is not a command of keycustody-hwsim; its commands are run, root-cert, touch, ", "foo")]
     [InlineData("error: Argument 'sideways' not recognized. Must be one of: 'auto' 'manual' 'never'", "mode", "sideways", "--control", "/nowhere")]
     [InlineData("error: Argument 'des' not recognized", "run", "--vpcd", "localhost:1", "--mgm-algorithm", "des")]
+    [InlineData("error: Argument 'yubikey-4' not recognized. Must be one of: 'yubikey-5.7' 'yubikey-5.4.3' 'nitrokey-3'", "run", "--vpcd", "localhost:1", "--profile", "yubikey-4")]
     public async Task A_usage_problem_is_one_line_and_exit_2(string message, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
