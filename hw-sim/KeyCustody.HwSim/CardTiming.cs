@@ -1,4 +1,5 @@
 using KeyCustody.HwSim.Applet;
+using KeyCustody.HwSim.OpenPgp;
 
 namespace KeyCustody.HwSim;
 
@@ -41,11 +42,15 @@ public sealed class CardTiming
     /// <summary>VERIFY with a PIN.</summary>
     public TimeSpan Verify { get; init; }
 
-    /// <summary>GENERAL AUTHENTICATE with a slot key (the last chunk of the chain), by the algorithm in P1.</summary>
+    /// <summary>
+    /// A private-key operation (the last chunk of the chain), by algorithm: PIV's GENERAL AUTHENTICATE (the algorithm in
+    /// P1) and OpenPGP's PSO:CDS, PSO:DECIPHER and INTERNAL AUTHENTICATE (the algorithm of the key they use). The same
+    /// chip does both; no OpenPGP figure for ECC is published, so the PIV figures stand for both applets.
+    /// </summary>
     public IReadOnlyDictionary<KeyAlgorithm, TimeSpan> PrivateKey { get; init; } = new Dictionary<KeyAlgorithm, TimeSpan>();
 
-    /// <summary>The time for one command APDU as the reader delivers it.</summary>
-    internal TimeSpan For(ReadOnlySpan<byte> command)
+    /// <summary>The time for one command APDU as the reader delivers it; <paramref name="openPgpKey"/> names the OpenPGP keys' algorithms.</summary>
+    internal TimeSpan For(ReadOnlySpan<byte> command, Func<PgpKey, KeyAlgorithm?>? openPgpKey = null)
     {
         if (command.Length < 4)
         {
@@ -53,6 +58,18 @@ public sealed class CardTiming
         }
 
         bool lastOfChain = (command[0] & 0x10) == 0;
+        var pgpKey = (command[1], command[2], command[3]) switch
+        {
+            (0x2A, 0x9E, 0x9A) => PgpKey.Signature,
+            (0x2A, 0x80, 0x86) => PgpKey.Decryption,
+            (0x88, 0x00, 0x00) => PgpKey.Authentication,
+            _ => (PgpKey?)null,
+        };
+        if (lastOfChain && pgpKey is { } key && openPgpKey?.Invoke(key) is { } algorithm && PrivateKey.TryGetValue(algorithm, out var pgpTime))
+        {
+            return pgpTime;
+        }
+
         return command[1] switch
         {
             0x87 when lastOfChain && command[3] != PivSlots.ManagementKey && PrivateKey.TryGetValue((KeyAlgorithm)command[2], out var time) => time,

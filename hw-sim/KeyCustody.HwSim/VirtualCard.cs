@@ -327,7 +327,7 @@ public sealed class VirtualCard : IDisposable
         try
         {
             var response = ExecuteLocked(command, removal);
-            var target = Timing.For(command);
+            var target = Timing.For(command, key => _state.OpenPgp.Slot(key).Key?.Algorithm);
 
             // A wait is whole milliseconds (truncated): round up, and wait again until the time has really passed.
             for (var remaining = target - Stopwatch.GetElapsedTime(started); remaining > TimeSpan.Zero; remaining = target - Stopwatch.GetElapsedTime(started))

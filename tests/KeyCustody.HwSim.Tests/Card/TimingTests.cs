@@ -19,6 +19,40 @@ public sealed class TimingTests
     public void The_yubikey_5_model_charges_per_command(string apdu, double milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), CardTiming.YubiKey5.For(Hex.Parse(apdu)));
 
+    [Theory]
+    [InlineData("00 2A 9E 9A 01 00", 71.572)]
+    [InlineData("10 2A 9E 9A 01 00", 1.257)]
+    [InlineData("00 88 00 00 01 00", 138.491)]
+    [InlineData("00 2A 80 86 01 00", 1.257)]
+    public void The_yubikey_5_model_charges_openpgp_operations_by_the_key_they_use(string apdu, double milliseconds)
+    {
+        KeyAlgorithm? Key(HwSim.OpenPgp.PgpKey key) => key switch
+        {
+            HwSim.OpenPgp.PgpKey.Signature => KeyAlgorithm.Ed25519,
+            HwSim.OpenPgp.PgpKey.Authentication => KeyAlgorithm.Rsa2048,
+            _ => null,
+        };
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), CardTiming.YubiKey5.For(Hex.Parse(apdu), Key));
+    }
+
+    [Fact]
+    public void An_openpgp_signature_keeps_the_card_busy_no_shorter_than_the_model()
+    {
+        using var card = TestCards.Create();
+        var host = new PgpHost(card.Connect());
+        host.Select();
+        host.VerifyAdmin();
+        host.SetAttributes(0xC1, "16 2B 06 01 04 01 DA 47 0F 01");
+        host.Generate(0xB6);
+        host.VerifyUser();
+        card.Timing = new CardTiming { PrivateKey = new Dictionary<KeyAlgorithm, TimeSpan> { [KeyAlgorithm.Ed25519] = TimeSpan.FromMilliseconds(40) } };
+        card.Activity.Recording = true;
+        Assert.Equal(0x9000, host.Sign("hello"u8.ToArray()).Sw);
+        var busy = Assert.Single(card.Activity.Take());
+        Assert.True(busy.Duration >= TimeSpan.FromMilliseconds(40), $"busy {busy.Duration.TotalMilliseconds} ms");
+    }
+
     [Fact]
     public void A_signature_keeps_the_card_busy_no_shorter_than_the_model_and_every_command_is_recorded()
     {
