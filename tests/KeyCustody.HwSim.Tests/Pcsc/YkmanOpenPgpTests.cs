@@ -120,6 +120,14 @@ public sealed class YkmanOpenPgpTests : IDisposable
         Assert.NotNull(card.Card.State.OpenPgp.Slot(PgpKey.Attestation).Key);
     }
 
+    [Fact]
+    public void A_nitrokey_3_is_not_for_ykman_which_asks_for_yubicos_get_version_first()
+    {
+        var (card, ykman) = Use(CardProfile.Nitrokey3, 5550206);
+        Assert.Contains("APDU error: SW=0x6d00", ykman.RunFailing("openpgp", "info"));
+        Assert.True(card.CountInPcscdLog("00 F1 00 00") >= 1);
+    }
+
     public void Dispose() => _current?.Dispose();
 
     private (CardOnSlot Card, CommandLineTool Ykman) Use(CardProfile profile, uint serial, bool withKeys = false)
