@@ -42,8 +42,9 @@ internal sealed class ApduFraming
 
         try
         {
-            // Interindustry classes (00, 10 chained) and the proprietary 80 (Yubico's GET ATTESTATION); applets refuse 80 otherwise.
-            if ((apdu!.Cla & ~0x90) != 0)
+            // Interindustry classes (00, 10 chained) and, unchained, the proprietary 80 (Yubico's GET ATTESTATION; the
+            // applets refuse it otherwise).
+            if ((apdu!.Cla & ~0x10) != 0 && apdu.Cla != 0x80)
             {
                 ResetChain();
                 return Response.Encode([], StatusWord.ClassNotSupported);

@@ -21,6 +21,14 @@ public sealed class PcscdFixture : IDisposable
             throw new InvalidOperationException(Ykman.Program + " is missing: run scripts/ensure-deps.sh (yubikey-manager)");
         }
 
+        foreach (var (program, package) in new[] { ("/usr/bin/gpg", "gnupg"), ("/usr/lib/gnupg/scdaemon", "scdaemon"), ("/usr/bin/pkcs11-tool", "opensc") })
+        {
+            if (!File.Exists(program))
+            {
+                throw new InvalidOperationException($"{program} is missing: run scripts/ensure-deps.sh ({package})");
+            }
+        }
+
         Pcscd = new PrivatePcscd("hwsim-pcscd-");
         Pcscd.ExportToThisProcess();
     }
