@@ -1,5 +1,6 @@
 using KeyCustody.HwSim.Apdu;
 using KeyCustody.HwSim.OpenPgp.State;
+using KeyCustody.HwSim.State;
 
 namespace KeyCustody.HwSim.OpenPgp;
 
@@ -15,6 +16,19 @@ internal static class PasswordRules
     public const int ResetCodeMinimum = 8;
 
     public static bool LengthFits(int length, int minimum) => length >= minimum && length <= PgpPassword.MaxLength;
+
+    /// <summary>Checks a candidate; the state file is written only when a counter moved.</summary>
+    public static bool Check(CardState state, PgpPassword password, ReadOnlySpan<byte> candidate)
+    {
+        int before = password.Remaining;
+        bool ok = password.Check(candidate);
+        if (password.Remaining != before)
+        {
+            state.Dirty = true;
+        }
+
+        return ok;
+    }
 
     /// <summary>
     /// A wrong password (the try that blocks it included): 69 82 on the YubiKey, 63 Cx (tries left) in opcard-rs. A

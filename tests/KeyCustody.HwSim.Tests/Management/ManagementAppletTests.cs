@@ -99,6 +99,24 @@ public sealed class ManagementAppletTests : CardTest
     }
 
     [Fact]
+    public void Device_reset_also_returns_openpgp_to_the_factory_keeping_its_attestation_key()
+    {
+        var pgp = new PgpHost(Card.Connect());
+        pgp.Select();
+        pgp.VerifyAdmin();
+        pgp.SetAttributes(0xC1, "16 2B 06 01 04 01 DA 47 0F 01");
+        pgp.Generate(0xB6);
+        Assert.Equal(0x9000, pgp.Exchange(0x24, 0x00, 0x81, "123456654321"u8.ToArray()).Sw);
+        var attestation = pgp.GetData(0xFC);
+        Host.Expect(SelectManagement, "35 2E 37 2E 31 90 00");
+        Host.Expect("00 1F 00 00", "90 00");
+        pgp.Select();
+        Assert.Equal("01 00 02 00 03 00 81 02", Hex.Format(pgp.GetData(0xDE)));
+        pgp.VerifyUser();
+        Assert.Equal(attestation, pgp.GetData(0xFC));
+    }
+
+    [Fact]
     public void The_configuration_survives_a_restart_through_the_state_file()
     {
         var directory = Directory.CreateTempSubdirectory("hwsim-mgmt-").FullName;

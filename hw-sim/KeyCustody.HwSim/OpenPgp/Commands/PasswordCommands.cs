@@ -53,8 +53,7 @@ internal static class PasswordCommands
             return Response.Status(StatusWord.IncorrectData);
         }
 
-        bool ok = password.Check(apdu.Data);
-        context.State.Dirty = true;
+        bool ok = PasswordRules.Check(context.State, password, apdu.Data);
         SetVerified(session, apdu.P2, ok);
         return ok ? Response.Ok() : Response.Status(PasswordRules.Wrong(openPgp.Profile, password));
     }
@@ -79,8 +78,7 @@ internal static class PasswordCommands
         var replacement = apdu.Data.AsSpan(current.Length);
 
         // The current value is checked (and counted) before the new one is looked at, as for PIV and in opcard-rs.
-        bool ok = password.Check(current);
-        context.State.Dirty = true;
+        bool ok = PasswordRules.Check(context.State, password, current);
         if (!ok)
         {
             SetVerified(context.Session.OpenPgp, apdu.P2, false);
@@ -93,6 +91,7 @@ internal static class PasswordCommands
         }
 
         password.Set(replacement);
+        context.State.Dirty = true;
         return Response.Ok();
     }
 
@@ -123,8 +122,7 @@ internal static class PasswordCommands
 
             var candidate = newPin[..Math.Min(code.Length, newPin.Length)];
             newPin = newPin[candidate.Length..];
-            bool ok = code.Check(candidate);
-            context.State.Dirty = true;
+            bool ok = PasswordRules.Check(context.State, code, candidate);
             if (!ok)
             {
                 return Response.Status(PasswordRules.Wrong(openPgp.Profile, code));
