@@ -33,6 +33,40 @@ public static class TokenErrors
     public static TouchTimeoutException TouchTimeout(string token, string keyId) => new(
         $"Token {token} waited for a touch to use key {keyId} and none came in time. Touch the token when it blinks, then retry.");
 
+    /// <summary>The OpenPGP user PIN (PW1) is blocked; the admin PIN or the resetting code unblocks it.</summary>
+    public static PinBlockedException OpenPgpPinBlocked(string token) => new(
+        $"The PIN of token {token} is blocked (no attempts left). Unblock it with the admin PIN (`ykman openpgp access unblock-pin`, or gpg --card-edit: admin, passwd, 2) and retry.");
+
+    /// <summary>The OpenPGP admin PIN (PW3) is blocked: nothing but a reset of the application brings it back.</summary>
+    public static PinBlockedException AdminPinBlocked(string token) => new(
+        $"The admin PIN of token {token} is blocked (no attempts left). Only a reset of its OpenPGP application (`ykman openpgp reset`) makes it usable again, and that erases its keys.");
+
+    public static PinIncorrectException AdminPinIncorrect(string token, int? retriesLeft) => new(
+        retriesLeft switch
+        {
+            null => $"Wrong admin PIN for token {token}. Check it before trying again: the token blocks it after too many wrong attempts, and then only a reset (which erases the keys) helps.",
+            1 => $"Wrong admin PIN for token {token}: 1 attempt left before it is blocked for good (only a reset, which erases the keys, would help then). Do not try again unless you are sure of it.",
+            _ => $"Wrong admin PIN for token {token}: {retriesLeft} attempts left before it is blocked.",
+        },
+        retriesLeft);
+
+    public static PinRequiredException AdminPinRequired(string token, string operation) => new(
+        $"The {operation} on token {token} needs its OpenPGP admin PIN (PW3) and none was given.");
+
+    public static PinAttemptRefusedException AdminPinAttemptRefused(string token, int retriesLeft) => new(
+        $"Not trying the admin PIN of token {token}: only {retriesLeft} attempt(s) left, and a wrong one would block it for good (only a reset, which erases the keys, would help). " +
+        "Retry with the last-attempt override if you are sure of the admin PIN.",
+        retriesLeft);
+
+    /// <summary>The slot holds a key, but not an Ed25519 one: no Matrix role can use it.</summary>
+    public static KeyNotFoundOnTokenException KeyNotEd25519(string token, string keyId, string algorithm) => new(
+        $"The {keyId} key on token {token} is {algorithm}; a Matrix key must be Ed25519 (RSA and NIST curves cannot sign Matrix JSON). " +
+        "Generate or import an Ed25519 key there (the old key is lost), or configure another key.");
+
+    /// <summary>The message is longer than the device can take; nothing was sent.</summary>
+    public static NotSupportedByTokenException MessageTooLong(string token, int length, int limit, string reason) => new(
+        $"Token {token} cannot sign a message of {length} bytes: the limit is {limit} bytes ({reason}). Nothing was sent to the token.");
+
     public static TokenRemovedException TokenRemoved(string token, Exception? inner = null) => new(
         $"Token {token} was removed or reset during the operation. Reinsert it and retry; nothing was signed.", inner);
 

@@ -2,7 +2,7 @@ namespace KeyCustody.Tokens;
 
 /// <summary>
 /// How a token reaches the person or the daemon during one operation: the PIN (asked only when the key's policy
-/// needs it), the management key (PIV generation), and the presence hook (called before an operation that will
+/// needs it), the management key (PIV generation) or admin PIN (OpenPGP generation and import), and the presence hook (called before an operation that will
 /// wait for a touch). Each callback returns a <see cref="Secret"/> the token disposes after use.
 /// </summary>
 public sealed class TokenInteraction
@@ -15,6 +15,9 @@ public sealed class TokenInteraction
 
     /// <summary>Returns the PIV management key (24 bytes for 3DES/AES-192), or null to give up.</summary>
     public Func<CancellationToken, ValueTask<Secret?>>? ManagementKey { get; init; }
+
+    /// <summary>Returns the OpenPGP admin PIN (PW3), for key generation and import; null to give up.</summary>
+    public Func<PinPrompt, CancellationToken, ValueTask<Secret?>>? AdminPin { get; init; }
 
     /// <summary>
     /// Called before an operation that will wait for a touch, so the caller can prompt the person. Cancel the

@@ -1,7 +1,7 @@
 namespace KeyCustody.Tokens;
 
 /// <summary>An Ed25519 key on a token.</summary>
-/// <param name="Id">The token's name for it: the PIV slot ("9c"), the PKCS#11 CKA_LABEL, the software key's name.</param>
+/// <param name="Id">The token's name for it: the PIV slot ("9c"), the OpenPGP key ("sig", "aut"), the PKCS#11 CKA_LABEL, the software key's name.</param>
 /// <param name="PublicKey">The raw 32-byte Ed25519 public key.</param>
 public sealed record TokenKey(string Id, byte[] PublicKey, PinPolicy PinPolicy, TouchPolicy TouchPolicy, KeyOrigin Origin)
 {
@@ -38,7 +38,7 @@ public enum KeyOrigin
     Imported = 2,
 }
 
-/// <summary>What to generate: the key's name (PIV slot such as "9c"; PKCS#11 label) and its policies.</summary>
+/// <summary>What to generate: the key's name (PIV slot such as "9c"; OpenPGP "sig" or "aut"; PKCS#11 label) and its policies.</summary>
 public sealed record KeyGenerationRequest(string KeyId, PinPolicy PinPolicy = PinPolicy.Default, TouchPolicy TouchPolicy = TouchPolicy.Default)
 {
     /// <summary>Replace a key already there. Off by default: overwriting a slot destroys its key for good.</summary>
@@ -51,7 +51,7 @@ public sealed record KeyGenerationRequest(string KeyId, PinPolicy PinPolicy = Pi
 public sealed record KeyAttestation(byte[] Certificate, IReadOnlyList<byte[]> Intermediates);
 
 /// <summary>A snapshot of the token. Holds no secret.</summary>
-/// <param name="Kind">"piv", "pkcs11" or "software".</param>
+/// <param name="Kind">"piv", "openpgp", "pkcs11" or "software".</param>
 /// <param name="Serial">The device serial as the vendor prints it.</param>
 /// <param name="Firmware">Firmware version, where the device reports one.</param>
 /// <param name="PinRetriesLeft">Null when the token does not report a counter (SoftHSM2, software token).</param>
@@ -62,4 +62,11 @@ public sealed record TokenStatus(
     Version? Firmware,
     int? PinRetriesLeft,
     bool IsHardwareBacked,
-    string Description);
+    string Description)
+{
+    /// <summary>Attempts left for the admin credential where the token counts them (OpenPGP PW3).</summary>
+    public int? AdminPinRetriesLeft { get; init; }
+
+    /// <summary>Signatures made with the token's signature key, where it counts them (OpenPGP's 93 in 7A).</summary>
+    public long? SignatureCounter { get; init; }
+}
