@@ -202,7 +202,7 @@ internal static class DaemonCommands
 
     private static Command Status(Option<string> socket)
     {
-        var cmd = new Command("status", "every configured token: present, serial, firmware, PIN retries");
+        var cmd = new Command("status", "every configured token: present, serial, firmware, PIN retries (admin PIN retries and signature counter where the card keeps them)");
         cmd.SetAction(async (r, ct) =>
         {
             using var client = Connect(r, socket);
@@ -211,6 +211,7 @@ internal static class DaemonCommands
             {
                 JsonOut.Write(response.Tokens.Select(t => JsonOut.Object(
                     ("name", t.Name), ("kind", t.Kind), ("present", t.Present), ("serial", t.Serial), ("firmware", t.Firmware), ("pin_retries", t.PinRetries),
+                    ("admin_pin_retries", t.HasAdminPinRetries ? t.AdminPinRetries : -1), ("signature_counter", t.HasSignatureCounter ? t.SignatureCounter : -1),
                     ("hardware_backed", t.HardwareBacked), ("description", t.Description), ("error", t.Error))));
                 return response.Tokens.All(t => t.Present) ? ExitCodes.Ok : ExitCodes.Unavailable;
             }
@@ -218,7 +219,7 @@ internal static class DaemonCommands
             foreach (var t in response.Tokens)
             {
                 Console.Out.WriteLine(t.Present
-                    ? $"{t.Name}\t{t.Kind}\tpresent\tserial {t.Serial}\tfirmware {(t.Firmware.Length > 0 ? t.Firmware : "-")}\tPIN retries {(t.PinRetries >= 0 ? t.PinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\t{t.Description}"
+                    ? $"{t.Name}\t{t.Kind}\tpresent\tserial {t.Serial}\tfirmware {(t.Firmware.Length > 0 ? t.Firmware : "-")}\tPIN retries {(t.PinRetries >= 0 ? t.PinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}{CardCounters(t)}\t{t.Description}"
                     : $"{t.Name}\t{t.Kind}\tABSENT\t{t.Error}");
             }
 
@@ -226,6 +227,11 @@ internal static class DaemonCommands
         });
         return cmd;
     }
+
+    /// <summary>The admin PIN's attempts and the signature counter, for the cards that keep them (OpenPGP).</summary>
+    private static string CardCounters(TokenState t) =>
+        (t.HasAdminPinRetries ? $"\tadmin PIN retries {t.AdminPinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty) +
+        (t.HasSignatureCounter ? $"\tsignatures {t.SignatureCounter.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty);
 
     private static Command Audit(Option<string> socket)
     {

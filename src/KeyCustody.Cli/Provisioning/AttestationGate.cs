@@ -52,7 +52,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
             throw NotTrusted(key, shortName, e.Message);
         }
 
-        Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
+        Console.Error.WriteLine($"attested: {shortName} key made on card {attested.Serial} (firmware {attested.Firmware}), PIN {attested.PinPolicy ?? "not in an OpenPGP statement"}, touch {attested.TouchPolicy}, chain to {attested.RootSubject}");
         await AgreeWithDaemonAsync(key, generated.Provenance, generated.PublicKey, shortName, attested, generatedNow: true, ct);
         return entry.With("attestation", Evidence(attestation, attested));
     }

@@ -73,7 +73,10 @@ internal static class ProvisionCommand
                 policy.ToDictionary(kv => kv.Key, kv => (r.GetValue(kv.Value.Pin)!, r.GetValue(kv.Value.Touch)!)),
                 r.GetValue(masterSource) == "import",
                 r.GetValue(backup),
-                r.GetValue(confirmCopy));
+                r.GetValue(confirmCopy))
+            {
+                PinsGiven = policy.Where(kv => r.GetResult(kv.Value.Pin) is { Implicit: false }).Select(kv => kv.Key).ToHashSet(),
+            };
             using var client = DaemonSocket.Connect(r.GetValue(socket)!);
             var result = await RunAsync(client, request, ct);
             if (r.GetValue(json))
@@ -101,6 +104,9 @@ internal static class ProvisionCommand
     {
         /// <summary>What the attestation gate checks keys against.</summary>
         public AttestationOptions Attestation => new(Roots, Intermediates, AllowUnattested);
+
+        /// <summary>The roles whose --ROLE-pin the operator gave (the others take their default, adapted to the token).</summary>
+        public IReadOnlySet<string> PinsGiven { get; init; } = new HashSet<string>();
     }
 
     private static async Task<JsonObject> RunAsync(KeyCustodyClient client, Request request, CancellationToken ct)
@@ -169,6 +175,13 @@ internal static class ProvisionCommand
             }
 
             var (pin, touch) = request.Policies[shortName];
+            if (pin == "never" && key.TokenKind == "openpgp" && !request.PinsGiven.Contains(shortName))
+            {
+                // An OpenPGP card asks for the PIN before any use of a key; "once" is the nearest (the daemon gives it).
+                pin = "once";
+                Console.Error.WriteLine($"the {shortName} key is on an OpenPGP card, which always asks for a PIN: PIN policy 'once' instead of the default 'never'");
+            }
+
             if (shortName == "master" && request.ImportMaster)
             {
                 record.Add(await ImportMaster(client, gate, request, key, pin, touch, ct));

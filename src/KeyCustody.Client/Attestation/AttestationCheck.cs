@@ -78,6 +78,13 @@ public static class AttestationCheck
                 throw new AttestationMismatchException("the attestation certifies a different public key from the one generated");
             }
 
+            if (OpenPgpStatement.Is(leaf))
+            {
+                // A YubiKey's OpenPGP statement: its own extensions, and no PIN policy (see OpenPgpStatement).
+                var (pgpTouch, pgpSerial, pgpFirmware) = OpenPgpStatement.Check(leaf, expectedTouch, expectedSerial);
+                return new AttestedKey(attestedKey, null, pgpTouch, pgpSerial, pgpFirmware, root.Subject, Sha256(root.RawData), Sha256(certificate));
+            }
+
             var (pin, touch) = Policies(leaf);
             if (expectedPin != "default" && pin != expectedPin)
             {

@@ -1,8 +1,8 @@
 namespace KeyCustody.Client.Attestation;
 
-/// <summary>What an attestation certificate says about a key (Yubico's PIV extensions, arc 1.3.6.1.4.1.41482.3), and what it chains to.</summary>
+/// <summary>What an attestation certificate says about a key (Yubico's PIV extensions, arc 1.3.6.1.4.1.41482.3, or its OpenPGP ones, .5), and what it chains to.</summary>
 /// <param name="PublicKey">The raw Ed25519 public key the certificate certifies.</param>
-/// <param name="PinPolicy">"never", "once" or "always" as the card states it; null when absent.</param>
+/// <param name="PinPolicy">"never", "once" or "always" as the card states it; null when absent (always, in an OpenPGP statement).</param>
 /// <param name="TouchPolicy">"never", "always" or "cached"; null when absent.</param>
 /// <param name="Serial">The card's serial; null when absent.</param>
 /// <param name="Firmware">The card's firmware version; null when absent.</param>

@@ -307,15 +307,26 @@ public static class ConfigValidator
         switch (t.Kind)
         {
             case "piv": kind = TokenKind.Piv; break;
+            case "openpgp": kind = TokenKind.OpenPgp; break;
             case "pkcs11": kind = TokenKind.Pkcs11; break;
             case "software": kind = TokenKind.Software; break;
             case "simulator": kind = TokenKind.Simulator; break;
-            default: Bad("kind", $"'{t.Kind}' is not one of piv, pkcs11, software, simulator"); break;
+            default: Bad("kind", $"'{t.Kind}' is not one of piv, openpgp, pkcs11, software, simulator"); break;
         }
 
         if (kind is TokenKind.Piv or TokenKind.Simulator && t.Serial is null)
         {
             Bad("serial", "required: YubiKeys are chosen by serial, never by reader");
+        }
+
+        if (kind == TokenKind.OpenPgp && t.Serial is null)
+        {
+            Bad("serial", "required: OpenPGP cards are chosen by the serial in their application id (a YubiKey's printed serial; gpg --card-status shows it), never by reader");
+        }
+
+        if (t.AdminPin is not null && kind != TokenKind.OpenPgp)
+        {
+            Bad("adminPin", "only OpenPGP tokens have an admin PIN (PIV tokens use managementKey)");
         }
 
         if (kind == TokenKind.Pkcs11)
@@ -367,9 +378,13 @@ public static class ConfigValidator
 
         var pin = ValidateSecret(t.Pin, $"{at}.pin", fail, ref ok);
         var mgm = ValidateSecret(t.ManagementKey, $"{at}.managementKey", fail, ref ok);
+        var adminPin = ValidateSecret(t.AdminPin, $"{at}.adminPin", fail, ref ok);
         return ok
             ? new TokenSettings(t.Name!, kind, t.Serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
                 pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile), t.Profile)
+            {
+                AdminPin = adminPin,
+            }
             : null;
     }
 
@@ -492,7 +507,11 @@ public static class ConfigValidator
 
         if (string.IsNullOrWhiteSpace(k.KeyId))
         {
-            Bad("keyId", "required: the PIV slot, PKCS#11 label or software key name");
+            Bad("keyId", "required: the PIV slot, OpenPGP key (sig or aut), PKCS#11 label or software key name");
+        }
+        else if (token?.Kind == TokenKind.OpenPgp && KeyCustody.Tokens.OpenPgp.OpenPgpToken.KeyIdProblem(k.KeyId) is { } keyProblem)
+        {
+            Bad("keyId", keyProblem);
         }
 
         if (!KeyRoleNames.TryParse(k.Role, out var role))

@@ -123,10 +123,13 @@ public sealed class TokenConfig
 {
     public string? Name { get; set; }
 
-    /// <summary>"piv", "pkcs11", "software" or "simulator".</summary>
+    /// <summary>"piv", "openpgp", "pkcs11", "software" or "simulator".</summary>
     public string? Kind { get; set; }
 
-    /// <summary>PIV: the YubiKey serial (never a reader name). Simulator: the simulated card's serial.</summary>
+    /// <summary>
+    /// PIV: the YubiKey serial (never a reader name). OpenPGP: the serial in the card's AID (a YubiKey's printed serial;
+    /// another card's serial as hex, e.g. "0x1A2B3C4D", when it is not all digits). Simulator: the simulated card's serial.
+    /// </summary>
     public uint? Serial { get; set; }
 
     /// <summary>PKCS#11: module path.</summary>
@@ -148,6 +151,9 @@ public sealed class TokenConfig
 
     /// <summary>PIV: where the management key (hex) comes from, for key generation.</summary>
     public SecretRef? ManagementKey { get; set; }
+
+    /// <summary>OpenPGP: where the admin PIN (PW3) comes from, for key generation and import.</summary>
+    public SecretRef? AdminPin { get; set; }
 
     /// <summary>Simulator: "auto" (default), "manual" or "never".</summary>
     public string? Touch { get; set; }
@@ -192,7 +198,7 @@ public sealed class KeyConfig
 
     public string? Token { get; set; }
 
-    /// <summary>The token's name for the key: PIV slot ("9c"), PKCS#11 label, software key name.</summary>
+    /// <summary>The token's name for the key: PIV slot ("9c"), OpenPGP key ("sig" or "aut"), PKCS#11 label, software key name.</summary>
     public string? KeyId { get; set; }
 
     /// <summary>"master", "self_signing", "user_signing" or "server".</summary>

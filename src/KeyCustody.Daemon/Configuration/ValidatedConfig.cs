@@ -32,6 +32,7 @@ public sealed record TcpSettings(string Host, int Port, string Certificate, stri
 public enum TokenKind
 {
     Piv,
+    OpenPgp,
     Pkcs11,
     Software,
     Simulator,
@@ -53,7 +54,11 @@ public sealed record TokenSettings(
     int TouchTimeoutMs,
     bool DemoKeys,
     string? StateFile,
-    string? Profile = null);
+    string? Profile = null)
+{
+    /// <summary>OpenPGP: the admin PIN's source (generation and import).</summary>
+    public SecretSource? AdminPin { get; init; }
+}
 
 /// <summary>How a key's use is confirmed by a person.</summary>
 public enum PresenceMode

@@ -67,7 +67,7 @@ internal sealed class AdminService(
         foreach (var host in tokens)
         {
             var (status, error) = host.Probe();
-            response.Tokens.Add(new TokenState
+            var state = new TokenState
             {
                 Name = host.Name,
                 Kind = host.Kind,
@@ -78,7 +78,18 @@ internal sealed class AdminService(
                 HardwareBacked = host.IsHardwareBacked,
                 Description = status?.Description ?? string.Empty,
                 Error = error ?? string.Empty,
-            });
+            };
+            if (status?.AdminPinRetriesLeft is { } adminRetries)
+            {
+                state.AdminPinRetries = adminRetries;
+            }
+
+            if (status?.SignatureCounter is { } counter)
+            {
+                state.SignatureCounter = counter;
+            }
+
+            response.Tokens.Add(state);
         }
 
         return response;

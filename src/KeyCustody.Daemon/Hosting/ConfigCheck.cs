@@ -32,7 +32,7 @@ public static class ConfigCheck
         Ok($"configuration {loaded.ConfigFile ?? "(the --simulator defaults)"}: valid ({cfg.Tokens.Count} tokens, {cfg.Keys.Count} keys, {cfg.Access.Rules.Count} access rules)");
         foreach (var token in cfg.Tokens)
         {
-            foreach (var (setting, source) in new[] { ("pin", token.Pin), ("managementKey", token.ManagementKey) })
+            foreach (var (setting, source) in new[] { ("pin", token.Pin), ("managementKey", token.ManagementKey), ("adminPin", token.AdminPin) })
             {
                 if (source is not null && ReadProblem(source) is { } problem)
                 {

@@ -4,6 +4,7 @@ using KeyCustody.HwSim;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Touch;
 using KeyCustody.Tokens;
+using KeyCustody.Tokens.OpenPgp;
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Piv;
 using KeyCustody.Tokens.Pkcs11;
@@ -59,7 +60,7 @@ public sealed class TokenHost : IDisposable
 
             lock (_lock)
             {
-                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv;
+                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv or TokenKind.OpenPgp;
             }
         }
     }
@@ -67,12 +68,13 @@ public sealed class TokenHost : IDisposable
     public string Kind => Settings.Kind switch
     {
         TokenKind.Piv => "piv",
+        TokenKind.OpenPgp => "openpgp",
         TokenKind.Pkcs11 => "pkcs11",
         TokenKind.Software => "software",
         _ => "simulator",
     };
 
-    /// <summary>The serial as configured (PIV, simulator) or as last reported.</summary>
+    /// <summary>The serial as configured (PIV, OpenPGP, simulator) or as last reported.</summary>
     public string Serial { get; private set; } = string.Empty;
 
     public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot)
@@ -83,6 +85,11 @@ public sealed class TokenHost : IDisposable
                 return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null) { Serial = "software:" + s.Directory };
             case TokenKind.Piv:
                 return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
+                {
+                    Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+            case TokenKind.OpenPgp:
+                return new TokenHost(s, () => OpenPgpToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
                 {
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
@@ -194,10 +201,11 @@ public sealed class TokenHost : IDisposable
         }
     }
 
-    /// <summary>The PIN and management-key callbacks, from the configured sources; <paramref name="presence"/> hears about touches.</summary>
+    /// <summary>The PIN, management-key and admin-PIN callbacks, from the configured sources; <paramref name="presence"/> hears about touches.</summary>
     public TokenInteraction Interaction(Func<PresencePrompt, CancellationToken, ValueTask>? presence) => new()
     {
         Pin = Settings.Pin is null ? null : (_, _) => ValueTask.FromResult<Secret?>(Settings.Pin.Read()),
+        AdminPin = Settings.AdminPin is null ? null : (_, _) => ValueTask.FromResult<Secret?>(Settings.AdminPin.Read()),
         ManagementKey = Settings.ManagementKey is null ? null : (_) => ValueTask.FromResult<Secret?>(ReadHexSecret(Settings.ManagementKey)),
         Presence = presence,
     };

@@ -70,6 +70,20 @@ public sealed partial class OpenPgpToken : ISigningToken
         return new OpenPgpToken(readers, ownsReaders, link, options ?? new OpenPgpTokenOptions());
     }
 
+    /// <summary>Null when <paramref name="keyId"/> names a card key that can hold an Ed25519 signing key, else what is wrong.</summary>
+    public static string? KeyIdProblem(string keyId)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        if (OpenPgpKeySlot.Parse(keyId) is not null)
+        {
+            return null;
+        }
+
+        return keyId.ToUpperInvariant() is "DEC" or "OPENPGP.2"
+            ? "the OpenPGP decryption key cannot sign (it is an ECDH key); use sig (the signature key) or aut (the authentication key)"
+            : $"'{keyId}' is not an OpenPGP key that signs: sig (the signature key, PSO:CDS, a PIN per signature possible, counted by the card) or aut (the authentication key, INTERNAL AUTHENTICATE)";
+    }
+
     /// <summary>The OpenPGP cards present: serial, vendor, versions.</summary>
     public static IReadOnlyList<OpenPgpCardInfo> ListCards(ISmartCardReaders readers) => OpenPgpCardFinder.List(readers);
 
