@@ -79,6 +79,9 @@ internal sealed class OpenPgpSession
 
     public bool IsVerified(Password password) => VerifyCommands.ParseStatus(Send(VerifyCommands.Status(password)));
 
+    /// <summary>Sets the password back to "not verified"; false when the card does not know the command.</summary>
+    public bool ResetVerification(Password password) => Send(VerifyCommands.Reset(password)).IsSuccess;
+
     public VerifyOutcome Verify(Password password, ReadOnlySpan<byte> pin) =>
         VerifyCommands.ParseVerify(Send(VerifyCommands.Verify(password, pin)), Context());
 
@@ -90,8 +93,11 @@ internal sealed class OpenPgpSession
     public byte[] Generate(OpenPgpKeySlot slot) =>
         KeyCommands.ParsePublicKey(Send(KeyCommands.Generate(slot)), "GENERATE", Context(slot.Id));
 
-    public void Import(OpenPgpKeySlot slot, ReadOnlySpan<byte> seed) =>
-        KeyCommands.ParseImport(Send(KeyCommands.Import(slot, seed)), Context(slot.Id));
+    public void Import(OpenPgpKeySlot slot, ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey) =>
+        KeyCommands.ParseImport(Send(KeyCommands.Import(slot, seed, publicKey)), Context(slot.Id));
+
+    /// <summary>The algorithm information (FA, 3.4): the attributes the card supports per key; null when it has none.</summary>
+    public byte[]? GetAlgorithmInformation() => DataCommands.ParseGet(Send(DataCommands.Get(0x00FA)), 0x00FA, Context());
 
     public byte[] Sign(OpenPgpKeySlot slot, ReadOnlySpan<byte> message, bool touchExpected) =>
         SignCommands.Parse(Send(SignCommands.Build(slot, message)), touchExpected, slot.Id, Context(slot.Id));

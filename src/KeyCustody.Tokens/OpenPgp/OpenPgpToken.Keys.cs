@@ -12,7 +12,7 @@ public sealed partial class OpenPgpToken
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(interaction);
-        return WriteKeyAsync(request, interaction, "key generation", (session, slot) => session.Generate(slot), attest: true, cancellation);
+        return WriteKeyAsync(request, interaction, "key generation", (session, slot, _) => session.Generate(slot), attest: true, cancellation);
     }
 
     public async Task<TokenKey> ImportKeyAsync(KeyGenerationRequest request, Secret seed, TokenInteraction interaction, CancellationToken cancellation = default)
@@ -25,9 +25,9 @@ public sealed partial class OpenPgpToken
             request,
             interaction,
             "key import",
-            (session, slot) =>
+            (session, slot, attributes) =>
             {
-                session.Import(slot, seed.Span);
+                session.Import(slot, seed.Span, attributes.ImportsWithPublicKey ? expected : default);
                 return session.ReadPublicKey(slot);
             },
             attest: false,
@@ -44,7 +44,7 @@ public sealed partial class OpenPgpToken
     public KeyAttestation Attest(string keyId, CancellationToken cancellation = default)
     {
         var slot = ParseSlot(keyId);
-        return Locked(
+        return Fresh(
             session =>
             {
                 var info = RequireEd25519(session, slot);
@@ -73,7 +73,7 @@ public sealed partial class OpenPgpToken
     /// time and fingerprint (so GnuPG sees the key), touch flag, PIN policy, and the attestation statement.
     /// </summary>
     private async Task<TokenKey> WriteKeyAsync(
-        KeyGenerationRequest request, TokenInteraction interaction, string operation, Func<OpenPgpSession, OpenPgpKeySlot, byte[]> write, bool attest, CancellationToken cancellation)
+        KeyGenerationRequest request, TokenInteraction interaction, string operation, Func<OpenPgpSession, OpenPgpKeySlot, AlgorithmAttributes, byte[]> write, bool attest, CancellationToken cancellation)
     {
         var slot = ParseSlot(request.KeyId);
         await Enter(operation, cancellation).ConfigureAwait(false);
@@ -105,8 +105,8 @@ public sealed partial class OpenPgpToken
                         VerifyUser(session, Password.Pw1Sign, userPin);
                     }
 
-                    session.PutData(slot.AttributesTag, Data.AlgorithmAttributes.Ed25519.Bytes);
-                    var publicKey = write(session, slot);
+                    session.PutData(slot.AttributesTag, plan.Attributes.Bytes);
+                    var publicKey = write(session, slot, plan.Attributes);
                     session.PutData(slot.GenerationTimeTag, [(byte)(created >> 24), (byte)(created >> 16), (byte)(created >> 8), (byte)created]);
                     session.PutData(slot.FingerprintTag, OpenPgpFingerprint.Ed25519(publicKey, created));
                     if (plan.Touch is { } uif)
@@ -127,6 +127,10 @@ public sealed partial class OpenPgpToken
                         }
 
                         session.Attest(slot, plan.AttestNeedsTouch);
+
+                        // The PIN was given to attest, not to sign: where the card can, it is not left verified (a
+                        // YubiKey before 5.6 cannot, and keeps it verified until it is reset).
+                        session.ResetVerification(Password.Pw1Sign);
                     }
 
                     var data = _link.Refresh(session);
@@ -165,6 +169,12 @@ public sealed partial class OpenPgpToken
         {
             throw TokenErrors.NotSupported(Name, $"Ed25519 in the {slot.Describe} (the card cannot change its algorithm from {data.Attributes(slot).Describe()})");
         }
+
+        // The form the card lists (FA), else the slot's own Ed25519 attributes, else the standard form (no FF).
+        var listed = data.ExtendedCapabilities.Length > 0 && data.Aid.SpecVersion >= new Version(3, 4) ? session.GetAlgorithmInformation() : null;
+        var attributes = AlgorithmAttributes.Ed25519From(listed, slot.AttributesTag)
+            ?? (data.Attributes(slot).IsEd25519 ? data.Attributes(slot) : null)
+            ?? (listed is null ? AlgorithmAttributes.Ed25519 : throw TokenErrors.NotSupported(Name, $"Ed25519 in the {slot.Describe} (the card's algorithm information does not list it)"));
 
         if (!attest && !data.CanImportKeys)
         {
@@ -219,7 +229,7 @@ public sealed partial class OpenPgpToken
         // A YubiKey 5.2+ attests generated keys: it has the attestation certificate's DO (FC) and says GET VERSION.
         bool canAttest = attest && _link.Aid?.Manufacturer == OpenPgpAid.Yubico && _link.Firmware >= new Version(5, 2, 0);
         var pw = data.PwStatus;
-        return new WritePlan(pw.Pw3Retries, pw.Pw1Retries, oneSignature, touch, UifFeature(data, slot), canAttest, canAttest && data.AttestationNeedsTouch);
+        return new WritePlan(attributes, pw.Pw3Retries, pw.Pw1Retries, oneSignature, touch, UifFeature(data, slot), canAttest, canAttest && data.AttestationNeedsTouch);
     }
 
     /// <summary>The second UIF byte the card uses (20: the button, per general feature management); kept as the card has it.</summary>
@@ -238,5 +248,5 @@ public sealed partial class OpenPgpToken
         }
     }
 
-    private sealed record WritePlan(int AdminRetries, int UserRetries, bool? Pw1ForOneSignature, Uif? Touch, byte UifFeature, bool Attest, bool AttestNeedsTouch);
+    private sealed record WritePlan(AlgorithmAttributes Attributes, int AdminRetries, int UserRetries, bool? Pw1ForOneSignature, Uif? Touch, byte UifFeature, bool Attest, bool AttestNeedsTouch);
 }

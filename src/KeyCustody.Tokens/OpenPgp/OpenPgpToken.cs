@@ -106,7 +106,7 @@ public sealed partial class OpenPgpToken : ISigningToken
         },
         cancellation);
 
-    public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default) => Locked(
+    public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default) => Fresh(
         session => OpenPgpKeySlot.All
             .Select(slot => _link.Slot(session, slot))
             .Where(info => info.Present && info.PublicKey is not null)
@@ -117,7 +117,7 @@ public sealed partial class OpenPgpToken : ISigningToken
     public TokenKey GetKey(string keyId, CancellationToken cancellation = default)
     {
         var slot = ParseSlot(keyId);
-        return Locked(session => ToKey(RequireEd25519(session, slot), _link.LastData!), cancellation);
+        return Fresh(session => ToKey(RequireEd25519(session, slot), _link.LastData!), cancellation);
     }
 
     /// <summary>
@@ -249,6 +249,18 @@ public sealed partial class OpenPgpToken : ISigningToken
             throw TokenErrors.Closed(Name, operation);
         }
     }
+
+    /// <summary>
+    /// <see cref="Locked"/>, reading the card's data again first: another program may have changed its keys since
+    /// (signatures keep what they read, and forget it when the card contradicts it).
+    /// </summary>
+    private T Fresh<T>(Func<OpenPgpSession, T> action, CancellationToken cancellation) => Locked(
+        session =>
+        {
+            _link.Refresh(session);
+            return action(session);
+        },
+        cancellation);
 
     private T Locked<T>(Func<OpenPgpSession, T> action, CancellationToken cancellation)
     {

@@ -22,15 +22,18 @@ public abstract class TokenConformanceTests : IDisposable
 
     protected virtual bool ExpectHardwareBacked => true;
 
+    /// <summary>The least PIN policy the token has: never, or once on a token that always asks (an OpenPGP card).</summary>
+    protected virtual PinPolicy LeastPinPolicy => PinPolicy.Never;
+
     /// <summary>A key name valid on this token; distinct per <paramref name="index"/>.</summary>
     protected abstract string KeyId(int index);
 
     protected byte[] Message { get; } = "{\"device_id\":\"JLAFKJWSCS\",\"user_id\":\"@alice:example.org\"}"u8.ToArray();
 
     /// <summary>Generates a key; the credentials generation itself needs (PKCS#11 login) are not counted as signing prompts.</summary>
-    protected async Task<TokenKey> Generate(int index, PinPolicy pin = PinPolicy.Never, TouchPolicy touch = TouchPolicy.Never)
+    protected async Task<TokenKey> Generate(int index, PinPolicy? pin = null, TouchPolicy touch = TouchPolicy.Never)
     {
-        var key = await Token.GenerateKeyAsync(new KeyGenerationRequest(KeyId(index), pin, touch), Prompts.With(CorrectPin));
+        var key = await Token.GenerateKeyAsync(new KeyGenerationRequest(KeyId(index), pin ?? LeastPinPolicy, touch), Prompts.With(CorrectPin));
         Prompts.PinRequests.Clear();
         return key;
     }
@@ -86,13 +89,22 @@ public abstract class TokenConformanceTests : IDisposable
         var first = await Generate(0);
         await Assert.ThrowsAsync<KeyExistsException>(() => Generate(0));
         Assert.Equal(first.PublicKey, Token.GetKey(KeyId(0)).PublicKey);
-        var replaced = await Token.GenerateKeyAsync(new KeyGenerationRequest(KeyId(0), PinPolicy.Never, TouchPolicy.Never) { Overwrite = true }, Prompts.With(CorrectPin));
+        var replaced = await Token.GenerateKeyAsync(new KeyGenerationRequest(KeyId(0), LeastPinPolicy, TouchPolicy.Never) { Overwrite = true }, Prompts.With(CorrectPin));
         Assert.NotEqual(first.PublicKey, replaced.PublicKey);
     }
 
     [Fact]
     public async Task Pin_policy_never_signs_without_asking()
     {
+        if (LeastPinPolicy != PinPolicy.Never)
+        {
+            // A token that always asks refuses "never" plainly, and makes no key.
+            var refused = await Assert.ThrowsAsync<NotSupportedByTokenException>(() => Generate(0, PinPolicy.Never));
+            Assert.Contains("'never'", refused.Message, StringComparison.Ordinal);
+            Assert.Throws<KeyNotFoundOnTokenException>(() => Token.GetKey(KeyId(0)));
+            return;
+        }
+
         var key = await Generate(0, PinPolicy.Never);
         Assert.Equal(PinPolicy.Never, key.PinPolicy);
         var signature = await Token.SignAsync(KeyId(0), Message, TokenInteraction.None);

@@ -113,6 +113,31 @@ public sealed class CommandBytesTests
     }
 
     [Fact]
+    public void Import_with_the_public_key_for_cards_that_want_it()
+    {
+        var seed = Enumerable.Repeat((byte)0xAB, 32).ToArray();
+        var publicKey = Hex.Parse("248acbdbaf9e050196de704bea2d68770e519150d103b587dae2d9cad53dd930");
+        Assert.Equal(
+            "00 DB 3F FF 4F 4D 4D A4 00 7F 48 04 92 20 99 21 5F 48 41 " + string.Join(' ', Enumerable.Repeat("AB", 32)) + " 40 " + Hex.Format(publicKey),
+            Hex.Format(KeyCommands.Import(OpenPgpKeySlot.Authentication, seed, publicKey).EncodeShort()));
+        Assert.Equal("00 20 FF 81", Hex.Format(VerifyCommands.Reset(Password.Pw1Sign).EncodeShort()));
+    }
+
+    [Fact]
+    public void The_ed25519_form_comes_from_the_cards_algorithm_information()
+    {
+        // The 5.4.3's FA lists Ed25519 for C1 without FF; opcard-rs lists it with FF (import with the public key).
+        var yubiKey = Hex.Parse("C10A162B06010401DA470F01C30A162B06010401DA470F01");
+        var opcard = Hex.Parse("C10B162B06010401DA470F01FFC30B162B06010401DA470F01FF");
+        Assert.False(KeyCustody.Tokens.OpenPgp.Data.AlgorithmAttributes.Ed25519From(yubiKey, 0xC1)!.ImportsWithPublicKey);
+        Assert.True(KeyCustody.Tokens.OpenPgp.Data.AlgorithmAttributes.Ed25519From(opcard, 0xC3)!.ImportsWithPublicKey);
+        Assert.Null(KeyCustody.Tokens.OpenPgp.Data.AlgorithmAttributes.Ed25519From(Hex.Parse("C106010800001100"), 0xC1));
+
+        // As the 5.4.3 answered GET DATA 00FA: the list inside FA.
+        Assert.False(KeyCustody.Tokens.OpenPgp.Data.AlgorithmAttributes.Ed25519From(Hex.Parse("FA18" + Convert.ToHexString(yubiKey)), 0xC3)!.ImportsWithPublicKey);
+    }
+
+    [Fact]
     public void Sign_and_authenticate_carry_the_message_itself()
     {
         Assert.Equal("00 2A 9E 9A 05 68 65 6C 6C 6F 00", Hex.Format(SignCommands.Build(OpenPgpKeySlot.Signature, "hello"u8).EncodeShort()));

@@ -24,20 +24,21 @@ public abstract class PivRig : IDisposable
     /// <summary>How long to wait for the middleware to see an insertion or removal.</summary>
     public static TimeSpan Patience => TimeSpan.FromSeconds(20);
 
-    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
+    public VirtualCard Insert(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192, CardProfile? profile = null)
     {
-        var card = Create(serial, touch, touchTimeout, managementKey);
+        var card = Create(serial, touch, touchTimeout, managementKey, profile);
         Attach(card);
         return card;
     }
 
     /// <summary>A card of this rig not yet in a reader (prepare it in-process, then <see cref="Attach"/> it).</summary>
-    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192)
+    public VirtualCard Create(uint serial, TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, ManagementKeyAlgorithm managementKey = ManagementKeyAlgorithm.Aes192, CardProfile? profile = null)
     {
         var card = VirtualCard.Create(new CardOptions(Root)
         {
             Serial = serial,
             ManagementKeyAlgorithm = managementKey,
+            Profile = profile,
             Touch = touch,
             AutoTouchDelay = TimeSpan.FromMilliseconds(20),
             TouchTimeout = touchTimeout ?? TimeSpan.FromMilliseconds(500),

@@ -14,8 +14,17 @@ internal sealed class Prompts
     /// <summary>Runs inside the presence hook, before the token sends the operation that waits for a touch.</summary>
     public Action<PresencePrompt>? OnPresence { get; set; }
 
-    public TokenInteraction With(string? pin, bool allowLastRetry = false, byte[]? managementKey = null) => new()
+    public const string DefaultAdminPin = "12345678";
+
+    public List<PinPrompt> AdminPinRequests { get; } = [];
+
+    public TokenInteraction With(string? pin, bool allowLastRetry = false, byte[]? managementKey = null, string? adminPin = DefaultAdminPin) => new()
     {
+        AdminPin = adminPin is null ? null : (prompt, _) =>
+        {
+            AdminPinRequests.Add(prompt);
+            return ValueTask.FromResult<Secret?>(Secret.Copy(Encoding.ASCII.GetBytes(adminPin)));
+        },
         Pin = pin is null ? null : (prompt, _) =>
         {
             PinRequests.Add(prompt);

@@ -40,20 +40,38 @@ internal static class KeyCommands
 
     /// <summary>
     /// <c>00 DB 3F FF Lc 4D 2A CRT 00 7F48 02 92 20 5F48 20 seed</c>: the extended header list of §4.4.3.12 with the
-    /// Ed25519 seed as the private key (92), as ykman and GnuPG import it; needs PW3. Zeroed after sending.
+    /// Ed25519 seed as the private key (92), as ykman and GnuPG import it; needs PW3. With <paramref name="publicKey"/>
+    /// (cards whose attributes end in FF): <c>4D 4D CRT 00 7F48 04 92 20 99 21 5F48 41 seed 40 A</c>, the point as
+    /// GnuPG writes it. Zeroed after sending.
     /// </summary>
-    public static PgpCommand Import(OpenPgpKeySlot slot, ReadOnlySpan<byte> seed)
+    public static PgpCommand Import(OpenPgpKeySlot slot, ReadOnlySpan<byte> seed, ReadOnlySpan<byte> publicKey = default)
     {
         if (seed.Length != 32)
         {
             throw new ArgumentException("an Ed25519 seed is 32 bytes", nameof(seed));
         }
 
-        var data = GC.AllocateArray<byte>(44, pinned: true);
-        ReadOnlySpan<byte> header = [0x4D, 0x2A, slot.CrtTag, 0x00, 0x7F, 0x48, 0x02, 0x92, 0x20, 0x5F, 0x48, 0x20];
-        header.CopyTo(data);
-        seed.CopyTo(data.AsSpan(header.Length));
-        return new PgpCommand(0x00, 0xDB, 0x3F, 0xFF, data, sensitive: true);
+        if (publicKey.IsEmpty)
+        {
+            var data = GC.AllocateArray<byte>(44, pinned: true);
+            ReadOnlySpan<byte> header = [0x4D, 0x2A, slot.CrtTag, 0x00, 0x7F, 0x48, 0x02, 0x92, 0x20, 0x5F, 0x48, 0x20];
+            header.CopyTo(data);
+            seed.CopyTo(data.AsSpan(header.Length));
+            return new PgpCommand(0x00, 0xDB, 0x3F, 0xFF, data, sensitive: true);
+        }
+
+        if (publicKey.Length != Ed25519Check.PublicKeyLength)
+        {
+            throw new ArgumentException("an Ed25519 public key is 32 bytes", nameof(publicKey));
+        }
+
+        var withKey = GC.AllocateArray<byte>(79, pinned: true);
+        ReadOnlySpan<byte> head = [0x4D, 0x4D, slot.CrtTag, 0x00, 0x7F, 0x48, 0x04, 0x92, 0x20, 0x99, 0x21, 0x5F, 0x48, 0x41];
+        head.CopyTo(withKey);
+        seed.CopyTo(withKey.AsSpan(head.Length));
+        withKey[head.Length + 32] = 0x40;
+        publicKey.CopyTo(withKey.AsSpan(head.Length + 33));
+        return new PgpCommand(0x00, 0xDB, 0x3F, 0xFF, withKey, sensitive: true);
     }
 
     public static void ParseImport(ResponseApdu response, OpenPgpErrorContext context)

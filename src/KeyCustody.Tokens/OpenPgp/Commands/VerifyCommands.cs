@@ -77,6 +77,9 @@ internal static class VerifyCommands
     /// <summary><c>00 20 00 mode</c>: is the password verified? Costs no attempt.</summary>
     public static PgpCommand Status(Password password) => new(0x00, 0x20, 0x00, (byte)password);
 
+    /// <summary><c>00 20 FF mode</c>: set the password back to "not verified" (3.4 §7.2.2; YubiKey 5.6+, opcard-rs).</summary>
+    public static PgpCommand Reset(Password password) => new(0x00, 0x20, 0xFF, (byte)password);
+
     /// <summary>True only for 9000: every other answer (63Cx, 6982, or a card that does not know the probe) means "verify".</summary>
     public static bool ParseStatus(ResponseApdu response) => response.IsSuccess;
 }

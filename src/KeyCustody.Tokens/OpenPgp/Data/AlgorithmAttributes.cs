@@ -19,6 +19,39 @@ internal sealed record AlgorithmAttributes(byte[] Bytes)
 
     public byte Algorithm => Bytes.Length > 0 ? Bytes[0] : (byte)0;
 
+    /// <summary><c>… FF</c>: the card wants the public key (99) with an imported private key (opcard-rs announces ECC so).</summary>
+    public bool ImportsWithPublicKey => IsEd25519 && Bytes[^1] == 0xFF;
+
+    /// <summary>
+    /// The Ed25519 attributes the card lists for <paramref name="attributesTag"/> in its algorithm information (FA,
+    /// 3.4 §4.4.3.11): with the import-format byte FF where it wants it. Null when it lists none (or has no FA).
+    /// </summary>
+    public static AlgorithmAttributes? Ed25519From(byte[]? algorithmInformation, byte attributesTag)
+    {
+        if (algorithmInformation is null)
+        {
+            return null;
+        }
+
+        // GET DATA 00FA answers the constructed DO itself (FA 82 01E2 C1 06 … on the 5.4.3), a card may answer its content.
+        var items = KeyCustody.Tokens.Piv.Ber.ReadAll(algorithmInformation);
+        if (items is [(0xFA, var content)])
+        {
+            items = KeyCustody.Tokens.Piv.Ber.ReadAll(content);
+        }
+
+        foreach (var (tag, value) in items)
+        {
+            var attributes = new AlgorithmAttributes(value);
+            if (tag == attributesTag && attributes.IsEd25519)
+            {
+                return attributes;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>EdDSA on the Ed25519 curve, with or without the import-format byte.</summary>
     public bool IsEd25519 =>
         Algorithm == EdDsa && Bytes.AsSpan(1).StartsWith(Ed25519Oid) && Bytes.Length - 1 - Ed25519Oid.Length is 0 or 1;
