@@ -11,6 +11,7 @@ var job = Job.Default
     .WithIterationCount(10);
 var config = ManualConfig.Create(DefaultConfig.Instance).AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator);
 var summary = BenchmarkRunner.Run<TokenBenchmarks>(config, args);
+TokenBenchmarks.StopPcscd();
 
 // The README table: signatures per second from the same run, and the pool-of-2 target.
 var rates = summary.Reports

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using KeyCustody.HwSim;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.HwSim.Transport;
+using KeyCustody.Tokens.OpenPgp;
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Piv;
 using KeyCustody.Tests.Shared;
@@ -37,11 +38,20 @@ public class TokenBenchmarks : IDisposable
     private VirtualCard? _inProcessCard;
     private HwSimReaders? _inProcessReaders;
     private PivToken? _inProcess;
-    private PrivatePcscd? _pcscd;
+    /// <summary>
+    /// One private pcscd for every row through it, PIV's card in vpcd slot 0 and OpenPGP's in slot 1: libpcsclite reads
+    /// the socket path once per process, so a second pcscd could not be reached. Stopped by <see cref="StopPcscd"/>.
+    /// </summary>
+    private static PrivatePcscd? _pcscd;
     private VirtualCard? _vpcdCard;
     private VpcdTransport? _vpcd;
     private PcscReaders? _pcscReaders;
     private PivToken? _viaPcscd;
+    private OpenPgpToken? _pgpInProcess;
+    private OpenPgpToken? _pgpViaPcscd;
+
+    /// <summary>The OpenPGP rows give the PIN (a card always asks): verified once, then the empty VERIFY says so.</summary>
+    private static readonly TokenInteraction Pin = new() { Pin = (_, _) => ValueTask.FromResult<Secret?>(Secret.Copy("123456"u8)) };
 
     [GlobalSetup(Targets = [nameof(RawCSignOneSession), nameof(RawCSignTwoSessions), nameof(RawCSignAndVerifyOneSession), nameof(OursPoolOf1), nameof(OursPoolOf2TwoSigners), nameof(OursPoolOf2FourSigners)])]
     public void SetUpSoftHsm()
@@ -103,10 +113,50 @@ public class TokenBenchmarks : IDisposable
     public void SetUpPcscd()
     {
         _root = SimulatorRoot.CreateEphemeral();
-        _pcscd = new PrivatePcscd("tokens-bench-pcscd-");
-        _pcscd.ExportToThisProcess();
-        _vpcdCard = VirtualCard.Create(new CardOptions(_root) { Serial = 22334455 });
-        _vpcd = new VpcdTransport(_vpcdCard, _pcscd.Endpoint(0));
+        InsertThroughPcscd(VirtualCard.Create(new CardOptions(_root) { Serial = 22334455 }), slot: 0);
+        _viaPcscd = PivToken.Open(_pcscReaders!, 22334455);
+        GeneratePiv(_viaPcscd);
+    }
+
+    /// <summary>A YubiKey 5.4.3 (Ed25519 only through OpenPGP), its signature key with PIN once and no touch.</summary>
+    [GlobalSetup(Target = nameof(OpenPgpInProcess))]
+    public void SetUpOpenPgpInProcess()
+    {
+        _root = SimulatorRoot.CreateEphemeral();
+        _inProcessCard = VirtualCard.Create(new CardOptions(_root) { Serial = 5439532, Profile = CardProfile.YubiKey543 });
+        _inProcessReaders = new HwSimReaders();
+        _inProcessReaders.Add(_inProcessCard);
+        _pgpInProcess = OpenPgpToken.Open(_inProcessReaders, 5439532);
+        GenerateOpenPgp(_pgpInProcess);
+    }
+
+    [GlobalSetup(Target = nameof(OpenPgpThroughPcscdVpcd))]
+    public void SetUpOpenPgpPcscd()
+    {
+        _root = SimulatorRoot.CreateEphemeral();
+        InsertThroughPcscd(VirtualCard.Create(new CardOptions(_root) { Serial = 23852774, Profile = CardProfile.YubiKey543 }), slot: 1);
+        _pgpViaPcscd = OpenPgpToken.Open(_pcscReaders!, 23852774);
+        GenerateOpenPgp(_pgpViaPcscd);
+    }
+
+    /// <summary>After the run: the shared pcscd goes.</summary>
+    public static void StopPcscd()
+    {
+        _pcscd?.Dispose();
+        _pcscd = null;
+    }
+
+    /// <summary>The card in its own vpcd slot of the shared pcscd, once pcscd sees it.</summary>
+    private void InsertThroughPcscd(VirtualCard card, int slot)
+    {
+        if (_pcscd is null)
+        {
+            _pcscd = new PrivatePcscd("tokens-bench-pcscd-");
+            _pcscd.ExportToThisProcess();
+        }
+
+        _vpcdCard = card;
+        _vpcd = new VpcdTransport(card, _pcscd.Endpoint(slot));
         _vpcd.Start();
         if (!_vpcd.WaitUntilConnected(TimeSpan.FromSeconds(20)))
         {
@@ -115,13 +165,11 @@ public class TokenBenchmarks : IDisposable
 
         _pcscReaders = PcscReaders.Open();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (_pcscReaders.ReadersWithCard().Count == 0 && DateTime.UtcNow < deadline)
+        // vpcd slot N is the reader whose name ends in "00 0N" (PrivatePcscd); the other slot may hold the last case's card.
+        while (!_pcscReaders.ReadersWithCard().Any(reader => reader.EndsWith($" 00 0{slot}", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {
             _pcscReaders.WaitForChange(TimeSpan.FromMilliseconds(500), CancellationToken.None);
         }
-
-        _viaPcscd = PivToken.Open(_pcscReaders, 22334455);
-        GeneratePiv(_viaPcscd);
     }
 
     public void Dispose()
@@ -137,16 +185,18 @@ public class TokenBenchmarks : IDisposable
         _pool2?.Dispose();
         _raw?.Dispose();
         _inProcess?.Dispose();
+        _pgpInProcess?.Dispose();
+        _pgpViaPcscd?.Dispose();
+        (_pgpInProcess, _pgpViaPcscd) = (null, null);
         _inProcessReaders?.Dispose();
         _inProcessCard?.Dispose();
         _viaPcscd?.Dispose();
         _pcscReaders?.Dispose();
         _vpcd?.Dispose();
         _vpcdCard?.Dispose();
-        _pcscd?.Dispose();
         _root?.Dispose();
         (_pool1, _pool2, _raw, _inProcess, _inProcessReaders, _inProcessCard) = (null, null, null, null, null, null);
-        (_viaPcscd, _pcscReaders, _vpcd, _vpcdCard, _pcscd, _root) = (null, null, null, null, null, null);
+        (_viaPcscd, _pcscReaders, _vpcd, _vpcdCard, _root) = (null, null, null, null, null);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = SoftHsmBatch, Description = "raw Pkcs11Interop C_Sign, 1 session, 1 thread")]
@@ -174,13 +224,25 @@ public class TokenBenchmarks : IDisposable
     [Benchmark(OperationsPerInvoke = PivBatch, Description = "KeyCustody PIV, hw-sim via pcscd + vpcd")]
     public void HwSimThroughPcscdVpcd() => Sign(_viaPcscd!, signers: 1, PivBatch);
 
+    [Benchmark(OperationsPerInvoke = PivBatch, Description = "KeyCustody OpenPGP (5.4.3, sig key), hw-sim in-process")]
+    public void OpenPgpInProcess() => Sign(_pgpInProcess!, signers: 1, PivBatch);
+
+    [Benchmark(OperationsPerInvoke = PivBatch, Description = "KeyCustody OpenPGP (5.4.3, sig key), hw-sim via pcscd + vpcd")]
+    public void OpenPgpThroughPcscdVpcd() => Sign(_pgpViaPcscd!, signers: 1, PivBatch);
+
     private void Sign(ISigningToken token, int signers, int total)
     {
         if (signers == 1)
         {
+            var (id, interaction) = token switch
+            {
+                PivToken => ("9c", TokenInteraction.None),
+                OpenPgpToken => ("sig", Pin),
+                _ => (KeyLabel, TokenInteraction.None),
+            };
             for (int i = 0; i < total; i++)
             {
-                token.SignAsync(token is PivToken ? "9c" : KeyLabel, _message, TokenInteraction.None).GetAwaiter().GetResult();
+                token.SignAsync(id, _message, interaction).GetAwaiter().GetResult();
             }
 
             return;
@@ -226,6 +288,12 @@ public class TokenBenchmarks : IDisposable
         var managementKey = Convert.FromHexString("010203040506070801020304050607080102030405060708");
         var interaction = new TokenInteraction { ManagementKey = _ => ValueTask.FromResult<Secret?>(Secret.Copy(managementKey)) };
         token.GenerateKeyAsync(new KeyGenerationRequest("9c", PinPolicy.Never, TouchPolicy.Never), interaction).GetAwaiter().GetResult();
+    }
+
+    private static void GenerateOpenPgp(OpenPgpToken token)
+    {
+        var interaction = new TokenInteraction { Pin = Pin.Pin, AdminPin = (_, _) => ValueTask.FromResult<Secret?>(Secret.Copy("12345678"u8)) };
+        token.GenerateKeyAsync(new KeyGenerationRequest("sig", PinPolicy.Once, TouchPolicy.Never), interaction).GetAwaiter().GetResult();
     }
 
     private static void Check(CKR rv)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Token throughput, all rows from one run: SoftHSM2 through our PKCS#11 backend (pools of 1 and 2) beside raw
-# Pkcs11Interop C_Sign, and Ed25519 through hw-sim in-process and through a private pcscd + vpcd.
+# Pkcs11Interop C_Sign, and Ed25519 through hw-sim in-process and through a private pcscd + vpcd: PIV (a 5.7) and
+# OpenPGP (a 5.4.3's signature key) side by side. `--filter '*Pcscd*'` runs only the rows through pcscd.
 # Needs root (the private pcscd runs in its own mount namespace). Prints the README table last.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

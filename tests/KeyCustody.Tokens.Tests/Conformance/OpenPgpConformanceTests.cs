@@ -343,6 +343,23 @@ public abstract class OpenPgpConformanceTests : TokenConformanceTests
         Assert.True(Ed25519Oracle.Verifies(now.PublicKey, Message, await Token.SignAsync("aut", Message, Prompts.With(CorrectPin))));
     }
 
+    [Fact]
+    public async Task A_yubikey_57_serves_piv_and_openpgp_alternately_the_operator_chooses_per_key()
+    {
+        using var piv = KeyCustody.Tokens.Piv.PivToken.Open(Readers, Serial);
+        var pivKey = await piv.GenerateKeyAsync(new KeyGenerationRequest("9c", PinPolicy.Once, TouchPolicy.Never), Prompts.With(CorrectPin));
+        var pgpKey = await Generate(0, PinPolicy.Always);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(Ed25519Oracle.Verifies(pivKey.PublicKey, Message, await piv.SignAsync("9c", Message, Prompts.With(CorrectPin))));
+            Assert.True(Ed25519Oracle.Verifies(pgpKey.PublicKey, Message, await Token.SignAsync("sig", Message, Prompts.With(CorrectPin))));
+        }
+
+        // Each applet has its own PIN and counter: a wrong OpenPGP PIN costs PIV nothing.
+        await Assert.ThrowsAsync<PinIncorrectException>(() => Token.SignAsync("sig", Message, Prompts.With(WrongPin)));
+        Assert.Equal((2, 3), (Token.GetStatus().PinRetriesLeft, piv.GetStatus().PinRetriesLeft));
+    }
+
     public override void Dispose()
     {
         _token.Dispose();
