@@ -1,3 +1,4 @@
+using KeyCustody.Tokens.OpenPgp.Commands;
 using KeyCustody.Tokens.OpenPgp.Data;
 using KeyCustody.Tokens.Piv;
 
@@ -15,7 +16,10 @@ internal sealed record SlotInfo(OpenPgpKeySlot Slot, AlgorithmAttributes Attribu
 internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : IDisposable
 {
     private readonly Dictionary<string, SlotInfo> _slots = [];
+    private readonly HashSet<Password> _verified = [];
     private FoundOpenPgpCard? _card;
+    private long _resetsSeen;
+    private bool _probeUnknown;
 
     public uint Serial => serial;
 
@@ -45,7 +49,10 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
         }
 
         Firmware = _card.Firmware;
+        _resetsSeen = _card.Connection.Resets;
         _slots.Clear();
+        _verified.Clear();
+        _probeUnknown = false;
         return true;
     }
 
@@ -72,6 +79,13 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
                 transaction = card.Connection.BeginTransaction();
                 try
                 {
+                    if (card.Connection.Resets != _resetsSeen)
+                    {
+                        // Another program reset the card: the passwords are no longer verified, and it is read again.
+                        _resetsSeen = card.Connection.Resets;
+                        Forget();
+                    }
+
                     card.Session.Select();
                     if (fresh || LastData is null)
                     {
@@ -116,6 +130,11 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
     public ApplicationData Refresh(OpenPgpSession session)
     {
         var data = session.ReadApplicationData();
+        if (data.Aid.Serial != serial)
+        {
+            throw TokenErrors.TokenRemoved(OpenPgpToken.NameOf(serial), new IOException($"card {data.Aid.Serial} answers in its reader now"));
+        }
+
         LastData = data;
         Capabilities = CardCapabilities.From(data);
         KdfInUse = data.ExtendedCapabilities.Length > 0 && (data.ExtendedCapabilities[0] & 0x01) != 0 && session.KdfInUse();
@@ -140,10 +159,55 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
         return info;
     }
 
-    /// <summary>Forgets what is known of the slots (after an error the card's state may differ from what we read).</summary>
+    /// <summary>
+    /// Whether <paramref name="password"/> is verified in the card's session: as remembered from our own VERIFY on this
+    /// connection (since no reset), else as the card's empty VERIFY says, where it knows that probe. Not known is "no".
+    /// </summary>
+    public bool IsVerified(OpenPgpSession session, Password password)
+    {
+        if (_verified.Contains(password))
+        {
+            return true;
+        }
+
+        if (_probeUnknown)
+        {
+            return false;
+        }
+
+        var probed = session.ProbeVerified(password);
+        _probeUnknown = probed is null;
+        if (probed == true)
+        {
+            _verified.Add(password);
+        }
+
+        return probed == true;
+    }
+
+    /// <summary>Whether <see cref="IsVerified"/> answers from memory rather than from the card.</summary>
+    public bool RemembersVerified(Password password) => _verified.Contains(password);
+
+    public void Verified(Password password, bool verified)
+    {
+        if (verified)
+        {
+            _verified.Add(password);
+        }
+        else
+        {
+            _verified.Remove(password);
+        }
+    }
+
+    /// <summary>
+    /// Forgets what is known of the slots and of the passwords (after an error or a reset the card's state may differ
+    /// from what we read; the worst that costs is a probe or a PIN sent again).
+    /// </summary>
     public void Forget()
     {
         _slots.Clear();
+        _verified.Clear();
         LastData = null;
     }
 
@@ -170,8 +234,7 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
     {
         _card?.Connection.Dispose();
         _card = null;
-        _slots.Clear();
-        LastData = null;
+        Forget();
     }
 
     public void Dispose() => Drop();

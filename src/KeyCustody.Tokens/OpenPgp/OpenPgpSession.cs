@@ -77,7 +77,8 @@ internal sealed class OpenPgpSession
         }
     }
 
-    public bool IsVerified(Password password) => VerifyCommands.ParseStatus(Send(VerifyCommands.Status(password)));
+    /// <summary>The empty VERIFY: true verified, false not, null when the card does not know the probe.</summary>
+    public bool? ProbeVerified(Password password) => VerifyCommands.ParseStatus(Send(VerifyCommands.Status(password)));
 
     /// <summary>Sets the password back to "not verified"; false when the card does not know the command.</summary>
     public bool ResetVerification(Password password) => Send(VerifyCommands.Reset(password)).IsSuccess;

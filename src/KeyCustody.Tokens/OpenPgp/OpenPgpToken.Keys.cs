@@ -121,7 +121,7 @@ public sealed partial class OpenPgpToken
 
                     if (userPin is not null)
                     {
-                        if (!session.IsVerified(Password.Pw1Sign))
+                        if (session.ProbeVerified(Password.Pw1Sign) != true)
                         {
                             VerifyUser(session, Password.Pw1Sign, userPin);
                         }
@@ -131,6 +131,7 @@ public sealed partial class OpenPgpToken
                         // The PIN was given to attest, not to sign: where the card can, it is not left verified (a
                         // YubiKey before 5.6 cannot, and keeps it verified until it is reset).
                         session.ResetVerification(Password.Pw1Sign);
+                        _link.Verified(Password.Pw1Sign, false);
                     }
 
                     var data = _link.Refresh(session);

@@ -23,53 +23,71 @@ public sealed partial class OpenPgpToken
             }
 
             var password = slot == OpenPgpKeySlot.Signature ? Password.Pw1Sign : Password.Pw1Other;
-
-            // 1. The key, whether the card wants the PIN (the probe costs no attempt) and its attempts; sign at once when
-            //    nobody needs to be asked.
-            var (info, policy, retries, signature) = _link.Run(session =>
+            bool retried = false;
+            while (true)
             {
-                var info = RequireEd25519(session, slot);
-                var policy = PinPolicyOf(slot, _link.LastData!.PwStatus);
-                bool touch = info.Touch?.NeedsTouch() == true;
-                if (policy == PinPolicy.Once && session.IsVerified(password))
+                // 1. The key, whether the card wants the PIN (remembered from our VERIFY on this connection, or the
+                //    card's probe, which costs no attempt) and its attempts; sign at once when nobody needs to be asked.
+                bool fromMemory = false;
+                var (info, retries, signature) = _link.Run(session =>
                 {
-                    return touch ? (info, policy, (int?)null, null) : (info, policy, null, session.Sign(slot, message.Span, touchExpected: false));
-                }
-
-                return (info, policy, (int?)session.GetPwStatus().Pw1Retries, (byte[]?)null);
-            });
-            var key = ToKey(info, _link.LastData!);
-            if (signature is not null)
-            {
-                return Verified(key, message, signature, expectedPublicKey);
-            }
-
-            // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
-            using var pin = retries is null ? null : await ObtainUserPin(interaction, slot.Id, retries, cancellation).ConfigureAwait(false);
-            bool touchExpected = info.Touch?.NeedsTouch() == true;
-            if (touchExpected)
-            {
-                await Presence(interaction, slot.Id, "sign", key.TouchPolicy, cancellation).ConfigureAwait(false);
-            }
-
-            if (cancellation.IsCancellationRequested)
-            {
-                throw TokenErrors.Cancelled(Name, "signature");
-            }
-
-            // 3. VERIFY (if needed) immediately followed by the signature, in one transaction on the same connection.
-            signature = _link.Run(
-                session =>
-                {
-                    if (pin is not null)
+                    var info = RequireEd25519(session, slot);
+                    bool touch = info.Touch?.NeedsTouch() == true;
+                    if (PinPolicyOf(slot, _link.LastData!.PwStatus) == PinPolicy.Once && _link.IsVerified(session, password))
                     {
-                        VerifyUser(session, password, pin);
+                        fromMemory = _link.RemembersVerified(password);
+                        return touch ? (info, (int?)null, null) : (info, null, SignWithoutPin(session, slot, password, message.Span, touchExpected: false, mayRetry: !retried));
                     }
 
-                    return session.Sign(slot, message.Span, touchExpected);
-                },
-                mayReconnect: false);
-            return Verified(key, message, signature, expectedPublicKey);
+                    return (info, (int?)session.GetPwStatus().Pw1Retries, (byte[]?)null);
+                });
+                var key = ToKey(info, _link.LastData!);
+                if (signature is not null)
+                {
+                    return Verified(key, message, signature, expectedPublicKey);
+                }
+
+                if (retries is null && fromMemory && !_link.RemembersVerified(password))
+                {
+                    // The card had forgotten the PIN our memory said it had (another program reset its state): ask, once.
+                    retried = true;
+                    continue;
+                }
+
+                // 2. Ask the person (outside any card transaction): PIN first, then tell them a touch is coming.
+                using var pin = retries is null ? null : await ObtainUserPin(interaction, slot.Id, retries, cancellation).ConfigureAwait(false);
+                bool touchExpected = info.Touch?.NeedsTouch() == true;
+                if (touchExpected)
+                {
+                    await Presence(interaction, slot.Id, "sign", key.TouchPolicy, cancellation).ConfigureAwait(false);
+                }
+
+                if (cancellation.IsCancellationRequested)
+                {
+                    throw TokenErrors.Cancelled(Name, "signature");
+                }
+
+                // 3. VERIFY (if needed) immediately followed by the signature, in one transaction on the same connection.
+                signature = _link.Run(
+                    session =>
+                    {
+                        if (pin is not null)
+                        {
+                            VerifyUser(session, password, pin);
+                            _link.Verified(password, true);
+                        }
+
+                        return SignWithoutPin(session, slot, password, message.Span, touchExpected, mayRetry: pin is null && !retried);
+                    },
+                    mayReconnect: false);
+                if (signature is null)
+                {
+                    retried = true;
+                    continue;
+                }
+
+                return Verified(key, message, signature, expectedPublicKey);
+            }
         }
         catch (TokenException e) when (e is not (TokenOperationCancelledException or PinRequiredException or PinAttemptRefusedException or PinFormatInvalidException))
         {
@@ -80,6 +98,36 @@ public sealed partial class OpenPgpToken
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The signature; null when the card refused it for want of a PIN we believed verified (6982, no touch awaited):
+    /// the memory is dropped and the caller asks for the PIN. A PIN valid for one signature is spent by it.
+    /// </summary>
+    private byte[]? SignWithoutPin(OpenPgpSession session, OpenPgpKeySlot slot, Password password, ReadOnlySpan<byte> message, bool touchExpected, bool mayRetry)
+    {
+        bool remembered = mayRetry && _link.RemembersVerified(password);
+        try
+        {
+            var signature = session.Sign(slot, message, touchExpected);
+            if (password == Password.Pw1Sign && _link.LastData?.PwStatus.Pw1ForOneSignature != false)
+            {
+                _link.Verified(password, false);
+            }
+
+            return signature;
+        }
+        catch (DeviceErrorException e) when (e.Code == "SW 6982" && remembered)
+        {
+            _link.Verified(password, false);
+            return null;
+        }
+        catch (TouchTimeoutException)
+        {
+            // 6982 after a touch was awaited: a timeout, or a PIN the card no longer holds verified. Ask next time.
+            _link.Verified(password, false);
+            throw;
         }
     }
 

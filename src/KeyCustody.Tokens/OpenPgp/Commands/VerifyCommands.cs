@@ -80,6 +80,15 @@ internal static class VerifyCommands
     /// <summary><c>00 20 FF mode</c>: set the password back to "not verified" (3.4 §7.2.2; YubiKey 5.6+, opcard-rs).</summary>
     public static PgpCommand Reset(Password password) => new(0x00, 0x20, 0xFF, (byte)password);
 
-    /// <summary>True only for 9000: every other answer (63Cx, 6982, or a card that does not know the probe) means "verify".</summary>
-    public static bool ParseStatus(ResponseApdu response) => response.IsSuccess;
+    /// <summary>
+    /// 9000: verified; 63Cx, 6983 or 6982: not verified; anything else (a YubiKey 5.4.3 answers 6A80, as OpenSC found):
+    /// null, the card does not know the probe.
+    /// </summary>
+    public static bool? ParseStatus(ResponseApdu response) => response.StatusWord switch
+    {
+        StatusWords.Success => true,
+        StatusWords.SecurityStatusNotSatisfied or StatusWords.AuthenticationBlocked => false,
+        var sw when StatusWords.RetriesFrom(sw) is not null => false,
+        _ => null,
+    };
 }
