@@ -10,7 +10,7 @@ public sealed class ConfigurationTests
     public static TheoryData<string, string> BadConfigurations() => new()
     {
         { "pin value in the file", "tokens[0].pin.value: secrets never come from the configuration file" },
-        { "unknown token kind", "tokens[0].kind: 'tpm' is not one of piv, pkcs11, software, simulator" },
+        { "unknown token kind", "tokens[0].kind: 'tpm' is not one of piv, openpgp, pkcs11, software, simulator" },
         { "piv without serial", "tokens[0].serial: required: YubiKeys are chosen by serial, never by reader" },
         { "key on a missing token", "keys[0].token: no token named 'nowhere' in tokens" },
         { "master key on software", "keys[0].token: the master key must be on a hardware token" },
