@@ -26,6 +26,7 @@ internal static class FreshSigningKeys
                 : $"{key.Name} (token {key.Token}) already holds an unpublished {shortName} key {key.PublicKey} from an earlier run: kept", null);
         }
 
+        policies = policies.For(key, $"{shortName} key '{key.Name}'");
         Console.Error.WriteLine($"generating the {shortName} key '{key.Name}' on token {key.Token} (PIN {policies.Pin}, touch {policies.Touch})");
         var generated = await client.Admin.GenerateKeyAsync(new GenerateKeyRequest { Key = key.Name, PinPolicy = policies.Pin, TouchPolicy = policies.Touch }, cancellationToken: ct);
         var entry = await gate.AdmitGeneratedAsync(key, shortName, generated, policies.Pin, policies.Touch, ct);

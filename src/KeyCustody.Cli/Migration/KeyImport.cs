@@ -27,6 +27,7 @@ internal static class KeyImport
             return ($"{key.Name} (token {key.Token}) already holds {expected.Base64}: not imported again", null);
         }
 
+        policies = policies.For(key, $"key '{key.Name}'");
         Console.Error.WriteLine($"importing {expected.Base64} into '{key.Name}' (token {key.Token}, PIN {policies.Pin}, touch {policies.Touch})");
         var imported = await client.Admin.ImportKeyAsync(
             new ImportKeyRequest { Key = key.Name, Seed = UnsafeByteOperations.UnsafeWrap(seed.UnsafeArray), PinPolicy = policies.Pin, TouchPolicy = policies.Touch },

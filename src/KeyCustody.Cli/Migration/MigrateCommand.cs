@@ -52,7 +52,7 @@ internal static class MigrateCommand
 
         cmd.SetAction(async (r, ct) =>
         {
-            KeyPolicies Policy(string role) => new(r.GetValue(policies[role].Pin)!, r.GetValue(policies[role].Touch)!);
+            KeyPolicies Policy(string role) => new(r.GetValue(policies[role].Pin)!, r.GetValue(policies[role].Touch)!) { PinGiven = r.GetResult(policies[role].Pin) is { Implicit: false } };
             if (r.GetValue(backup) is not null && r.GetValue(noBackup))
             {
                 throw new UsageException("give --master-backup or --no-master-backup, not both");

@@ -175,12 +175,7 @@ internal static class ProvisionCommand
             }
 
             var (pin, touch) = request.Policies[shortName];
-            if (pin == "never" && key.TokenKind == "openpgp" && !request.PinsGiven.Contains(shortName))
-            {
-                // An OpenPGP card asks for the PIN before any use of a key; "once" is the nearest (the daemon gives it).
-                pin = "once";
-                Console.Error.WriteLine($"the {shortName} key is on an OpenPGP card, which always asks for a PIN: PIN policy 'once' instead of the default 'never'");
-            }
+            pin = PinDefaults.For(pin, request.PinsGiven.Contains(shortName), key.TokenKind, $"{shortName} key");
 
             if (shortName == "master" && request.ImportMaster)
             {
