@@ -98,7 +98,7 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
             var exited = daemon.WaitForExitAsync();
             var first = await Task.WhenAny(received, exited, Task.Delay(TimeSpan.FromMinutes(3)));
             Assert.True(first == received, $"the installed keycustodyd did not report READY=1 ({(daemon.HasExited ? "exited " + daemon.ExitCode : "still running")}):\n{Log()}");
-            Assert.Equal("READY=1", Encoding.UTF8.GetString(buffer, 0, received.Result));
+            Assert.StartsWith("READY=1\nSTATUS=serving, 2 of 2 tokens present", Encoding.UTF8.GetString(buffer, 0, received.Result), StringComparison.Ordinal);
 
             var (exit, text) = ChildProcess.Run(Installed("usr/bin/keycustody"), ["--socket", socket, "status"]);
             output.WriteLine(text);
