@@ -47,6 +47,26 @@ internal static partial class Posix
         return ((UnixFileMode)(MemoryMarshal.Read<ushort>(span[28..]) & 0xfff), MemoryMarshal.Read<uint>(span[20..]), MemoryMarshal.Read<uint>(span[24..]));
     }
 
+    /// <summary>
+    /// The device and inode of an open descriptor as "DEV:INO", the way systemd writes JOURNAL_STREAM (st_dev as glibc
+    /// encodes a dev_t, both in decimal). statx(2) with AT_EMPTY_PATH: stx_ino at byte 32, stx_dev_major/minor at 136/140.
+    /// </summary>
+    public static unsafe string? DeviceAndInode(int descriptor)
+    {
+        const int AtEmptyPath = 0x1000;
+        const uint StatxIno = 0x100;
+        var buffer = stackalloc byte[256];
+        if (statx(descriptor, string.Empty, AtEmptyPath, StatxIno, buffer) != 0)
+        {
+            return null;
+        }
+
+        var span = new ReadOnlySpan<byte>(buffer, 256);
+        ulong major = MemoryMarshal.Read<uint>(span[136..]), minor = MemoryMarshal.Read<uint>(span[140..]);
+        var device = ((major & 0xfff) << 8) | ((major & 0xfffff000) << 32) | (minor & 0xff) | ((minor & 0xffffff00) << 12);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{device}:{MemoryMarshal.Read<ulong>(span[32..])}");
+    }
+
     /// <summary>Resolves a user name through /etc/passwd (the names a systemd unit would use).</summary>
     public static uint? LookupUser(string name) => Lookup("/etc/passwd", name);
 

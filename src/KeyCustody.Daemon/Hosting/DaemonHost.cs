@@ -17,7 +17,6 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Serilog;
-using Serilog.Formatting.Compact;
 
 namespace KeyCustody.Daemon.Hosting;
 
@@ -50,18 +49,10 @@ public sealed class DaemonHost : IAsyncDisposable
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-            builder.Services.AddSerilog((_, lc) =>
-            {
-                lc.MinimumLevel.Information()
-                  .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-                  .MinimumLevel.Override("Grpc", Serilog.Events.LogEventLevel.Warning)
-                  .Enrich.FromLogContext()
-                  .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-                if (cfg.LogFile is not null)
-                {
-                    lc.WriteTo.File(new CompactJsonFormatter(), cfg.LogFile);
-                }
-            });
+            // The static Log (used below before the host exists) and the host's loggers write to the same sinks; Program
+            // flushes and disposes it at exit.
+            Log.Logger = DaemonLogging.Create(cfg);
+            builder.Services.AddSerilog(Log.Logger, dispose: false);
 
             // Taken first: a socket systemd passed is checked against the configuration before anything is opened.
             var inherited = SocketActivation.Take();
