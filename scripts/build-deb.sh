@@ -46,7 +46,8 @@ install -D -m 0644 "$here/packaging/deb/copyright" "$doc/copyright"
 install -D -m 0644 "$here/packaging/deb/README.Debian" "$doc/README.Debian"
 install -D -m 0644 "$here/packaging/deb/lintian-overrides" "$root/usr/share/lintian/overrides/keycustody"
 # dpkg compresses nothing itself: documentation over 4 kB and the changelog go compressed, as policy asks.
-gzip -9n "$doc/README.md" "$doc/architecture.md" "$doc/threat-model.md" "$doc/deployment.md"
+# README.md stays as it is: the unit's Documentation=file: names it (systemctl help keycustodyd).
+gzip -9n "$doc/architecture.md" "$doc/threat-model.md" "$doc/deployment.md"
 date=$(git -C "$here" log -1 --format=%aD 2>/dev/null || date -R)
 printf 'keycustody (%s) unstable; urgency=medium\n\n  * Built from the KeyCustody repository (scripts/build-deb.sh).\n\n -- KeyCustody maintainers <keycustody-maintainers@example.org>  %s\n' "$version" "$date" \
     | gzip -9n > "$doc/changelog.gz"

@@ -65,6 +65,10 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
             Assert.True(File.Exists(Installed(file)), file + " is not installed");
         }
 
+        // What the unit's Documentation= names is installed as named (not only compressed).
+        var documentation = File.ReadAllLines(Installed("usr/lib/systemd/system/keycustodyd.service")).Single(l => l.StartsWith("Documentation=", StringComparison.Ordinal)).Split(' ')[^1];
+        Assert.True(File.Exists(Installed(documentation["file:/".Length..])), documentation + " is not in the package");
+
         CheckConfigOnThePackagedExample();
         TheInstalledCompletionCompletes();
 
