@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs keycustodyd and the keycustody CLI the way systemd/keycustodyd.service expects them. This script is the one
-# description of the installed layout (a Debian package is built from the same layout); InstallTests installs
-# with it into a scratch root and starts the installed daemon.
+# description of the installed layout: scripts/build-deb.sh builds the Debian package from exactly this (adding only
+# the Debian files: control, maintainer scripts, the configuration as a conffile); InstallTests installs with it into a
+# scratch root and starts the installed daemon.
 #
 #   usr/lib/keycustody/keycustodyd                    the daemon (framework-dependent .NET apphost beside its DLLs)
 #   usr/lib/keycustody/cli/keycustody                 the CLI, in its own directory (its own dependency set)
 #   usr/sbin/keycustodyd, usr/bin/keycustody          symbolic links to the two
 #   usr/lib/systemd/system/keycustodyd.service        the hardened unit
+#   usr/lib/systemd/system/keycustodyd.socket         its socket (socket activation: owner and mode live here)
 #   usr/lib/sysusers.d/keycustody.conf                the keycustody user, the keycustody-clients group
 #   usr/lib/tmpfiles.d/keycustody.conf                /etc/keycustody, its credentials directory, /var/lib/keycustody
 #   usr/lib/udev/rules.d/70-keycustody.rules          the YubiHSM 2 USB device for the keycustody group
 #   usr/share/polkit-1/rules.d/70-keycustody-pcscd.rules   pcsc-lite 2.x: the daemon may use pcscd and the cards
-#   usr/share/doc/keycustody/                         README.md, architecture.md, threat-model.md,
+#   usr/share/man/man8/keycustodyd.8.gz, man1/keycustody.1.gz   the manual pages
+#   usr/share/bash-completion/completions/keycustody  bash completion (the CLI's own [suggest] directive)
+#   usr/share/doc/keycustody/                         README.md, architecture.md, threat-model.md, deployment.md,
 #                                                     examples/keycustodyd.json.example
 #
 # The .NET 10 runtime (Microsoft.AspNetCore.App) is not installed here: the apphost finds it in /usr/share/dotnet,
@@ -94,6 +98,7 @@ ln -sfn ../lib/keycustody/keycustodyd "$root/usr/sbin/keycustodyd"
 ln -sfn ../lib/keycustody/cli/keycustody "$root/usr/bin/keycustody"
 
 install -D -m 0644 systemd/keycustodyd.service "$root/usr/lib/systemd/system/keycustodyd.service"
+install -D -m 0644 systemd/keycustodyd.socket "$root/usr/lib/systemd/system/keycustodyd.socket"
 install -D -m 0644 systemd/keycustodyd.sysusers "$root/usr/lib/sysusers.d/keycustody.conf"
 install -D -m 0644 systemd/keycustodyd.tmpfiles "$root/usr/lib/tmpfiles.d/keycustody.conf"
 install -D -m 0644 udev/70-keycustody.rules "$root/usr/lib/udev/rules.d/70-keycustody.rules"
@@ -101,6 +106,15 @@ install -D -m 0644 udev/keycustody-pcscd.rules "$root/usr/share/polkit-1/rules.d
 install -D -m 0644 README.md "$doc/README.md"
 install -D -m 0644 docs/architecture.md "$doc/architecture.md"
 install -D -m 0644 docs/threat-model.md "$doc/threat-model.md"
+install -D -m 0644 docs/deployment.md "$doc/deployment.md"
+# Manual pages compressed as Debian policy wants them (-n: no name or time stamp, so the package is reproducible).
+for page in packaging/man/keycustodyd.8 packaging/man/keycustody.1; do
+    section=${page##*.}
+    install -d -m 0755 "$root/usr/share/man/man$section"
+    gzip -9n -c "$page" > "$root/usr/share/man/man$section/$(basename "$page").gz"
+    chmod 0644 "$root/usr/share/man/man$section/$(basename "$page").gz"
+done
+install -D -m 0644 packaging/completion/keycustody.bash "$root/usr/share/bash-completion/completions/keycustody"
 install -D -m 0644 systemd/keycustodyd.json.example "$doc/examples/keycustodyd.json.example"
 echo "installed keycustodyd and keycustody under ${root:-/}"
 
@@ -120,5 +134,7 @@ Left to do:
   2. one file per secret the configuration names in /etc/keycustody/credentials/ (root:root 0600), the same names
      as the unit's LoadCredential= lines (change those in a drop-in: systemctl edit keycustodyd);
   3. callers into the socket's group: usermod -aG keycustody-clients NAME;
-  4. systemctl enable --now keycustodyd
+  4. Yubico's PIV attestation root CA (https://developers.yubico.com/PKI/) as /etc/keycustody/attestation/yubico-piv-ca.pem;
+  5. keycustodyd --check-config --config /etc/keycustody/keycustodyd.json;
+  6. systemctl enable --now keycustodyd.socket keycustodyd.service
 EOF

@@ -78,6 +78,18 @@ internal sealed class DaemonProcess : IAsyncDisposable
     /// <summary>Variables of this test process the daemon must not inherit.</summary>
     public HashSet<string> Unset { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Turns the daemon's start into another program's that runs it (systemd-socket-activate for socket activation):
+    /// given the start as planned, returns the one to run. The process started must become the daemon (exec).
+    /// </summary>
+    public Func<ProcessStartInfo, ProcessStartInfo>? Launcher { get; set; }
+
+    /// <summary>Runs once when the socket first exists, before the first connection (a launcher's socket is made ready here).</summary>
+    public Action? BeforeFirstConnection { get; set; }
+
+    /// <summary>The daemon's process id once started.</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+
     /// <summary>The daemon's arguments; <c>--config ConfigFile</c> when null.</summary>
     public IReadOnlyList<string>? Arguments { get; set; }
 
@@ -134,7 +146,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
             start.Environment[k] = v;
         }
 
-        var process = Process.Start(start)!;
+        var process = Process.Start(Launcher?.Invoke(start) ?? start)!;
         _process = process;
         lock (Running)
         {
@@ -158,6 +170,8 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
             if (File.Exists(Socket))
             {
+                BeforeFirstConnection?.Invoke();
+                BeforeFirstConnection = null;
                 try
                 {
                     using var client = Client();

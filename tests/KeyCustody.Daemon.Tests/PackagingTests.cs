@@ -23,6 +23,7 @@ namespace KeyCustody.Daemon.Tests;
 public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposable
 {
     private const string UnitName = "keycustodyd.service";
+    private const string SocketName = "keycustodyd.socket";
     private static readonly JsonDocumentOptions Comments = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
     private readonly string _work = Directory.CreateTempSubdirectory("keycustody-packaging-").FullName;
 
@@ -31,6 +32,8 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
     private static string UnitFile => Path.Combine(SystemdDir, UnitName);
 
     private static string ExampleFile => Path.Combine(SystemdDir, "keycustodyd.json.example");
+
+    private static string SocketFile => Path.Combine(SystemdDir, SocketName);
 
     /// <summary>
     /// `systemd-analyze verify` needs the ExecStart binary and the units the default dependencies name. A temporary
@@ -42,7 +45,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
     public void Unit_passes_systemd_analyze_verify_without_a_word()
     {
         var root = UnitRoot(File.ReadAllText(UnitFile));
-        var (exit, text) = Run("systemd-analyze", "verify", "--man=no", "--root=" + root, UnitName);
+        var (exit, text) = Run("systemd-analyze", "verify", "--man=no", "--root=" + root, UnitName, SocketName);
         Assert.True(exit == 0 && text.Length == 0, $"systemd-analyze verify exited {exit}:\n{text}");
     }
 
@@ -54,6 +57,15 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
         var (_, text) = Run("systemd-analyze", "verify", "--man=no", "--root=" + UnitRoot(broken), UnitName);
         Assert.Contains("strictly", text);
         Assert.Contains("ProtectEverything", text);
+    }
+
+    /// <summary>The control for the socket unit: a misspelt setting in it is named too.</summary>
+    [Fact]
+    public void Verify_names_a_socket_setting_it_would_ignore()
+    {
+        var root = UnitRoot(File.ReadAllText(UnitFile), File.ReadAllText(SocketFile).Replace("SocketMode=0660\n", "SocketMode=0660\nSocketModus=0660\n", StringComparison.Ordinal));
+        var (_, text) = Run("systemd-analyze", "verify", "--man=no", "--root=" + root, SocketName);
+        Assert.Contains("SocketModus", text);
     }
 
     [Fact]
@@ -72,6 +84,9 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
         var unit = UnitSettings();
         var example = Example();
         Assert.Equal("notify", Single(unit, "Type"));
+        Assert.Equal("/bin/kill -HUP $MAINPID", Single(unit, "ExecReload"));
+        Assert.Equal("30s", Single(unit, "WatchdogSec"));
+        Assert.Equal(SocketName, Single(unit, "Requires"));
         Assert.Equal("keycustody", Single(unit, "User"));
         Assert.Equal(string.Empty, Single(unit, "CapabilityBoundingSet"));
         Assert.Equal("AF_UNIX", Single(unit, "RestrictAddressFamilies"));
@@ -79,8 +94,15 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
 
         var execStart = Single(unit, "ExecStart").Split(' ');
         Assert.Equal(["--config", "/etc/keycustody/keycustodyd.json"], execStart[1..]);
-        Assert.Equal("/run/" + Single(unit, "RuntimeDirectory") + "/keycustodyd.sock", (string?)example["listen"]!["unixSocket"]);
         Assert.Equal("/var/lib/" + Single(unit, "StateDirectory"), (string?)example["stateDirectory"]);
+        Assert.DoesNotContain(unit, s => s.Key == "RuntimeDirectory");
+
+        // The daemon refuses a passed socket whose path, mode or group differ from the configuration's.
+        var socket = UnitSettings(SocketFile);
+        Assert.Equal(Single(socket, "ListenStream"), (string?)example["listen"]!["unixSocket"]);
+        Assert.Equal(Single(socket, "SocketMode"), (string?)example["listen"]!["socketMode"]);
+        Assert.Equal(Single(socket, "SocketGroup"), (string?)example["listen"]!["socketGroup"]);
+        Assert.Equal("keycustodyd", Single(socket, "FileDescriptorName"));
 
         // A LoadCredential= whose source is missing stops the start, one the configuration names but the unit does
         // not load fails at the first signature: both lists must be the same.
@@ -94,12 +116,12 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(named, loaded);
         Assert.All(unit.Where(s => s.Key == "LoadCredential"), s => Assert.StartsWith("/etc/keycustody/credentials/", s.Value.Split(':')[1], StringComparison.Ordinal));
 
-        // The daemon chowns its socket to socketGroup, which it can only do as a member of that group.
+        // systemd owns the socket and hands it over: the daemon needs no membership in the callers' group.
         var group = (string)example["listen"]!["socketGroup"]!;
-        Assert.Contains(group, Single(unit, "SupplementaryGroups").Split(' '));
+        Assert.DoesNotContain(unit, s => s.Key == "SupplementaryGroups");
         var sysusers = File.ReadAllLines(Path.Combine(SystemdDir, "keycustodyd.sysusers")).Where(l => l.Length > 0 && l[0] != '#').ToList();
         Assert.Contains(sysusers, l => l.StartsWith($"g {group} ", StringComparison.Ordinal));
-        Assert.Contains(sysusers, l => l == $"m keycustody {group}");
+        Assert.DoesNotContain(sysusers, l => l.StartsWith("m ", StringComparison.Ordinal));
         var tmpfiles = File.ReadAllText(Path.Combine(SystemdDir, "keycustodyd.tmpfiles"));
         Assert.Contains("/etc/keycustody/credentials ", tmpfiles);
     }
@@ -117,7 +139,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
         Assert.Equal("/var/lib/keycustody", user[5]);
         Assert.Equal("/usr/sbin/nologin", user[6]);
         Assert.Equal(groups["keycustody"][2], user[3]);
-        Assert.Equal(["keycustody"], groups["keycustody-clients"][3].Split(','));
+        Assert.Equal(string.Empty, groups["keycustody-clients"][3]);
         Assert.True(int.Parse(user[2], CultureInfo.InvariantCulture) < 1000, "a system user");
 
         (exit, text) = Run("systemd-tmpfiles", "--root=" + root, "--create", Path.Combine(SystemdDir, "keycustodyd.tmpfiles"));
@@ -126,6 +148,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
         var gid = groups["keycustody"][2];
         Assert.Equal($"750 0:{gid}", Stat(Path.Combine(root, "etc/keycustody")));
         Assert.Equal("700 0:0", Stat(Path.Combine(root, "etc/keycustody/credentials")));
+        Assert.Equal("755 0:0", Stat(Path.Combine(root, "etc/keycustody/attestation")));
         Assert.Equal($"700 {uid}:{gid}", Stat(Path.Combine(root, "var/lib/keycustody")));
     }
 
@@ -255,9 +278,9 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
 
     private static JsonObject Example() => JsonNode.Parse(File.ReadAllText(ExampleFile), documentOptions: Comments)!.AsObject();
 
-    /// <summary>The unit's settings in order, continuation lines joined, comments dropped.</summary>
-    private static List<KeyValuePair<string, string>> UnitSettings() =>
-        File.ReadAllLines(UnitFile)
+    /// <summary>A unit's settings in order, comments dropped.</summary>
+    private static List<KeyValuePair<string, string>> UnitSettings(string? file = null) =>
+        File.ReadAllLines(file ?? UnitFile)
             .Where(l => l.Length > 0 && l[0] is not ('#' or ';' or '['))
             .Select(l => l.Split('=', 2))
             .Select(p => KeyValuePair.Create(p[0], p[1]))
@@ -265,16 +288,21 @@ public sealed partial class PackagingTests(ITestOutputHelper output) : IDisposab
 
     private static string Single(List<KeyValuePair<string, string>> settings, string key) => Assert.Single(settings, s => s.Key == key).Value;
 
-    private string UnitRoot(string unitText)
+    private string UnitRoot(string unitText, string? socketText = null)
     {
         var root = Directory.CreateDirectory(Path.Combine(_work, "root-" + Guid.NewGuid().ToString("N"))).FullName;
         var units = Directory.CreateDirectory(Path.Combine(root, "etc", "systemd", "system")).FullName;
         File.WriteAllText(Path.Combine(units, UnitName), unitText);
-        var execStart = unitText.Split('\n').Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..].Split(' ')[0];
-        var stub = Path.Combine(root, execStart.TrimStart('/'));
-        Directory.CreateDirectory(Path.GetDirectoryName(stub)!);
-        File.WriteAllText(stub, "#!/bin/sh\nexit 0\n");
-        File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(units, SocketName), socketText ?? File.ReadAllText(SocketFile));
+        // Every program the unit runs (ExecStart=, ExecReload=) as a stub inside the root.
+        foreach (var exec in unitText.Split('\n').Where(l => l.StartsWith("Exec", StringComparison.Ordinal)).Select(l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..].Split(' ')[0]))
+        {
+            var stub = Path.Combine(root, exec.TrimStart('/'));
+            Directory.CreateDirectory(Path.GetDirectoryName(stub)!);
+            File.WriteAllText(stub, "#!/bin/sh\nexit 0\n");
+            File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         Directory.CreateDirectory(Path.Combine(root, "usr", "lib", "systemd"));
         var (exit, text) = Run("cp", "-a", "/usr/lib/systemd/system", Path.Combine(root, "usr", "lib", "systemd"));
         Assert.True(exit == 0, text);

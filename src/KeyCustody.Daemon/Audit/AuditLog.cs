@@ -24,6 +24,7 @@ public sealed class AuditLog : IDisposable
     private string? _failure;
     private List<PendingRecord> _queue = [];
     private bool _writing;
+    private long _inFlightSince;
 
     private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time, AuditAnchor? anchor)
     {
@@ -55,6 +56,34 @@ public sealed class AuditLog : IDisposable
             lock (_lock)
             {
                 return new AuditHead(_seq, _head);
+            }
+        }
+    }
+
+    /// <summary>Why the log refuses records (a write or fsync failed), or null while it accepts them.</summary>
+    public string? Failure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failure;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How long the oldest record not yet on disk has waited (zero when none waits). A write or fsync that hangs (a dead
+    /// or frozen disk) shows here, and so does a writer that never got a thread: the watchdog's view of the audit writer.
+    /// </summary>
+    public TimeSpan Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var since = _inFlightSince != 0 ? _inFlightSince : _queue.Count > 0 ? _queue[0].Queued : 0;
+                return since == 0 ? TimeSpan.Zero : _time.GetElapsedTime(since);
             }
         }
     }
@@ -182,7 +211,7 @@ public sealed class AuditLog : IDisposable
     /// </summary>
     public Task AppendAsync(JsonObject record)
     {
-        var pending = new PendingRecord(record);
+        var pending = new PendingRecord(record, _time.GetTimestamp());
         bool lead;
         lock (_lock)
         {
@@ -216,11 +245,13 @@ public sealed class AuditLog : IDisposable
                 if (_queue.Count == 0)
                 {
                     _writing = false;
+                    _inFlightSince = 0;
                     return;
                 }
 
                 batch = _queue;
                 _queue = [];
+                _inFlightSince = batch[0].Queued;
             }
 
             string? failure;
@@ -352,9 +383,11 @@ public sealed class AuditLog : IDisposable
         _file.Dispose();
     }
 
-    private sealed class PendingRecord(JsonObject record)
+    private sealed class PendingRecord(JsonObject record, long queued)
     {
         public JsonObject Record { get; } = record;
+
+        public long Queued { get; } = queued;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

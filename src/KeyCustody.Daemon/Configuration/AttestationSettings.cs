@@ -33,7 +33,8 @@ public sealed record AttestationSettings(IReadOnlyList<string> Roots, IReadOnlyL
             int count;
             if (!File.Exists(path))
             {
-                fail(at, $"{path} does not exist");
+                // The first start after installing stops here: say what belongs there and where it comes from.
+                fail(at, $"{path} does not exist: the attestation roots are certificates the operator installs; for YubiKeys, Yubico's PIV attestation root CA (https://developers.yubico.com/PKI/, the PIV attestation root, as PEM), root-owned and not writable by others");
                 continue;
             }
 

@@ -171,6 +171,11 @@ public static class ConfigValidator
         var access = new AccessRules(rules);
         DemoKeysChecks.Check(c, tokens, keys, access, Fail);
 
+        if (c.JournalSocket is { } journal && !Path.IsPathFullyQualified(journal))
+        {
+            Fail("journalSocket", $"'{journal}' is not an absolute path");
+        }
+
         var attestation = AttestationSettings.Validate(c.Attestation, Fail);
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
         var simulatorRoot = state is null ? null : Path.GetFullPath(c.SimulatorRoot is { Length: > 0 } sr ? sr : "simulator-root.json", state);
@@ -189,6 +194,7 @@ public static class ConfigValidator
         {
             SimulatorRoot = simulatorRoot!,
             Attestation = attestation,
+            JournalSocket = c.JournalSocket ?? ValidatedConfig.DefaultJournalSocket,
         };
     }
 

@@ -33,6 +33,12 @@ public sealed class DaemonConfig
     public string? LogFile { get; set; }
 
     /// <summary>
+    /// systemd-journald's native socket: used instead of the console when standard output or error is the journal
+    /// (JOURNAL_STREAM), so entries carry fields (KEYCUSTODY_RESULT, KEYCUSTODY_KEY...). "/run/systemd/journal/socket" by default.
+    /// </summary>
+    public string? JournalSocket { get; set; }
+
+    /// <summary>
     /// Simulator tokens: the root CA file their attestations chain to (created 0600 on first use). By default
     /// "simulator-root.json" in the state directory; <c>keycustodyd --simulator</c> without <c>--state-dir</c> uses
     /// hw-sim's own, the one <c>keycustody-hwsim root-cert</c> prints.

@@ -23,6 +23,11 @@ public sealed record ValidatedConfig(
     /// <summary>The root CA file simulator tokens' attestations chain to.</summary>
     public string SimulatorRoot { get; init; } = string.Empty;
 
+    /// <summary>systemd-journald's native socket, written to when standard output or error is the journal.</summary>
+    public string JournalSocket { get; init; } = DefaultJournalSocket;
+
+    public const string DefaultJournalSocket = "/run/systemd/journal/socket";
+
     /// <summary>The roots the daemon verifies attestations against (none unless configured).</summary>
     public AttestationSettings Attestation { get; init; } = AttestationSettings.None;
 }

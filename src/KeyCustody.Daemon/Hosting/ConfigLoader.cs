@@ -19,6 +19,15 @@ public static class ConfigLoader
     {
         /// <summary>--accept-audit-gap N: the operator accepts the audit-log gap a refused start named with N.</summary>
         public long? AcceptAuditGap { get; init; }
+
+        /// <summary>
+        /// Every setting as the layers left it ("keys:1:presence" → "operator"; names compared without case, as the
+        /// binder does): what a reload compares to tell which settings changed. Secrets are never in it, only their sources.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+        /// <summary>The command line this was loaded from: a reload loads again from it.</summary>
+        public DaemonCommandLine? CommandLine { get; init; }
     }
 
     public static Loaded Load(string[] args) => Load(DaemonCommandLine.Parse(args));
@@ -82,7 +91,16 @@ public static class ConfigLoader
             throw new ConfigException([$"configuration: {Innermost(e).Message}"]);
         }
 
-        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file) { AcceptAuditGap = commandLine.AcceptAuditGap };
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in configuration.AsEnumerable())
+        {
+            if (value is not null)
+            {
+                settings[name] = value;
+            }
+        }
+
+        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file) { AcceptAuditGap = commandLine.AcceptAuditGap, Settings = settings, CommandLine = commandLine };
     }
 
     /// <summary>A file that is not JSON is one error with its line and column, not the parser's stack trace.</summary>

@@ -6,6 +6,7 @@ using KeyCustody.Client;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Grpc;
+using KeyCustody.Daemon.Hosting.Systemd;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
@@ -16,7 +17,6 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Serilog;
-using Serilog.Formatting.Compact;
 
 namespace KeyCustody.Daemon.Hosting;
 
@@ -49,18 +49,17 @@ public sealed class DaemonHost : IAsyncDisposable
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-            builder.Services.AddSerilog((_, lc) =>
+            // The static Log (used below before the host exists) and the host's loggers write to the same sinks; Program
+            // flushes and disposes it at exit.
+            Log.Logger = DaemonLogging.Create(cfg);
+            builder.Services.AddSerilog(Log.Logger, dispose: false);
+
+            // Taken first: a socket systemd passed is checked against the configuration before anything is opened.
+            var inherited = SocketActivation.Take();
+            if (inherited is not null)
             {
-                lc.MinimumLevel.Information()
-                  .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-                  .MinimumLevel.Override("Grpc", Serilog.Events.LogEventLevel.Warning)
-                  .Enrich.FromLogContext()
-                  .WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-                if (cfg.LogFile is not null)
-                {
-                    lc.WriteTo.File(new CompactJsonFormatter(), cfg.LogFile);
-                }
-            });
+                CheckInherited(inherited, cfg);
+            }
 
             LogWhereToReach(cfg);
             var simulatorTokens = cfg.Tokens.Where(t => t.Kind == TokenKind.Simulator).ToList();
@@ -134,6 +133,11 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddSingleton<HealthServiceImpl>();
             s.AddSingleton<HealthMonitor>();
             s.AddHostedService(sp => sp.GetRequiredService<HealthMonitor>());
+            s.AddSingleton<ServiceStatus>();
+            s.AddSingleton(sp => new WatchdogProbes(sp.GetRequiredService<AuditLog>(), cfg.UnixSocket));
+            s.AddHostedService<Watchdog>();
+            s.AddSingleton(loaded);
+            s.AddSingleton<ConfigReload>();
             s.AddHostedService<IdleMemoryTrim>();
             s.AddGrpc(o =>
             {
@@ -143,7 +147,7 @@ public sealed class DaemonHost : IAsyncDisposable
             });
             s.UseStrictRequestBinding();
             s.AddGrpcReflection();
-            ConfigureKestrel(builder, cfg);
+            ConfigureKestrel(builder, cfg, inherited);
 
             var app = builder.Build();
             app.MapGrpcService<CustodyService>();
@@ -165,9 +169,17 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             app.Services.GetRequiredService<HealthMonitor>().Check();
-            PrepareSocketPath(cfg.UnixSocket);
+            if (inherited is null)
+            {
+                PrepareSocketPath(cfg.UnixSocket);
+            }
+
             await app.StartAsync(cancellation).ConfigureAwait(false);
-            if (cfg.UnixSocket is not null)
+            if (inherited is not null)
+            {
+                Log.Information("Listening on unix:{Socket}, the socket systemd passed ({Name}; mode and group are keycustodyd.socket's)", inherited.Path, inherited.Name);
+            }
+            else if (cfg.UnixSocket is not null)
             {
                 File.SetUnixFileMode(cfg.UnixSocket, cfg.SocketMode);
                 if (cfg.SocketGroup is { } gid)
@@ -183,7 +195,19 @@ public sealed class DaemonHost : IAsyncDisposable
                 Log.Information("Listening on {Host}:{Port} (mutual TLS)", tcp.Host, tcp.Port);
             }
 
-            SdNotify.Send("READY=1");
+            app.Services.GetRequiredService<ConfigReload>().Listen();
+            app.Lifetime.ApplicationStopping.Register(static () =>
+            {
+                try
+                {
+                    SdNotify.Send("STOPPING=1");
+                }
+                catch (SocketException)
+                {
+                    // Stopping anyway.
+                }
+            });
+            SdNotify.Send("READY=1\n" + SdNotify.Status(app.Services.GetRequiredService<ServiceStatus>().Text));
             return new DaemonHost(app, owned);
         }
         catch
@@ -222,7 +246,26 @@ public sealed class DaemonHost : IAsyncDisposable
     private static AuditAnchoring Anchoring(ValidatedConfig cfg, long? accept) =>
         AuditAnchoring.For(cfg.StateDirectory, accept, $"keycustodyd --accept-audit-gap {accept}, run by uid {Posix.EffectiveUid}");
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg)
+    /// <summary>
+    /// The socket systemd passed must be the one the configuration names, with its mode and group: the CLI, the docs and
+    /// --check-config read the configuration, and a socket unit looser than it would widen who may connect unseen.
+    /// </summary>
+    private static void CheckInherited(InheritedSocket inherited, ValidatedConfig cfg)
+    {
+        if (cfg.UnixSocket != inherited.Path)
+        {
+            throw new DaemonStartException($"systemd passed a socket bound to {inherited.Path}, but listen.unixSocket is {cfg.UnixSocket ?? "not set"}: make ListenStream= in keycustodyd.socket and listen.unixSocket the same path");
+        }
+
+        var (mode, _, gid) = Posix.Stat(inherited.Path);
+        var group = cfg.SocketGroup ?? Posix.EffectiveGid;
+        if (mode != cfg.SocketMode || gid != group)
+        {
+            throw new DaemonStartException($"the socket systemd passed ({inherited.Path}) has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')} and group {gid}, but listen.socketMode is {Convert.ToString((int)cfg.SocketMode, 8).PadLeft(4, '0')} and listen.socketGroup {group}: make SocketMode= and SocketGroup= in keycustodyd.socket say the same");
+        }
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, ValidatedConfig cfg, InheritedSocket? inherited)
     {
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -232,26 +275,33 @@ public sealed class DaemonHost : IAsyncDisposable
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(cfg.Limits.IdleConnectionSeconds);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
             k.Limits.Http2.MaxStreamsPerConnection = 256;
-            if (cfg.UnixSocket is { } path)
+            void Unix(ListenOptions lo)
             {
-                k.ListenUnixSocket(path, lo =>
+                lo.Protocols = HttpProtocols.Http2;
+                lo.Use(next => async connection =>
                 {
-                    lo.Protocols = HttpProtocols.Http2;
-                    lo.Use(next => async connection =>
+                    var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+                    var principal = socket is null ? null : PeerCredentials.Read(socket);
+                    if (principal is null)
                     {
-                        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-                        var principal = socket is null ? null : PeerCredentials.Read(socket);
-                        if (principal is null)
-                        {
-                            // No kernel-vouched identity: nothing is served anonymously.
-                            connection.Abort();
-                            return;
-                        }
+                        // No kernel-vouched identity: nothing is served anonymously.
+                        connection.Abort();
+                        return;
+                    }
 
-                        connection.Features.Set(new PeerPrincipalFeature(principal));
-                        await next(connection).ConfigureAwait(false);
-                    });
+                    connection.Features.Set(new PeerPrincipalFeature(principal));
+                    await next(connection).ConfigureAwait(false);
                 });
+            }
+
+            if (inherited is not null)
+            {
+                // systemd's socket, already bound and listening: Kestrel accepts on it and closes only its own copy.
+                k.ListenHandle((ulong)inherited.Descriptor, Unix);
+            }
+            else if (cfg.UnixSocket is { } path)
+            {
+                k.ListenUnixSocket(path, Unix);
             }
 
             if (cfg.Tcp is { } tcp)

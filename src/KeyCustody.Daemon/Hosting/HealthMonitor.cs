@@ -1,24 +1,29 @@
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Hosting.Systemd;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Tokens;
 
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
-/// grpc.health.v1: SERVING only while every configured token is present. Polls the tokens; when one
-/// comes back, its keys are read again (and checked against their pins).
+/// grpc.health.v1: SERVING only while every configured token is present and the audit log accepts records (a failed
+/// one signs nothing). Polls the tokens; when one comes back, its keys are read again (and checked against their pins).
+/// The same round feeds systemd's STATUS= line.
 /// </summary>
-public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyList<TokenHost> tokens, KeyRegistry keys, ILogger<HealthMonitor> log) : BackgroundService
+internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyList<TokenHost> tokens, KeyRegistry keys, AuditLog audit, ServiceStatus status, ILogger<HealthMonitor> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, bool> _present = new(StringComparer.Ordinal);
+    private bool _auditFailed;
 
     /// <summary>One round: probe every token, refresh keys of tokens that came back, publish the status.</summary>
     public void Check()
     {
         var allPresent = true;
+        var presence = new List<(string, bool)>(tokens.Count);
         foreach (var host in tokens)
         {
             var (status, error) = host.Probe();
@@ -36,6 +41,7 @@ public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyLis
             }
 
             _present[host.Name] = present;
+            presence.Add((host.Name, present));
             allPresent &= present;
             if (present)
             {
@@ -46,7 +52,16 @@ public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyLis
             }
         }
 
-        var serving = allPresent ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
+        var failure = audit.Failure;
+        if (failure is not null && !_auditFailed)
+        {
+            LogAuditFailed(failure);
+        }
+
+        _auditFailed = failure is not null;
+        status.Tokens(presence);
+        status.AuditFailure(failure);
+        var serving = allPresent && failure is null ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing;
         health.SetStatus(string.Empty, serving);
         health.SetStatus("keycustody.v1.Custody", serving);
         health.SetStatus("keycustody.v1.Admin", HealthCheckResponse.Types.ServingStatus.Serving);
@@ -76,6 +91,9 @@ public sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyLis
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Token {Token} is back")]
     private partial void LogBack(string token);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Critical, Message = "The audit log refuses records ({Failure}): nothing is signed until the daemon is restarted on a working log; health is NOT_SERVING")]
+    private partial void LogAuditFailed(string failure);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "Health check round failed; the next round runs as usual")]
     private partial void LogRoundFailed(Exception error);

@@ -51,16 +51,25 @@ public sealed record AccessRule(string Selector, uint? Uid, uint? Gid, string? C
     }
 }
 
-/// <summary>Deny by default: a principal may do exactly what some rule grants it.</summary>
+/// <summary>
+/// Deny by default: a principal may do exactly what some rule grants it. The rules can be replaced while the daemon
+/// runs (<c>systemctl reload</c>): the list is swapped whole, so every decision reads one consistent set, and a request
+/// already past its check goes on under the rules it was checked against.
+/// </summary>
 public sealed class AccessRules(IReadOnlyList<AccessRule> rules)
 {
-    public IReadOnlyList<AccessRule> Rules { get; } = rules;
+    private volatile IReadOnlyList<AccessRule> _rules = rules;
+
+    public IReadOnlyList<AccessRule> Rules => _rules;
+
+    /// <summary>From now on the rules are <paramref name="replacement"/>'s (a reload that passed validation).</summary>
+    public void Replace(AccessRules replacement) => _rules = replacement.Rules;
 
     /// <summary>The operations <paramref name="p"/> may perform on <paramref name="key"/>.</summary>
     public Operations Granted(Principal p, string key)
     {
         var ops = Operations.None;
-        foreach (var rule in Rules)
+        foreach (var rule in _rules)
         {
             if (rule.Matches(p) && rule.CoversKey(key))
             {

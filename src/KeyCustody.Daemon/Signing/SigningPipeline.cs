@@ -258,6 +258,7 @@ public sealed partial class SigningPipeline(
             }
 
             await audit.AppendAsync(touches.Describe(outcome.With("outcome", "signed")).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
+            LogSigned(keyName, requestId);
             Remember(key, signed);
             return new SignResult(requestId, SignedJson.Ed25519Prefix + key.Settings.MatrixKeyName(publicKey), signed);
         }
@@ -280,7 +281,7 @@ public sealed partial class SigningPipeline(
                 // The audit log failed too: the original error is what the caller needs; the log refuses further signing.
             }
 
-            LogFailed(keyName, requestId, failure.What);
+            LogFailed(keyName, requestId, failure.What, RequestResults.Of(e));
             throw;
         }
     }
@@ -391,16 +392,28 @@ public sealed partial class SigningPipeline(
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Sign request {RequestId} by {Principal} with key {Key}: intent recorded, payload SHA-256 {PayloadSha256}")]
     private partial void LogIntent(string principal, string key, string requestId, string payloadSha256);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sign request {RequestId}: {Principal} has no sign right on key {Key}")]
-    private partial void LogDenied(string principal, string key, string requestId);
+    // Every request that ends is one line with a {Result} from RequestResults (journalctl KEYCUSTODY_RESULT=...).
+    private void LogDenied(string principal, string key, string requestId) => LogDenied(principal, key, requestId, RequestResults.RefusedRule);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sign request {RequestId}: {Principal} has no sign right on key {Key} ({Result})")]
+    private partial void LogDenied(string principal, string key, string requestId, string result);
+
+    private void LogPolicyDenied(string key, string requestId, string rule, PayloadKind payloadKind) => LogPolicyDenied(key, requestId, rule, payloadKind, RequestResults.RefusedPolicy);
 
     // The rule, not the reason: the reason quotes the payload (user and device ids), which stays out of the log.
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why")]
-    private partial void LogPolicyDenied(string key, string requestId, string rule, PayloadKind payloadKind);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why ({Result})")]
+    private partial void LogPolicyDenied(string key, string requestId, string rule, PayloadKind payloadKind, string result);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome}")]
-    private partial void LogFailed(string key, string requestId, string outcome);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome} ({Result})")]
+    private partial void LogFailed(string key, string requestId, string outcome, string result);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which)")]
-    private partial void LogNotTrusted(string key, string requestId);
+    private void LogSigned(string key, string requestId) => LogSigned(key, requestId, RequestResults.Signed);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Sign request {RequestId} with key {Key}: {Result}")]
+    private partial void LogSigned(string key, string requestId, string result);
+
+    private void LogNotTrusted(string key, string requestId) => LogNotTrusted(key, requestId, RequestResults.RefusedUntrusted);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which) ({Result})")]
+    private partial void LogNotTrusted(string key, string requestId, string result);
 }

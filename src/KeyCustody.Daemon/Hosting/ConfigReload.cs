@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Hosting.Systemd;
+using KeyCustody.Daemon.Security;
+using KeyCustody.Matrix.Json;
+
+namespace KeyCustody.Daemon.Hosting;
+
+/// <summary>
+/// <c>systemctl reload keycustodyd</c> (SIGHUP): the configuration is read again through the same layers and validator
+/// as at start, and the access rules take the new file's (user: and group: names resolved again). Nothing else changes
+/// while the daemon runs: tokens, keys, listeners, the audit log, limits and presence settings are held by open handles,
+/// pinned keys, in-flight requests and Kestrel's options, so a file that changes any of them is refused as a whole,
+/// naming those settings (a restart applies them). A refused reload, for that or for an invalid file, keeps the rules in
+/// force; either way the result is logged, audited and shown in STATUS=. Connections and requests are not touched.
+/// </summary>
+internal sealed partial class ConfigReload(
+    ConfigLoader.Loaded started,
+    AccessRules access,
+    AuditLog audit,
+    ServiceStatus status,
+    ILogger<ConfigReload> log) : IDisposable
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private IReadOnlyDictionary<string, string> _settings = started.Settings;
+    private PosixSignalRegistration? _signal;
+
+    /// <summary>Reloads on every SIGHUP from now on (the signal no longer ends the process).</summary>
+    public void Listen()
+    {
+        _signal = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _ = Task.Run(ReloadAsync);
+        });
+    }
+
+    /// <summary>One reload; true when the new rules are in force.</summary>
+    public async Task<bool> ReloadAsync()
+    {
+        // Two SIGHUPs in a row reload twice, one after the other: the second reads the file as the operator left it.
+        await _one.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            TryNotify(SdNotify.Reloading());
+            var (applied, detail, problems) = Reload();
+            var record = JsonObject.Of(("kind", "config_reload"), ("result", applied ? "applied" : "refused"), ("config_file", started.ConfigFile ?? "(--simulator defaults)"));
+            if (applied)
+            {
+                record = record.With("access_rules", access.Rules.Count);
+                LogApplied(access.Rules.Count);
+            }
+            else
+            {
+                record = record.With("problems", new JsonArray(problems.Select(p => (JsonValue)p).ToArray()));
+                LogRefused(string.Join("; ", problems));
+            }
+
+            try
+            {
+                await audit.AppendAsync(record).ConfigureAwait(false);
+            }
+            catch (DaemonException e)
+            {
+                // The rules are swapped already (or were kept); the failed audit log is reported by the health monitor.
+                LogNotAudited(e.Message);
+            }
+
+            status.Reloaded(applied, detail);
+            return applied;
+        }
+        finally
+        {
+            TryNotify("READY=1");
+            _one.Release();
+        }
+    }
+
+    private (bool Applied, string Detail, IReadOnlyList<string> Problems) Reload()
+    {
+        if (started.CommandLine is not { } commandLine)
+        {
+            return (false, "this daemon was not started from a command line it can read again", ["no command line to reload from"]);
+        }
+
+        ConfigLoader.Loaded next;
+        try
+        {
+            next = ConfigLoader.Load(commandLine);
+        }
+        catch (ConfigException e)
+        {
+            return (false, $"{e.Problems.Count} problem(s) in the configuration; the previous rules stay in force", e.Problems);
+        }
+
+        var needRestart = ReloadableSettings.ChangedOutsideAccess(_settings, next.Settings);
+        if (needRestart.Count > 0)
+        {
+            var problems = needRestart.Select(s => $"{s}: changed; this setting needs a restart (systemctl restart keycustodyd), the access rules alone are reloaded").ToList();
+            return (false, $"{needRestart.Count} setting(s) other than the access rules changed; nothing applied", problems);
+        }
+
+        access.Replace(next.Config.Access);
+        _settings = next.Settings;
+        return (true, $"{access.Rules.Count} access rules", []);
+    }
+
+    private static void TryNotify(string state)
+    {
+        try
+        {
+            SdNotify.Send(state);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Outside a reachable service manager the reload itself still happens.
+        }
+    }
+
+    public void Dispose()
+    {
+        _signal?.Dispose();
+        _one.Dispose();
+    }
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Configuration reloaded: {Rules} access rules in force")]
+    private partial void LogApplied(int rules);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Error, Message = "Configuration reload refused; the access rules in force are unchanged: {Problems}")]
+    private partial void LogRefused(string problems);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Error, Message = "The configuration reload could not be audited: {Error}")]
+    private partial void LogNotAudited(string error);
+}
