@@ -23,9 +23,10 @@ public sealed class TokenHost : IDisposable
     private readonly IDisposable? _owned;
     private ISigningToken? _token;
 
-    private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated)
+    private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated, TimeProvider? time = null)
     {
         Settings = settings;
+        Touches = new Presence.TouchCache(time ?? TimeProvider.System);
         _open = open;
         _owned = owned;
         SimulatedCard = simulated;
@@ -39,7 +40,7 @@ public sealed class TokenHost : IDisposable
     public TokenQueue Queue { get; }
 
     /// <summary>Whose touch the card may be caching (touch policy cached), as the daemon's own operations tell.</summary>
-    public Presence.TouchCache Touches { get; } = new(TimeProvider.System);
+    public Presence.TouchCache Touches { get; }
 
     /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
     public VirtualCard? SimulatedCard { get; }
@@ -75,14 +76,15 @@ public sealed class TokenHost : IDisposable
     /// <summary>The serial as configured (PIV, simulator) or as last reported.</summary>
     public string Serial { get; private set; } = string.Empty;
 
-    public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot)
+    /// <summary>A token's settings as a host; <paramref name="time"/> is the clock of its touch cache (the system's unless a test moves it).</summary>
+    public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot, TimeProvider? time = null)
     {
         switch (s.Kind)
         {
             case TokenKind.Software:
-                return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null) { Serial = "software:" + s.Directory };
+                return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null, time) { Serial = "software:" + s.Directory };
             case TokenKind.Piv:
-                return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
+                return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null, time)
                 {
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
@@ -95,7 +97,8 @@ public sealed class TokenHost : IDisposable
                         s.Sessions,
                         limits.MaxQueuePerToken,
                         null,
-                        null)
+                        null,
+                        time)
                     {
                         Serial = s.TokenSerial ?? s.TokenLabel!,
                     };
@@ -115,7 +118,7 @@ public sealed class TokenHost : IDisposable
                     readers.Add(card);
                     var owned = new Owned(readers, card);
                     var options = new PivTokenOptions { TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs) };
-                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial, options), 1, limits.MaxQueuePerToken, owned, card)
+                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial, options), 1, limits.MaxQueuePerToken, owned, card, time)
                     {
                         Serial = card.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     };
