@@ -106,17 +106,17 @@ internal sealed class AdminService(
                 ("pin_policy", pin.ToString().ToLowerInvariant()), ("touch_policy", touch.ToString().ToLowerInvariant()), ("overwrite", request.Overwrite));
             audit.Append(record.With("kind", "admin_intent"));
             TokenKey generated;
-            using (await host.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
+            try
             {
-                try
-                {
-                    generated = await host.Get().GenerateKeyAsync(new KeyGenerationRequest(request.KeyId, pin, touch) { Overwrite = request.Overwrite }, host.Interaction(null), context.CancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    audit.Append(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name));
-                    throw;
-                }
+                generated = await host.UseAsync(
+                    token => token.GenerateKeyAsync(new KeyGenerationRequest(request.KeyId, pin, touch) { Overwrite = request.Overwrite }, host.Interaction(null), context.CancellationToken),
+                    null,
+                    context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                audit.Append(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name));
+                throw;
             }
 
             var publicKey = UnpaddedBase64.Encode(generated.PublicKey);
@@ -170,17 +170,17 @@ internal sealed class AdminService(
             {
                 // The request's own copy is wiped at once; gRPC's transport buffers are out of reach (see admin.proto).
                 System.Runtime.InteropServices.MemoryMarshal.AsMemory(request.Seed.Memory).Span.Clear();
-                using (await key.Token.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
+                try
                 {
-                    try
-                    {
-                        imported = await key.Token.Get().ImportKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch) { Overwrite = request.Overwrite }, seed, key.Token.Interaction(null), context.CancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name)).ConfigureAwait(false);
-                        throw;
-                    }
+                    imported = await key.Token.UseAsync(
+                        token => token.ImportKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch) { Overwrite = request.Overwrite }, seed, key.Token.Interaction(null), context.CancellationToken),
+                        null,
+                        context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name)).ConfigureAwait(false);
+                    throw;
                 }
             }
 
@@ -218,7 +218,7 @@ internal sealed class AdminService(
             keyId = request.KeyId;
         }
 
-        var attestation = host.Get().Attest(keyId);
+        var attestation = host.Read(token => token.Attest(keyId));
         var response = new AttestResponse { Certificate = ByteString.CopyFrom(attestation.Certificate) };
         response.Intermediates.AddRange(attestation.Intermediates.Select(ByteString.CopyFrom));
         return response;

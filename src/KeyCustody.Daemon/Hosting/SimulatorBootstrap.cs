@@ -32,14 +32,18 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
                 continue;
             }
 
-            var token = key.Token.Get();
-            if (token.ListKeys(cancellation).Any(k => k.Id == key.Settings.KeyId))
+            var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
+            var generated = await key.Token.UseAsync(
+                async token => token.ListKeys(cancellation).Any(k => k.Id == key.Settings.KeyId)
+                    ? null
+                    : await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false),
+                null,
+                cancellation).ConfigureAwait(false);
+            if (generated is null)
             {
                 continue;
             }
 
-            var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
-            var generated = await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false);
             LogGenerated(key.Name, key.Settings.KeyId, key.Token.Serial);
             keys.Provenance?.RecordGenerated(key, new Matrix.Signing.Ed25519PublicKey(generated.PublicKey), "keycustodyd (simulator demo keys)");
             keys.Refresh(key);

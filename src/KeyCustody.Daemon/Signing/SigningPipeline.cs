@@ -5,7 +5,6 @@ using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
-using KeyCustody.Daemon.Tokens;
 using KeyCustody.Matrix;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
@@ -183,79 +182,76 @@ public sealed partial class SigningPipeline(
                 outcome = outcome.With("approver", approver.ToString());
             }
 
-            var signed = new List<JsonObject>(objects.Count);
             var touches = new TouchCount();
-            using (await key.Token.Queue.EnterAsync(
-                position => emit(new SignEvent { Queued = new Queued { Position = position } }),
-                cancellation).ConfigureAwait(false))
-            {
-                var token = key.Token.Get();
-                for (var i = 0; i < objects.Count; i++)
+            var signed = await key.Token.UseAsync(
+                async token =>
                 {
-                    var expect = key.Token.Touches.Expect(touchPolicy, principal, out var cachedTouch);
-                    if (expect == TouchExpectation.Another)
+                    var list = new List<JsonObject>(objects.Count);
+                    for (var i = 0; i < objects.Count; i++)
                     {
-                        // Another person's touch came while this request waited for the card.
-                        expect = approvalForCachedTouch
-                            ? TouchExpectation.Either
-                            : throw DaemonErrors.CachedTouchOfAnother(keyName, cachedTouch!.By.ToString(), cachedTouch.RequestId, key.Token.Touches.Remaining());
-                    }
-
-                    var index = i;
-                    var interaction = key.Token.Interaction(async (prompt, ct) =>
-                    {
-                        if (expect == TouchExpectation.Cached)
+                        var expect = key.Token.Touches.Expect(touchPolicy, principal, out var cachedTouch);
+                        if (expect == TouchExpectation.Another)
                         {
-                            // The card signs on the touch it holds: nobody is asked for one it will not wait for.
-                            return;
+                            // Another person's touch came while this request waited for the card.
+                            expect = approvalForCachedTouch
+                                ? TouchExpectation.Either
+                                : throw DaemonErrors.CachedTouchOfAnother(keyName, cachedTouch!.By.ToString(), cachedTouch.RequestId, key.Token.Touches.Remaining());
                         }
 
-                        // One confirmation covers a batch: the first prompt lists every object; a card that waits again
-                        // (touch policy always: one touch per signature, the card's rule) names the object it is for.
-                        await emit(new SignEvent
+                        var index = i;
+                        var interaction = key.Token.Interaction(async (prompt, ct) =>
                         {
-                            PresenceRequired = new PresenceRequired
+                            if (expect == TouchExpectation.Cached)
                             {
-                                Method = PresenceRequired.Types.Method.Touch,
-                                TokenSerial = prompt.TokenSerial,
-                                TimeoutSeconds = (int)Math.Ceiling(prompt.Timeout.TotalSeconds),
-                                Intent = touches.Prompts++ == 0 ? intent : $"object {index + 1} of {objects.Count}: {DisplayText.Escape(decisions[index].Intent)}",
-                                RequestId = requestId,
-                            },
-                        }).ConfigureAwait(false);
-                    });
-                    byte[] signature;
-                    try
-                    {
-                        // The token verifies the signature against the pinned key before returning it, not against its
-                        // own idea of its key: a token replaced under the same label (holding another key) fails here.
-                        signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, publicKey.Memory, cancellation).ConfigureAwait(false);
+                                // The card signs on the touch it holds: nobody is asked for one it will not wait for.
+                                return;
+                            }
+
+                            // One confirmation covers a batch: the first prompt lists every object; a card that waits again
+                            // (touch policy always: one touch per signature, the card's rule) names the object it is for.
+                            await emit(new SignEvent
+                            {
+                                PresenceRequired = new PresenceRequired
+                                {
+                                    Method = PresenceRequired.Types.Method.Touch,
+                                    TokenSerial = prompt.TokenSerial,
+                                    TimeoutSeconds = (int)Math.Ceiling(prompt.Timeout.TotalSeconds),
+                                    Intent = touches.Prompts++ == 0 ? intent : $"object {index + 1} of {objects.Count}: {DisplayText.Escape(decisions[index].Intent)}",
+                                    RequestId = requestId,
+                                },
+                            }).ConfigureAwait(false);
+                        });
+                        byte[] signature;
+                        try
+                        {
+                            // The token verifies the signature against the pinned key before returning it, not against its
+                            // own idea of its key: a token replaced under the same label (holding another key) fails here.
+                            signature = await token.SignAsync(key.Settings.KeyId, signingBytes[i], interaction, publicKey.Memory, cancellation).ConfigureAwait(false);
+                        }
+                        catch (Exception e)
+                        {
+                            if (expect == TouchExpectation.MustWait && e is not (TouchTimeoutException or TokenOperationCancelledException or OperationCanceledException))
+                            {
+                                // The card may have taken this person's touch before the operation failed, and may cache it.
+                                key.Token.Touches.MaybeTouched(requestId, principal);
+                            }
+
+                            if (e is DeviceErrorException { Code: TokenErrors.SignatureInvalidCode })
+                            {
+                                throw NotThePinnedKey(key);
+                            }
+
+                            throw;
+                        }
+
+                        touches.Count(expect, cachedTouch, key.Token.Touches, requestId, principal);
+                        list.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature));
                     }
-                    catch (Exception e)
-                    {
-                        if (expect == TouchExpectation.MustWait && e is not (TouchTimeoutException or TokenOperationCancelledException or OperationCanceledException))
-                        {
-                            // The card may have taken this person's touch before the operation failed, and may cache it.
-                            key.Token.Touches.MaybeTouched(requestId, principal);
-                        }
 
-                        if (e is DeviceErrorException { Code: TokenErrors.SignatureInvalidCode })
-                        {
-                            throw NotThePinnedKey(key);
-                        }
-
-                        if (e is TokenException t && TokenHost.NeedsReopen(t))
-                        {
-                            key.Token.Reset(token);
-                        }
-
-                        throw;
-                    }
-
-                    touches.Count(expect, cachedTouch, key.Token.Touches, requestId, principal);
-                    signed.Add(SignedJson.AddSignature(objects[i], entity, key.Settings.MatrixKeyName(publicKey), signature));
-                }
-            }
+                    return list;
+                },
+                position => emit(new SignEvent { Queued = new Queued { Position = position } }),
+                cancellation).ConfigureAwait(false);
 
             await audit.AppendAsync(touches.Describe(outcome.With("outcome", "signed")).With("latency_ms", ElapsedMs(started))).ConfigureAwait(false);
             Remember(key, signed);

@@ -179,8 +179,10 @@ internal sealed class CoreRig : IDisposable
     /// <summary>The card's keys, generated through the token as an admin would: 9a touch always (a touch per signature), 9d touch cached.</summary>
     private static void GenerateCardKeys(TokenHost card)
     {
-        card.Get().GenerateKeyAsync(new KeyGenerationRequest("9a", PinPolicy.Never, TouchPolicy.Always), card.Interaction(null)).GetAwaiter().GetResult();
-        card.Get().GenerateKeyAsync(new KeyGenerationRequest("9d", PinPolicy.Never, TouchPolicy.Cached), card.Interaction(null)).GetAwaiter().GetResult();
+        foreach (var (slot, touch) in new[] { ("9a", TouchPolicy.Always), ("9d", TouchPolicy.Cached) })
+        {
+            card.UseAsync(t => t.GenerateKeyAsync(new KeyGenerationRequest(slot, PinPolicy.Never, touch), card.Interaction(null)), null, default).GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>A device of <paramref name="userId"/> carrying its own valid self-signature (what a self-signing key may sign).</summary>

@@ -82,7 +82,7 @@ public sealed class RefusalStageTests : IDisposable
     public async Task A_cross_signing_key_nobody_accepted_does_not_sign()
     {
         using var rig = CoreRig.Start(c => c.Keys.Add(new() { Name = "alice-ssk-2", Token = "soft", KeyId = "usk2", Role = "self_signing", Owner = User, Presence = "none" }));
-        await rig.Soft.Get().GenerateKeyAsync(new(KeyId: "usk2"), KeyCustody.Tokens.TokenInteraction.None);
+        await rig.Soft.UseAsync(t => t.GenerateKeyAsync(new(KeyId: "usk2"), KeyCustody.Tokens.TokenInteraction.None), null, default);
         rig.Keys.Refresh(rig.Keys.Find("alice-ssk-2")!);
         var before = rig.Records().Count;
         var outcome = await rig.SignAsync(Alice, "alice-ssk-2", rig.Device());

@@ -72,7 +72,7 @@ public sealed class TokenStageTests : IDisposable
         var pinned = key.PublicKey!;
 
         // Another device answers under the same name: the handle is dropped and the seed file replaced.
-        _rig.Soft.Reset(_rig.Soft.Get());
+        _rig.Soft.Reset(_rig.Soft.Read(t => t));
         File.Delete(Path.Combine(_rig.SoftDirectory, "ssk.ed25519"));
         using (var other = KeyCustody.Tokens.Software.SoftwareToken.Open(_rig.SoftDirectory))
         {
