@@ -120,7 +120,10 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
                 }
             }
 
-            var result = await pipeline.RunAsync(caller, keyName, payloads, operation, Emit, context.CancellationToken).ConfigureAwait(false);
+            var result = await pipeline.RunAsync(
+                new SignRequest(caller, keyName, payloads, operation),
+                e => SignEvents.ToProto(e) is { } message ? Emit(message) : Task.CompletedTask,
+                context.CancellationToken).ConfigureAwait(false);
             var signed = new Signed { KeyId = result.KeyId, RequestId = result.RequestId };
             signed.SignedJson.AddRange(result.Signed.Select(s => ByteString.CopyFrom(CanonicalJson.Encode(s))));
             if (uploadBody is not null)

@@ -62,7 +62,7 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
                 }
 
                 var obj = CanonicalJson.Encode(CrossSigningKey.Create(user, usage, sub.PublicKey!).Json);
-                await pipeline.RunAsync(self, master.Name, [obj], SignOperation.SignJson, _ => Task.CompletedTask, cancellation).ConfigureAwait(false);
+                await pipeline.RunAsync(new SignRequest(self, master.Name, [obj], SignOperation.SignJson), _ => Task.CompletedTask, cancellation).ConfigureAwait(false);
                 var what = usage.Describe();
                 LogSigned(what, user);
             }

@@ -13,6 +13,24 @@ public sealed class IdentityStore(string stateDirectory)
     private readonly Lock _lock = new();
     private readonly string _dir = Path.Combine(stateDirectory, "identities");
 
+    /// <summary>
+    /// Keeps what GetPublicKeys would publish as it is: a master key's signature over its owner's key object for a role,
+    /// naming a key configured for that role (<paramref name="known"/>), with nothing but the spec's members. The policy
+    /// allows nothing else; this is the second lock on the identity the daemon hands out.
+    /// </summary>
+    public void RememberSigned(string owner, IEnumerable<JsonObject> signed, Matrix.Policy.KnownIdentity known)
+    {
+        ArgumentNullException.ThrowIfNull(signed);
+        ArgumentNullException.ThrowIfNull(known);
+        foreach (var obj in signed)
+        {
+            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == owner && csk.ExtraMembers.Count == 0 && known.Of(csk.Usage).Contains(csk.PublicKey))
+            {
+                Remember(csk);
+            }
+        }
+    }
+
     public void Remember(CrossSigningKey signed)
     {
         ArgumentNullException.ThrowIfNull(signed);

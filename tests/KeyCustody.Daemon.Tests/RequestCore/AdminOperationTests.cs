@@ -22,7 +22,7 @@ public sealed class AdminOperationTests : IDisposable
 
     public void Dispose() => _rig.Dispose();
 
-    private AdminService Service() => new(_rig.Approvals, _rig.Tokens, _rig.Keys, _rig.Config.Access, _rig.Audit, _rig.Keys.Provenance!);
+    private AdminService Service() => new(_rig.Approvals, _rig.Tokens, _rig.Keys, _rig.Config.Access, _rig.Audit, _rig.Keys.Provenance!, _rig.KeyAdmin);
 
     [Fact]
     public async Task Generating_a_configured_key_is_audited_around_the_token_and_moves_the_pin()

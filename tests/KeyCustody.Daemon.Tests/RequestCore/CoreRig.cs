@@ -2,7 +2,9 @@ using KeyCustody.Client.Audit;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.KeyAdmin;
 using KeyCustody.Daemon.Presence;
+using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.Daemon.Tokens;
@@ -66,7 +68,9 @@ internal sealed class CoreRig : IDisposable
         Tokens = tokens;
         Approvals = new ApprovalBroker(config.Access, config.Presence.ApproverMustDiffer, clock);
         Identities = new IdentityStore(config.StateDirectory);
-        Pipeline = new SigningPipeline(keys, config.Access, audit, Approvals, Identities, config, clock, NullLogger<SigningPipeline>.Instance);
+        Stages = new OperationStages(audit, Approvals, clock);
+        Pipeline = new SigningPipeline(keys, config.Access, Stages, Identities, config, NullLogger<SigningPipeline>.Instance);
+        KeyAdmin = new KeyAdministration(tokens, keys, config.Access, Stages);
     }
 
     public string Root { get; }
@@ -85,7 +89,11 @@ internal sealed class CoreRig : IDisposable
 
     public IdentityStore Identities { get; }
 
+    public OperationStages Stages { get; }
+
     public SigningPipeline Pipeline { get; }
+
+    public KeyAdministration KeyAdmin { get; }
 
     public TokenHost Soft => Tokens[0];
 
@@ -203,13 +211,14 @@ internal sealed class CoreRig : IDisposable
         try
         {
             var result = await Pipeline.RunAsync(
-                who,
-                key,
-                payloads.Select(p => (ReadOnlyMemory<byte>)p).ToList(),
-                operation,
+                new SignRequest(who, key, payloads.Select(p => (ReadOnlyMemory<byte>)p).ToList(), operation),
                 async e =>
                 {
-                    var s = Seen.From(e);
+                    if (Seen.From(e) is not { } s)
+                    {
+                        return;
+                    }
+
                     lock (seen)
                     {
                         seen.Add(s);
@@ -302,17 +311,13 @@ internal sealed class CoreRig : IDisposable
 /// </summary>
 internal sealed record Seen(string Kind, string RequestId, string Intent, int Position, string TokenSerial)
 {
-    public static Seen From(Protos.V1.SignEvent e) => e.EventCase switch
+    /// <summary>What the caller hears of <paramref name="e"/>; null for what it is not told.</summary>
+    public static Seen? From(RequestEvent e) => e switch
     {
-        Protos.V1.SignEvent.EventOneofCase.Accepted => new("accepted", e.Accepted.RequestId, e.Accepted.Intent, -1, string.Empty),
-        Protos.V1.SignEvent.EventOneofCase.Queued => new("queued", string.Empty, string.Empty, e.Queued.Position, string.Empty),
-        Protos.V1.SignEvent.EventOneofCase.PresenceRequired => new(
-            e.PresenceRequired.Method == Protos.V1.PresenceRequired.Types.Method.Touch ? "touch" : "operator",
-            e.PresenceRequired.RequestId,
-            e.PresenceRequired.Intent,
-            -1,
-            e.PresenceRequired.TokenSerial),
-        _ => new("other", string.Empty, string.Empty, -1, string.Empty),
+        Accepted a => new("accepted", a.RequestId, a.Intent, -1, string.Empty),
+        Queued q => new("queued", string.Empty, string.Empty, q.Position, string.Empty),
+        PresenceRequired p => new(p.Method == PresenceMethod.Touch ? "touch" : "operator", p.RequestId, p.Intent, -1, p.TokenSerial),
+        _ => null,
     };
 }
 
