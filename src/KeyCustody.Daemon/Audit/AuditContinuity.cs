@@ -1,3 +1,4 @@
+using KeyCustody.Client.Audit;
 using System.Globalization;
 using KeyCustody.Matrix.Json;
 
@@ -88,7 +89,7 @@ internal static class AuditContinuity
         try
         {
             var record = CanonicalJson.ParseObject(line);
-            return record.GetString("kind") == "start" && record["anchor"] is not null;
+            return record.GetString("kind") == AuditKinds.Start && record["anchor"] is not null;
         }
         catch (FormatException)
         {

@@ -1,3 +1,4 @@
+using KeyCustody.Client.Audit;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Daemon.Audit;
@@ -58,7 +59,7 @@ internal sealed class AdminService(
             // The reason is shown to the requester and kept in the audit log: a person's sentence, not a payload.
             var reason = AuditedCalls.Quote(request.Reason);
             approvals.Deny(request.RequestId, caller, reason);
-            audit.Append(JsonObject.Of(("kind", "denial"), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", reason)));
+            audit.Append(JsonObject.Of(("kind", AuditKinds.Denial), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", reason)));
             return new DenyResponse();
         });
 
@@ -193,11 +194,11 @@ internal sealed class AdminService(
 
         if (refused is not null)
         {
-            audit.Append(record.With("kind", "admin_refused").With("error", refused.Message));
+            audit.Append(record.With("kind", AuditKinds.AdminRefused).With("error", refused.Message));
             throw refused;
         }
 
-        audit.Append(record.With("kind", "admin_intent"));
+        audit.Append(record.With("kind", AuditKinds.AdminIntent));
         if (accept)
         {
             provenance.Accept(key, caller.ToString(), request.Reason);

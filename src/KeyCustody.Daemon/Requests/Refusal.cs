@@ -32,7 +32,11 @@ public sealed class Refusal(DaemonException error, string decision, string? reas
         DaemonErrorKind.KeyUnavailable => AuditDecisions.KeyUnavailable,
         DaemonErrorKind.KeyNotTrusted => AuditDecisions.KeyNotTrusted,
         DaemonErrorKind.FreshPresenceRequired => AuditDecisions.FreshPresenceRequired,
-        _ => SnakeCase(kind.ToString()),
+        DaemonErrorKind.QueueFull => "queue_full",
+        DaemonErrorKind.ApprovalTimeout => "approval_timeout",
+        DaemonErrorKind.ApprovalDenied => "approval_denied",
+        DaemonErrorKind.AuditUnavailable => "audit_unavailable",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a refusal of a kind without a decision name"),
     };
 
     /// <summary>The record of this refusal: <paramref name="record"/> (who, what) with the decision.</summary>
@@ -42,7 +46,4 @@ public sealed class Refusal(DaemonException error, string decision, string? reas
             .With("kind", AuditKinds.Decision).With("decision", Decision);
         return Reason is null ? r : r.With("reason", Reason);
     }
-
-    private static string SnakeCase(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
