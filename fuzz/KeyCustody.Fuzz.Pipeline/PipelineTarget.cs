@@ -1,5 +1,5 @@
 using System.Text;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Presence;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 
 namespace KeyCustody.Daemon.Audit;

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Daemon.Audit;

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Tokens;

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 
 namespace KeyCustody.Daemon.Requests;

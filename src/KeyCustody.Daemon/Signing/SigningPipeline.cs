@@ -84,11 +84,11 @@ public sealed class SigningPipeline(
 
     private void LogRefusal(Refusal refusal, SignRequest request, string requestId)
     {
-        if (refusal.Decision == Client.Audit.AuditDecisions.PermissionDenied)
+        if (refusal.Decision == Contract.Audit.AuditDecisions.PermissionDenied)
         {
             SignLog.Denied(log, request.Caller.ToString(), Admission.Shown(request.KeyName), requestId);
         }
-        else if (refusal.Decision == Client.Audit.AuditDecisions.KeyNotTrusted)
+        else if (refusal.Decision == Contract.Audit.AuditDecisions.KeyNotTrusted)
         {
             SignLog.NotTrusted(log, request.KeyName, requestId);
         }

@@ -68,7 +68,7 @@ public sealed class AdminOperationTests : IDisposable
     {
         // The card is busy with a signature waiting for a touch; the generation waits behind it, then its caller leaves.
         var holding = _rig.SignAsync(Alice, "card-ssk", _rig.Device());
-        Assert.True(_rig.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(30)));
+        await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
         using var cancel = new CancellationTokenSource();
         var before = _rig.Records().Count;
         var generating = Service().GenerateKey(new GenerateKeyRequest { Token = "card", KeyId = "9e", Overwrite = true }, new TestCall(Admin, cancel.Token));

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
@@ -21,7 +21,8 @@ namespace KeyCustody.Daemon.Tests.RequestCore;
 /// <summary>
 /// The daemon's request core in this process, no gRPC: a validated configuration, a software token ("soft": alice's
 /// cross-signing keys and a server key, accepted as an admin would since software attests nothing) and an in-process
-/// hw-sim card ("card", manual button: the test touches it; its 9a key is alice's touch key), the real audit log, key
+/// hw-sim card ("card", manual button: the test touches it; it waits 120 s for a touch, so a loaded machine never times a
+/// test's touch out; its 9a key is alice's touch key, 9d a server key with touch cached), the real audit log, key
 /// registry, provenance book and approval broker, all on a clock the test moves. Requests go through
 /// <c>SignAsync</c>, which reports what the caller saw as <see cref="Seen"/> events, whatever the pipeline's
 /// own event types are.
@@ -151,7 +152,7 @@ internal sealed class CoreRig : IDisposable
             new TokenConfig { Name = "soft", Kind = "software", Directory = softDir },
             new TokenConfig
             {
-                Name = "card", Kind = "simulator", Serial = 31000001, Touch = "manual", TouchTimeoutMs = 15_000,
+                Name = "card", Kind = "simulator", Serial = 31000001, Touch = "manual", TouchTimeoutMs = 120_000,
                 Pin = new SecretRef { File = SecretFile(root, "card.pin", Pin) },
                 ManagementKey = new SecretRef { File = SecretFile(root, "card.mgm", ManagementKey) },
             },
@@ -309,14 +310,14 @@ internal sealed class CoreRig : IDisposable
 /// What the caller of one request saw: an event, in the words of the wire contract. Kind is accepted, queued, operator
 /// (presence required: an operator) or touch (presence required: a touch).
 /// </summary>
-internal sealed record Seen(string Kind, string RequestId, string Intent, int Position, string TokenSerial)
+internal sealed record Seen(string Kind, string RequestId, string Intent, int Position, string TokenSerial, int TimeoutSeconds = 0)
 {
     /// <summary>What the caller hears of <paramref name="e"/>; null for what it is not told.</summary>
     public static Seen? From(RequestEvent e) => e switch
     {
         Accepted a => new("accepted", a.RequestId, a.Intent, -1, string.Empty),
         Queued q => new("queued", string.Empty, string.Empty, q.Position, string.Empty),
-        PresenceRequired p => new(p.Method == PresenceMethod.Touch ? "touch" : "operator", p.RequestId, p.Intent, -1, p.TokenSerial),
+        PresenceRequired p => new(p.Method == PresenceMethod.Touch ? "touch" : "operator", p.RequestId, p.Intent, -1, p.TokenSerial, p.TimeoutSeconds),
         _ => null,
     };
 }

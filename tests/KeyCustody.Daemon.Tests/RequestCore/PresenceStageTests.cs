@@ -81,9 +81,9 @@ public sealed class PresenceStageTests : IDisposable
         {
             if (e.Kind == "touch")
             {
-                _ = Task.Run(() =>
+                _ = Task.Run(async () =>
                 {
-                    Assert.True(_rig.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(30)));
+                    await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
                     _rig.Card.Button.Touch();
                 });
             }
@@ -92,7 +92,7 @@ public sealed class PresenceStageTests : IDisposable
         });
         Assert.NotNull(outcome.Result);
         var touch = outcome.Events.Single(e => e.Kind == "touch");
-        Assert.Equal(("31000001", outcome.RequestId), (touch.TokenSerial, touch.RequestId));
+        Assert.Equal(("31000001", outcome.RequestId, 120), (touch.TokenSerial, touch.RequestId, touch.TimeoutSeconds));
         Assert.Contains("PHONE", touch.Intent, StringComparison.Ordinal);
         var records = _rig.RecordsOf(outcome.RequestId);
         Assert.Equal("touch", records[0].GetString("presence"));

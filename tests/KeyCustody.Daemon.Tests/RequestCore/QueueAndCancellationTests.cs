@@ -23,7 +23,7 @@ public sealed class QueueAndCancellationTests : IDisposable
     public async Task A_request_behind_another_is_told_its_place_and_one_more_is_refused_with_an_outcome()
     {
         var holding = _rig.SignAsync(Alice, "card-ssk", _rig.Device());
-        Assert.True(_rig.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(30)));
+        await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
 
         var queuedSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var waiting = _rig.SignAsync(Bob, "card-ssk", _rig.Device(), e =>
@@ -61,7 +61,7 @@ public sealed class QueueAndCancellationTests : IDisposable
         if (at == "queued")
         {
             holding = _rig.SignAsync(Bob, "card-ssk", _rig.Device());
-            Assert.True(_rig.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(30)));
+            await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
         }
 
         var signaturesBefore = _rig.CardSignatures;

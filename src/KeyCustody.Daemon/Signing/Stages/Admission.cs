@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Security;

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Matrix.Json;

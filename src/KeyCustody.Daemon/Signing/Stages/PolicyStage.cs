@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Matrix;

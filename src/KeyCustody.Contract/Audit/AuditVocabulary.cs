@@ -1,4 +1,4 @@
-namespace KeyCustody.Client.Audit;
+namespace KeyCustody.Contract.Audit;
 
 /// <summary>What an audit record's <c>kind</c> says it is: the daemon writes these, <c>keycustody audit</c> reads them.</summary>
 public static class AuditKinds
