@@ -3,6 +3,7 @@ using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Policy;
 using KeyCustody.Tokens;
 
 namespace KeyCustody.Daemon.Hosting;
@@ -53,9 +54,9 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
         foreach (var master in keys.All.Where(k => k.Settings.Role == Matrix.Policy.KeyRole.Master && k.Token.Settings.DemoKeys && k.Problem is null))
         {
             var user = master.Settings.Owner;
-            foreach (var (role, usage) in new[] { (Matrix.Policy.KeyRole.SelfSigning, KeyUsage.SelfSigning), (Matrix.Policy.KeyRole.UserSigning, KeyUsage.UserSigning) })
+            foreach (var usage in new[] { KeyUsage.SelfSigning, KeyUsage.UserSigning })
             {
-                var sub = keys.All.FirstOrDefault(k => k.Settings.Owner == user && k.Settings.Role == role && k.PublicKey is not null);
+                var sub = keys.All.FirstOrDefault(k => k.Settings.Owner == user && k.Settings.Role == usage.ToRole() && k.PublicKey is not null);
                 if (sub is null || identities.Get(user, usage) is { } known && known.PublicKey.Equals(sub.PublicKey))
                 {
                     continue;

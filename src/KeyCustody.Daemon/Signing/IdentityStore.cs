@@ -75,10 +75,5 @@ public sealed class IdentityStore(string stateDirectory)
     private string FileFor(string userId) =>
         Path.Combine(_dir, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(userId)))[..32] + ".json");
 
-    private static string Member(KeyUsage usage) => usage switch
-    {
-        KeyUsage.Master => "master_key",
-        KeyUsage.SelfSigning => "self_signing_key",
-        _ => "user_signing_key",
-    };
+    private static string Member(KeyUsage usage) => usage.UploadMember();
 }

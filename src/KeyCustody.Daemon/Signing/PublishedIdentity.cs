@@ -25,9 +25,9 @@ internal static class PublishedIdentity
         var master = identities.Get(userId, KeyUsage.Master) is { } stored && stored.PublicKey.Equals(masterEntry.PublicKey)
             ? stored
             : CrossSigningKey.Create(userId, KeyUsage.Master, masterEntry.PublicKey);
-        CrossSigningKey? Signed(KeyRole role, KeyUsage usage)
+        CrossSigningKey? Signed(KeyUsage usage)
         {
-            var entry = mine.FirstOrDefault(k => k.Settings.Role == role && k.Settings.BackupOf is null);
+            var entry = mine.FirstOrDefault(k => k.Settings.Role == usage.ToRole() && k.Settings.BackupOf is null);
             if (entry?.PublicKey is null)
             {
                 missing.Add($"no {usage.Describe()} of {userId} is configured");
@@ -44,8 +44,8 @@ internal static class PublishedIdentity
             return key;
         }
 
-        var ssk = Signed(KeyRole.SelfSigning, KeyUsage.SelfSigning);
-        var usk = Signed(KeyRole.UserSigning, KeyUsage.UserSigning);
+        var ssk = Signed(KeyUsage.SelfSigning);
+        var usk = Signed(KeyUsage.UserSigning);
         return (DeviceSigningUpload.Build(master, ssk, usk), missing);
     }
 }
