@@ -1,12 +1,12 @@
 using System.Text;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Presence;
+using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.Matrix.Json;
-using KeyCustody.Protos.V1;
 using KeyCustody.Tokens;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -77,17 +77,18 @@ public static class PipelineTarget
     private static void Request(PipelineWorld world, AuditLog audit, IdentityStore identities, string keyName, SignOperation operation, List<ReadOnlyMemory<byte>> payloads, byte choice)
     {
         var broker = new ApprovalBroker(world.Config.Access, approverMustDiffer: true, TimeProvider.System);
-        var pipeline = new SigningPipeline(world.Keys, world.Config.Access, audit, broker, identities, world.Config, TimeProvider.System, NullLogger<SigningPipeline>.Instance);
+        var stages = new OperationStages(audit, broker, TimeProvider.System);
+        var pipeline = new SigningPipeline(world.Keys, world.Config.Access, stages, identities, world.Config, NullLogger<SigningPipeline>.Instance);
         using var cancel = new CancellationTokenSource();
         Task? decision = null;
-        Task Emit(SignEvent e)
+        Task Emit(RequestEvent e)
         {
-            if (e.Accepted is not null && (choice & 0x40) != 0)
+            if (e is Accepted && (choice & 0x40) != 0)
             {
                 cancel.Cancel();
             }
 
-            if (e.PresenceRequired is { Method: PresenceRequired.Types.Method.Operator } p)
+            if (e is PresenceRequired { Method: PresenceMethod.Operator } p)
             {
                 decision = Task.Run(() => Decide(broker, p.RequestId, approve: (choice & 0x80) == 0));
             }
@@ -97,7 +98,7 @@ public static class PipelineTarget
 
         try
         {
-            var result = pipeline.RunAsync((choice & 0x20) != 0 ? Stranger : Caller, keyName, payloads, operation, Emit, cancel.Token).GetAwaiter().GetResult();
+            var result = pipeline.RunAsync(new SignRequest((choice & 0x20) != 0 ? Stranger : Caller, keyName, payloads, operation), Emit, cancel.Token).GetAwaiter().GetResult();
             if (result.Signed.Count != payloads.Count)
             {
                 throw new FuzzFailure($"{payloads.Count} payload(s) but {result.Signed.Count} signed object(s)");

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Google.Protobuf;
 using KeyCustody.Client;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix;
 using KeyCustody.Protos.V1;
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Grpc.Core;
 using KeyCustody.Client;
+using KeyCustody.Contract;
 
 namespace KeyCustody.Cli;
 

@@ -41,7 +41,7 @@ catch (RpcException e)
         : e.Status.Detail).ReplaceLineEndings(" ")));
     return ExitCodes.From(e);
 }
-catch (KeyCustody.Client.Attestation.AttestationMismatchException e)
+catch (KeyCustody.Contract.Attestation.AttestationMismatchException e)
 {
     Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" "));
     return ExitCodes.Refused;
@@ -65,7 +65,7 @@ static string Unreachable(HttpRequestException e, string? socketPath)
     return (inner as System.Net.Sockets.SocketException)?.SocketErrorCode switch
     {
         System.Net.Sockets.SocketError.AccessDenied => $"cannot reach keycustodyd: permission denied on {where} (the socket is for its group's members: ask to be added, then log in again)",
-        System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused when socketPath == KeyCustody.Client.DaemonSockets.System =>
+        System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused when socketPath == KeyCustody.Contract.DaemonSockets.System =>
             $"cannot reach keycustodyd at {where} (is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon)",
         System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused =>
             $"cannot reach keycustodyd at {where} (is it running, and is --socket right?)",

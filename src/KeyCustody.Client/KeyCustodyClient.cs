@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
+using KeyCustody.Contract;
 using KeyCustody.Protos.V1;
 
 namespace KeyCustody.Client;

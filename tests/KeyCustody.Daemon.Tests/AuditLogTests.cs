@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Matrix.Json;
 using Xunit;

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Client;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Protos.V1;
 using KeyCustody.Tests.Shared;

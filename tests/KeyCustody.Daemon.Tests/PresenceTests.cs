@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Protos.V1;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using KeyCustody.Client;
+using KeyCustody.Contract;
 using KeyCustody.Protos.V1;
 using KeyCustody.Tests.Shared;
 using Xunit;

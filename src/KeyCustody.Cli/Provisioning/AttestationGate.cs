@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Core;
 using KeyCustody.Client;
-using KeyCustody.Client.Attestation;
+using KeyCustody.Contract.Attestation;
 using KeyCustody.Matrix.Codecs;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Protos.V1;

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Client;
-using KeyCustody.Client.Attestation;
+using KeyCustody.Contract.Attestation;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;

@@ -12,8 +12,7 @@ namespace KeyCustody.Cli.Publishing;
 /// </summary>
 internal static class UploadBody
 {
-    public static readonly (string Member, KeyUsage Usage)[] Members =
-        [("master_key", KeyUsage.Master), ("self_signing_key", KeyUsage.SelfSigning), ("user_signing_key", KeyUsage.UserSigning)];
+    public static readonly (string Member, KeyUsage Usage)[] Members = KeyUsageNames.All.Select(u => (u.UploadMember(), u)).ToArray();
 
     /// <summary>The user whose keys these are, and the keys by member name; throws <see cref="UsageException"/> saying what is wrong.</summary>
     public static (string UserId, IReadOnlyList<(string Member, CrossSigningKey Key)> Keys) Check(JsonObject body)

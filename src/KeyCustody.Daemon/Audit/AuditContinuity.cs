@@ -1,3 +1,4 @@
+using KeyCustody.Contract.Audit;
 using System.Globalization;
 using KeyCustody.Matrix.Json;
 
@@ -26,7 +27,7 @@ public sealed record AuditGap(string Kind, long AcceptWith, string Found);
 /// <summary>
 /// Compares the audit log found at start with its anchor and with the rest of the state: records cut from the end, a
 /// log replaced by an older copy or by another chain, a log deleted (while pinned keys or identities remain), an
-/// anchor deleted under a log that had one. The hash chain itself is checked by <see cref="KeyCustody.Client.Audit.AuditChain"/>.
+/// anchor deleted under a log that had one. The hash chain itself is checked by <see cref="KeyCustody.Contract.Audit.AuditChain"/>.
 /// </summary>
 internal static class AuditContinuity
 {
@@ -88,7 +89,7 @@ internal static class AuditContinuity
         try
         {
             var record = CanonicalJson.ParseObject(line);
-            return record.GetString("kind") == "start" && record["anchor"] is not null;
+            return record.GetString("kind") == AuditKinds.Start && record["anchor"] is not null;
         }
         catch (FormatException)
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 
 namespace KeyCustody.Daemon.Audit;
@@ -135,7 +135,7 @@ public sealed class AuditLog : IDisposable
                     "Keep it as evidence, move it aside, and start again with a new log.");
             }
 
-            var start = JsonObject.Of(("kind", "start"), ("records", check.Records), ("torn_bytes_removed", tornBytes));
+            var start = JsonObject.Of(("kind", AuditKinds.Start), ("records", check.Records), ("torn_bytes_removed", tornBytes));
             if (keptUnterminated)
             {
                 start = start.With("kept_record_without_newline", true);
@@ -154,7 +154,7 @@ public sealed class AuditLog : IDisposable
             log.Append(start.With("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray())));
             foreach (var id in open)
             {
-                log.Append(JsonObject.Of(("kind", "outcome"), ("request_id", id), ("outcome", "interrupted"),
+                log.Append(JsonObject.Of(("kind", AuditKinds.Outcome), ("request_id", id), ("outcome", AuditOutcomes.Interrupted),
                     ("error", "outcome unknown: the daemon stopped before this request's outcome was recorded; the token may have signed, and the caller may or may not have received the signature")));
             }
 
@@ -402,10 +402,10 @@ public sealed class AuditLog : IDisposable
             var id = record.GetString("request_id");
             switch (record.GetString("kind"))
             {
-                case "intent" when id is not null:
+                case AuditKinds.Intent when id is not null:
                     open.Add(id);
                     break;
-                case "outcome" when id is not null:
+                case AuditKinds.Outcome when id is not null:
                     open.Remove(id);
                     break;
             }

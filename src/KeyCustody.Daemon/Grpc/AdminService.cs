@@ -1,6 +1,8 @@
+using KeyCustody.Contract.Audit;
 using Google.Protobuf;
 using Grpc.Core;
 using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.KeyAdmin;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
@@ -19,7 +21,8 @@ internal sealed class AdminService(
     KeyRegistry keys,
     AccessRules access,
     AuditLog audit,
-    KeyProvenanceBook provenance) : Admin.AdminBase
+    KeyProvenanceBook provenance,
+    KeyAdministration keyAdmin) : Admin.AdminBase
 {
     public override Task<ListPendingResponse> ListPending(ListPendingRequest request, ServerCallContext context) => CustodyService.Run(context, () =>
     {
@@ -56,7 +59,7 @@ internal sealed class AdminService(
             // The reason is shown to the requester and kept in the audit log: a person's sentence, not a payload.
             var reason = AuditedCalls.Quote(request.Reason);
             approvals.Deny(request.RequestId, caller, reason);
-            audit.Append(JsonObject.Of(("kind", "denial"), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", reason)));
+            audit.Append(JsonObject.Of(("kind", AuditKinds.Denial), ("request_id", request.RequestId), ("by", caller.ToString()), ("reason", reason)));
             return new DenyResponse();
         });
 
@@ -99,64 +102,13 @@ internal sealed class AdminService(
     {
         try
         {
-            var caller = RequireAdmin(context, "generate keys");
-            TokenHost host;
-            if (request.Key.Length > 0)
-            {
-                var configured = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
-                (host, request.KeyId) = (configured.Token, configured.Settings.KeyId);
-            }
-            else
-            {
-                host = tokens.FirstOrDefault(t => t.Name == request.Token) ?? throw new DaemonException(DaemonErrorKind.NotFound, $"no token named '{request.Token}'");
-            }
-
-            var pin = ParsePin(request.PinPolicy);
-            var touch = ParseTouch(request.TouchPolicy);
-            var record = JsonObject.Of(("operation", "generate_key"), ("principal", caller.ToString()), ("token", host.Name), ("key_id", request.KeyId),
-                ("pin_policy", pin.ToString().ToLowerInvariant()), ("touch_policy", touch.ToString().ToLowerInvariant()), ("overwrite", request.Overwrite));
-            audit.Append(record.With("kind", "admin_intent"));
-            TokenKey generated;
-            using (await host.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    generated = await host.Get().GenerateKeyAsync(new KeyGenerationRequest(request.KeyId, pin, touch) { Overwrite = request.Overwrite }, host.Interaction(null), context.CancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    audit.Append(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name));
-                    throw;
-                }
-            }
-
-            var publicKey = UnpaddedBase64.Encode(generated.PublicKey);
-            audit.Append(record.With("kind", "admin_outcome").With("outcome", "generated").With("public_key", publicKey));
-            var slotKeys = keys.All.Where(k => k.Token == host && k.Settings.KeyId == request.KeyId).ToList();
-            foreach (var key in slotKeys)
-            {
-                // Recorded before the pin moves: the key is then read back, its attestation fetched and checked.
-                var generatedKey = new Matrix.Signing.Ed25519PublicKey(generated.PublicKey);
-                provenance.RecordGenerated(key, generatedKey, caller.ToString());
-                keys.Repin(key, generatedKey);
-            }
-
-            var response = new GenerateKeyResponse
-            {
-                PublicKey = publicKey,
-                PinPolicy = generated.PinPolicy.ToString().ToLowerInvariant(),
-                TouchPolicy = generated.TouchPolicy.ToString().ToLowerInvariant(),
-            };
-            if (slotKeys.Count > 0)
-            {
-                response.Provenance = ProvenanceMessages.ToProto(slotKeys[0]);
-            }
-
-            return response;
+            var caller = Callers.Resolve(context);
+            var wanted = new NewKeyRequest(caller, request.Key, request.Token, request.KeyId, request.PinPolicy, request.TouchPolicy, request.Overwrite);
+            return Response(await keyAdmin.GenerateAsync(wanted, context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw await AuditedCalls.Refused(audit, context, Call("generate_key"), e).ConfigureAwait(false);
+            throw StatusMapping.ToRpc(e, context);
         }
     }
 
@@ -164,53 +116,34 @@ internal sealed class AdminService(
     {
         try
         {
-            var caller = RequireAdmin(context, "import keys");
-            var key = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
-            if (request.Seed.Length != 32)
-            {
-                throw DaemonErrors.InvalidArgument($"an Ed25519 seed is 32 bytes, not {request.Seed.Length}");
-            }
+            var caller = Callers.Resolve(context);
+            using var seed = Secret.Copy(request.Seed.Span);
 
-            var pin = ParsePin(request.PinPolicy);
-            var touch = ParseTouch(request.TouchPolicy);
-            var record = JsonObject.Of(("operation", "import_key"), ("principal", caller.ToString()), ("key", key.Name), ("token", key.Token.Name),
-                ("key_id", key.Settings.KeyId), ("pin_policy", pin.ToString().ToLowerInvariant()), ("touch_policy", touch.ToString().ToLowerInvariant()), ("overwrite", request.Overwrite));
-            await audit.AppendAsync(record.With("kind", "admin_intent")).ConfigureAwait(false);
-            TokenKey imported;
-            using (var seed = Secret.Copy(request.Seed.Span))
-            {
-                // The request's own copy is wiped at once; gRPC's transport buffers are out of reach (see admin.proto).
-                System.Runtime.InteropServices.MemoryMarshal.AsMemory(request.Seed.Memory).Span.Clear();
-                using (await key.Token.Queue.EnterAsync(_ => Task.CompletedTask, context.CancellationToken).ConfigureAwait(false))
-                {
-                    try
-                    {
-                        imported = await key.Token.Get().ImportKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch) { Overwrite = request.Overwrite }, seed, key.Token.Interaction(null), context.CancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e)
-                    {
-                        await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "failed").With("error", e is TokenException or DaemonException ? e.Message : e.GetType().Name)).ConfigureAwait(false);
-                        throw;
-                    }
-                }
-            }
-
-            var publicKey = new Matrix.Signing.Ed25519PublicKey(imported.PublicKey);
-            await audit.AppendAsync(record.With("kind", "admin_outcome").With("outcome", "imported").With("public_key", publicKey.Base64)).ConfigureAwait(false);
-            provenance.RecordImported(key, publicKey, caller.ToString());
-            keys.Repin(key, publicKey);
-            return new GenerateKeyResponse
-            {
-                PublicKey = publicKey.Base64,
-                PinPolicy = imported.PinPolicy.ToString().ToLowerInvariant(),
-                TouchPolicy = imported.TouchPolicy.ToString().ToLowerInvariant(),
-                Provenance = ProvenanceMessages.ToProto(key),
-            };
+            // The request's own copy is wiped at once; gRPC's transport buffers are out of reach (see admin.proto).
+            System.Runtime.InteropServices.MemoryMarshal.AsMemory(request.Seed.Memory).Span.Clear();
+            var wanted = new NewKeyRequest(caller, request.Key, string.Empty, string.Empty, request.PinPolicy, request.TouchPolicy, request.Overwrite);
+            return Response(await keyAdmin.ImportAsync(wanted, seed, context.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw await AuditedCalls.Refused(audit, context, Call("import_key"), e).ConfigureAwait(false);
+            throw StatusMapping.ToRpc(e, context);
         }
+    }
+
+    private static GenerateKeyResponse Response(NewKey created)
+    {
+        var response = new GenerateKeyResponse
+        {
+            PublicKey = UnpaddedBase64.Encode(created.Key.PublicKey),
+            PinPolicy = created.Key.PinPolicy.ToString().ToLowerInvariant(),
+            TouchPolicy = created.Key.TouchPolicy.ToString().ToLowerInvariant(),
+        };
+        if (created.Configured.Count > 0)
+        {
+            response.Provenance = ProvenanceMessages.ToProto(created.Configured[0]);
+        }
+
+        return response;
     }
 
     public override Task<AttestResponse> Attest(AttestRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("attest"), _ =>
@@ -229,7 +162,7 @@ internal sealed class AdminService(
             keyId = request.KeyId;
         }
 
-        var attestation = host.Get().Attest(keyId);
+        var attestation = host.Read(token => token.Attest(keyId));
         var response = new AttestResponse { Certificate = ByteString.CopyFrom(attestation.Certificate) };
         response.Intermediates.AddRange(attestation.Intermediates.Select(ByteString.CopyFrom));
         return response;
@@ -272,11 +205,11 @@ internal sealed class AdminService(
 
         if (refused is not null)
         {
-            audit.Append(record.With("kind", "admin_refused").With("error", refused.Message));
+            audit.Append(record.With("kind", AuditKinds.AdminRefused).With("error", refused.Message));
             throw refused;
         }
 
-        audit.Append(record.With("kind", "admin_intent"));
+        audit.Append(record.With("kind", AuditKinds.AdminIntent));
         if (accept)
         {
             provenance.Accept(key, caller.ToString(), request.Reason);
@@ -305,22 +238,4 @@ internal sealed class AdminService(
 
     private static JsonObject Call(string operation, params (string Name, JsonValue Value)[] details) =>
         details.Aggregate(JsonObject.Of(("operation", operation)), (o, d) => o.With(d.Name, d.Value));
-
-    private static PinPolicy ParsePin(string text) => text switch
-    {
-        "" or "default" => PinPolicy.Default,
-        "never" => PinPolicy.Never,
-        "once" => PinPolicy.Once,
-        "always" => PinPolicy.Always,
-        _ => throw DaemonErrors.InvalidArgument($"pin_policy '{text}' is not one of default, never, once, always"),
-    };
-
-    private static TouchPolicy ParseTouch(string text) => text switch
-    {
-        "" or "default" => TouchPolicy.Default,
-        "never" => TouchPolicy.Never,
-        "always" => TouchPolicy.Always,
-        "cached" => TouchPolicy.Cached,
-        _ => throw DaemonErrors.InvalidArgument($"touch_policy '{text}' is not one of default, never, always, cached"),
-    };
 }

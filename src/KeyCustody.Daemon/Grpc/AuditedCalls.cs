@@ -70,18 +70,8 @@ internal static class AuditedCalls
     }
 
     private static JsonObject Record(JsonObject call, Principal caller, DaemonException e) =>
-        call.With("kind", "decision").With("principal", caller.ToString()).With("decision", Decision(e.Kind)).With("reason", e.Message);
+        Requests.Refusal.Of(e).Record(call.With("principal", caller.ToString()));
 
     /// <summary>A caller's string for a record or a message: escaped, and at most 200 characters.</summary>
     public static string Quote(string text) => DisplayText.Clip(text, MaxQuoted);
-
-    private static string Decision(DaemonErrorKind kind) => kind switch
-    {
-        DaemonErrorKind.PermissionDenied => "permission_denied",
-        DaemonErrorKind.NotFound => "not_found",
-        DaemonErrorKind.InvalidArgument => "invalid_argument",
-        DaemonErrorKind.PolicyDenied => "policy_denied",
-        DaemonErrorKind.KeyUnavailable => "key_unavailable",
-        _ => CustodyService.SnakeCase(kind.ToString()),
-    };
 }

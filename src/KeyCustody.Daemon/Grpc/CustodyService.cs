@@ -19,7 +19,7 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
     {
         var caller = Callers.Resolve(context);
         var response = new ListKeysResponse();
-        response.Keys.AddRange(keys.All.Where(k => access.Granted(caller, k.Name) != Operations.None).Select(k => Describe(k, access.Granted(caller, k.Name))));
+        response.Keys.AddRange(keys.All.Where(k => access.Granted(caller, k.Name) != Operations.None).Select(k => KeyMessages.Describe(k, access.Granted(caller, k.Name))));
         return response;
     });
 
@@ -38,8 +38,8 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         }
 
         var response = new GetPublicKeysResponse();
-        response.Keys.AddRange(mine.Select(k => Describe(k, access.Granted(caller, k.Name))));
-        var (body, missing) = UploadBody(request.UserId, mine);
+        response.Keys.AddRange(mine.Select(k => KeyMessages.Describe(k, access.Granted(caller, k.Name))));
+        var (body, missing) = PublishedIdentity.UploadBody(identities, request.UserId, mine);
         if (body is not null)
         {
             response.DeviceSigningUpload = ByteString.CopyFrom(CanonicalJson.Encode(body));
@@ -120,7 +120,10 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
                 }
             }
 
-            var result = await pipeline.RunAsync(caller, keyName, payloads, operation, Emit, context.CancellationToken).ConfigureAwait(false);
+            var result = await pipeline.RunAsync(
+                new SignRequest(caller, keyName, payloads, operation),
+                e => SignEvents.ToProto(e) is { } message ? Emit(message) : Task.CompletedTask,
+                context.CancellationToken).ConfigureAwait(false);
             var signed = new Signed { KeyId = result.KeyId, RequestId = result.RequestId };
             signed.SignedJson.AddRange(result.Signed.Select(s => ByteString.CopyFrom(CanonicalJson.Encode(s))));
             if (uploadBody is not null)
@@ -134,74 +137,6 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         {
             throw StatusMapping.ToRpc(e, context);
         }
-    }
-
-    private (JsonObject? Body, List<string> Missing) UploadBody(string userId, List<KeyEntry> mine)
-    {
-        var missing = new List<string>();
-        var masterEntry = mine.FirstOrDefault(k => k.Settings.Role == KeyRole.Master && k.Settings.BackupOf is null);
-        if (masterEntry?.PublicKey is null)
-        {
-            missing.Add($"no master key of {userId} is configured (or its public key is not known yet)");
-            return (null, missing);
-        }
-
-        var master = identities.Get(userId, KeyUsage.Master) is { } stored && stored.PublicKey.Equals(masterEntry.PublicKey)
-            ? stored
-            : CrossSigningKey.Create(userId, KeyUsage.Master, masterEntry.PublicKey);
-        CrossSigningKey? Signed(KeyRole role, KeyUsage usage)
-        {
-            var entry = mine.FirstOrDefault(k => k.Settings.Role == role && k.Settings.BackupOf is null);
-            if (entry?.PublicKey is null)
-            {
-                missing.Add($"no {usage.Describe()} of {userId} is configured");
-                return null;
-            }
-
-            var key = identities.Get(userId, usage);
-            if (key is null || !key.PublicKey.Equals(entry.PublicKey) || !key.VerifySignedBy(userId, masterEntry.PublicKey).IsValid)
-            {
-                missing.Add($"the {usage.Describe()} object has not been signed by the master key yet (sign it with key '{masterEntry.Name}')");
-                return null;
-            }
-
-            return key;
-        }
-
-        var ssk = Signed(KeyRole.SelfSigning, KeyUsage.SelfSigning);
-        var usk = Signed(KeyRole.UserSigning, KeyUsage.UserSigning);
-        return (DeviceSigningUpload.Build(master, ssk, usk), missing);
-    }
-
-    internal static KeyInfo Describe(KeyEntry k, Operations granted)
-    {
-        var info = new KeyInfo
-        {
-            Name = k.Name,
-            Role = k.Settings.Role.ToConfigName(),
-            Owner = k.Settings.Owner,
-            PublicKey = k.PublicKey?.Base64 ?? string.Empty,
-            KeyId = k.MatrixKeyName is { } n ? SignedJson.Ed25519Prefix + n : string.Empty,
-            Token = k.Token.Name,
-            TokenKind = k.Token.Kind,
-            TokenSerial = k.Token.Serial,
-            HardwareBacked = k.Token.IsHardwareBacked,
-            Presence = k.PresenceKind.ToString().ToLowerInvariant(),
-            PinPolicy = k.Info is null ? string.Empty : k.Info.PinPolicy.ToString().ToLowerInvariant(),
-            TouchPolicy = k.Info is null ? string.Empty : k.Info.TouchPolicy.ToString().ToLowerInvariant(),
-            Origin = k.Info is null ? string.Empty : k.Info.Origin.ToString().ToLowerInvariant(),
-            BackupOf = k.Settings.BackupOf ?? string.Empty,
-            Provenance = ProvenanceMessages.ToProto(k),
-        };
-        foreach (var op in new[] { (Operations.Sign, "sign"), (Operations.Approve, "approve"), (Operations.Admin, "admin") })
-        {
-            if ((granted & op.Item1) != 0)
-            {
-                info.Operations.Add(op.Item2);
-            }
-        }
-
-        return info;
     }
 
     internal static string SnakeCase(string name) =>

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Tokens;
@@ -159,7 +159,7 @@ public static class ConfigCheck
     {
         try
         {
-            var info = host.Get().GetKey(key.KeyId);
+            var info = host.Read(token => token.GetKey(key.KeyId));
             var actual = new Ed25519PublicKey(info.PublicKey);
             if (key.PublicKey is { } expected && !expected.Equals(actual))
             {

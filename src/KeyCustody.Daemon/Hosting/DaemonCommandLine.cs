@@ -1,4 +1,4 @@
-using KeyCustody.Client;
+using KeyCustody.Contract;
 using KeyCustody.Daemon.Configuration;
 
 namespace KeyCustody.Daemon.Hosting;

@@ -3,6 +3,7 @@ using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.Matrix.CrossSigning;
 using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Policy;
 using KeyCustody.Tokens;
 
 namespace KeyCustody.Daemon.Hosting;
@@ -32,14 +33,18 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
                 continue;
             }
 
-            var token = key.Token.Get();
-            if (token.ListKeys(cancellation).Any(k => k.Id == key.Settings.KeyId))
+            var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
+            var generated = await key.Token.UseAsync(
+                async token => token.ListKeys(cancellation).Any(k => k.Id == key.Settings.KeyId)
+                    ? null
+                    : await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false),
+                null,
+                cancellation).ConfigureAwait(false);
+            if (generated is null)
             {
                 continue;
             }
 
-            var (pin, touch) = Policies.GetValueOrDefault(key.Settings.KeyId, (PinPolicy.Never, TouchPolicy.Always));
-            var generated = await token.GenerateKeyAsync(new KeyGenerationRequest(key.Settings.KeyId, pin, touch), key.Token.Interaction(null), cancellation).ConfigureAwait(false);
             LogGenerated(key.Name, key.Settings.KeyId, key.Token.Serial);
             keys.Provenance?.RecordGenerated(key, new Matrix.Signing.Ed25519PublicKey(generated.PublicKey), "keycustodyd (simulator demo keys)");
             keys.Refresh(key);
@@ -49,16 +54,16 @@ public sealed partial class SimulatorBootstrap(KeyRegistry keys, SigningPipeline
         foreach (var master in keys.All.Where(k => k.Settings.Role == Matrix.Policy.KeyRole.Master && k.Token.Settings.DemoKeys && k.Problem is null))
         {
             var user = master.Settings.Owner;
-            foreach (var (role, usage) in new[] { (Matrix.Policy.KeyRole.SelfSigning, KeyUsage.SelfSigning), (Matrix.Policy.KeyRole.UserSigning, KeyUsage.UserSigning) })
+            foreach (var usage in new[] { KeyUsage.SelfSigning, KeyUsage.UserSigning })
             {
-                var sub = keys.All.FirstOrDefault(k => k.Settings.Owner == user && k.Settings.Role == role && k.PublicKey is not null);
+                var sub = keys.All.FirstOrDefault(k => k.Settings.Owner == user && k.Settings.Role == usage.ToRole() && k.PublicKey is not null);
                 if (sub is null || identities.Get(user, usage) is { } known && known.PublicKey.Equals(sub.PublicKey))
                 {
                     continue;
                 }
 
                 var obj = CanonicalJson.Encode(CrossSigningKey.Create(user, usage, sub.PublicKey!).Json);
-                await pipeline.RunAsync(self, master.Name, [obj], SignOperation.SignJson, _ => Task.CompletedTask, cancellation).ConfigureAwait(false);
+                await pipeline.RunAsync(new SignRequest(self, master.Name, [obj], SignOperation.SignJson), _ => Task.CompletedTask, cancellation).ConfigureAwait(false);
                 var what = usage.Describe();
                 LogSigned(what, user);
             }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using KeyCustody.Client;
+using KeyCustody.Contract;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.HwSim.Crypto;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using KeyCustody.Client.Attestation;
+using KeyCustody.Contract.Attestation;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Tokens;
 

@@ -1,4 +1,4 @@
-using KeyCustody.Client.Attestation;
+using KeyCustody.Contract.Attestation;
 
 namespace KeyCustody.Daemon.Keys;
 

@@ -1,3 +1,4 @@
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Tokens;
@@ -156,7 +157,7 @@ public sealed class KeyProvenanceBook(ProvenanceFile file, AttestationRoots root
 
     private static JsonObject AuditRecord(string keyName, Ed25519PublicKey? publicKey, KeyTrust trust, string change)
     {
-        var record = JsonObject.Of(("kind", "key_provenance"), ("key", keyName), ("change", change),
+        var record = JsonObject.Of(("kind", AuditKinds.KeyProvenance), ("key", keyName), ("change", change),
             ("public_key", publicKey?.Base64 ?? string.Empty),
             ("origin", KeyProvenance.Name(trust.Provenance?.Origin ?? KeyOriginKind.Unknown)),
             ("attestation", trust.Attestation.Status.ToString().ToLowerInvariant()), ("attestation_detail", trust.Attestation.Detail),

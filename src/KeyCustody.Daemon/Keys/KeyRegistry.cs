@@ -106,49 +106,51 @@ public sealed class KeyRegistry
         return problems;
     }
 
+    /// <summary>Reads <paramref name="key"/> from its token (no turn on its queue: a read) and checks it against its pin.</summary>
     public void Refresh(KeyEntry key)
     {
-        ISigningToken? token = null;
         try
         {
-            token = key.Token.Get();
-            var info = token.GetKey(key.Settings.KeyId);
-            var actual = new Ed25519PublicKey(info.PublicKey);
-            var expected = key.Settings.PublicKey ?? Pinned(key.Name);
-            if (expected is null)
+            key.Token.Read(token =>
             {
-                Pin(key.Name, actual);
-                expected = actual;
-            }
-
-            if (!expected.Equals(actual))
-            {
-                key.Problem = $"token {key.Token.Name} holds public key {actual.Base64} in {key.Settings.KeyId}, but this key is {expected.Base64}: it is not the configured device or the key was replaced";
-                key.PublicKey = expected;
-                Provenance?.Update(key);
-                return;
-            }
-
-            key.PublicKey = actual;
-            key.Info = info;
-            // A simulator token (explicitly configured, logged as a warning, reported as not hardware-backed) may hold
-            // the demo's master key; a real token that says it is software may not.
-            key.Problem = key.Settings.Role == KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
-                ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
-                : null;
-            Provenance?.Observe(key, token);
+                Compare(key, token, token.GetKey(key.Settings.KeyId));
+                return true;
+            });
         }
         catch (TokenException e)
         {
-            if (token is not null && TokenHost.NeedsReopen(e))
-            {
-                key.Token.Reset(token);
-            }
-
             key.PublicKey ??= key.Settings.PublicKey ?? Pinned(key.Name);
             key.Problem = e.Message;
             Provenance?.Update(key);
         }
+    }
+
+    private void Compare(KeyEntry key, ISigningToken token, TokenKey info)
+    {
+        var actual = new Ed25519PublicKey(info.PublicKey);
+        var expected = key.Settings.PublicKey ?? Pinned(key.Name);
+        if (expected is null)
+        {
+            Pin(key.Name, actual);
+            expected = actual;
+        }
+
+        if (!expected.Equals(actual))
+        {
+            key.Problem = $"token {key.Token.Name} holds public key {actual.Base64} in {key.Settings.KeyId}, but this key is {expected.Base64}: it is not the configured device or the key was replaced";
+            key.PublicKey = expected;
+            Provenance?.Update(key);
+            return;
+        }
+
+        key.PublicKey = actual;
+        key.Info = info;
+        // A simulator token (explicitly configured, logged as a warning, reported as not hardware-backed) may hold
+        // the demo's master key; a real token that says it is software may not.
+        key.Problem = key.Settings.Role == KeyRole.Master && !token.IsHardwareBacked && key.Token.Settings.Kind != TokenKind.Simulator && !_allowSoftwareMaster
+            ? $"token {key.Token.Name} is not hardware-backed, and a master key must be (set allowSoftwareMasterKey only for development)"
+            : null;
+        Provenance?.Observe(key, token);
     }
 
     /// <summary>

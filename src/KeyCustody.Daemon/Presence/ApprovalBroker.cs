@@ -36,11 +36,12 @@ public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, 
         try
         {
             var timeout = request.Expires - time.GetUtcNow();
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            timer.CancelAfter(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+            // On the broker's clock (the tests move it), not the machine's.
+            using var expiry = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero, time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellation, expiry.Token);
             try
             {
-                return await entry.Decision.Task.WaitAsync(timer.Token).ConfigureAwait(false);
+                return await entry.Decision.Task.WaitAsync(either.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {

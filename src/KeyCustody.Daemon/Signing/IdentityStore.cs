@@ -13,6 +13,24 @@ public sealed class IdentityStore(string stateDirectory)
     private readonly Lock _lock = new();
     private readonly string _dir = Path.Combine(stateDirectory, "identities");
 
+    /// <summary>
+    /// Keeps what GetPublicKeys would publish as it is: a master key's signature over its owner's key object for a role,
+    /// naming a key configured for that role (<paramref name="known"/>), with nothing but the spec's members. The policy
+    /// allows nothing else; this is the second lock on the identity the daemon hands out.
+    /// </summary>
+    public void RememberSigned(string owner, IEnumerable<JsonObject> signed, Matrix.Policy.KnownIdentity known)
+    {
+        ArgumentNullException.ThrowIfNull(signed);
+        ArgumentNullException.ThrowIfNull(known);
+        foreach (var obj in signed)
+        {
+            if (CrossSigningKey.TryParse(obj, out var csk, out _) && csk!.UserId == owner && csk.ExtraMembers.Count == 0 && known.Of(csk.Usage).Contains(csk.PublicKey))
+            {
+                Remember(csk);
+            }
+        }
+    }
+
     public void Remember(CrossSigningKey signed)
     {
         ArgumentNullException.ThrowIfNull(signed);
@@ -57,10 +75,5 @@ public sealed class IdentityStore(string stateDirectory)
     private string FileFor(string userId) =>
         Path.Combine(_dir, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(userId)))[..32] + ".json");
 
-    private static string Member(KeyUsage usage) => usage switch
-    {
-        KeyUsage.Master => "master_key",
-        KeyUsage.SelfSigning => "self_signing_key",
-        _ => "user_signing_key",
-    };
+    private static string Member(KeyUsage usage) => usage.UploadMember();
 }

@@ -14,20 +14,22 @@ using KeyCustody.Tokens.Software;
 namespace KeyCustody.Daemon.Tokens;
 
 /// <summary>
-/// One configured token: opened on first use and reopened after it disappears, its queue, and how the
-/// daemon answers its questions (PIN and management key from their configured sources).
+/// One configured token: how it is opened, its queue, its touch cache, how the daemon answers its questions (PIN and
+/// management key from their configured sources), and the one way to use it (<see cref="UseAsync"/>).
 /// </summary>
 public sealed class TokenHost : IDisposable
 {
-    private readonly Lock _lock = new();
-    private readonly Func<ISigningToken> _open;
-    private readonly IDisposable? _owned;
-    private ISigningToken? _token;
+    private static readonly Func<int, Task> NoPosition = _ => Task.CompletedTask;
 
-    private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated)
+    private readonly LiveToken _live;
+    private readonly IDisposable? _owned;
+
+    private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated, TimeProvider? time = null)
     {
         Settings = settings;
-        _open = open;
+        Touches = new Presence.TouchCache(time ?? TimeProvider.System);
+        _live = new LiveToken(open);
+        _live.Lost += Touches.CardLost;
         _owned = owned;
         SimulatedCard = simulated;
         Queue = new TokenQueue(settings.Name, concurrency, maxQueue);
@@ -40,7 +42,7 @@ public sealed class TokenHost : IDisposable
     public TokenQueue Queue { get; }
 
     /// <summary>Whose touch the card may be caching (touch policy cached), as the daemon's own operations tell.</summary>
-    public Presence.TouchCache Touches { get; } = new(TimeProvider.System);
+    public Presence.TouchCache Touches { get; }
 
     /// <summary>The in-process card of a simulator token (tests use it to touch, unplug, replug).</summary>
     public VirtualCard? SimulatedCard { get; }
@@ -58,10 +60,7 @@ public sealed class TokenHost : IDisposable
                 return false;
             }
 
-            lock (_lock)
-            {
-                return _token?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv or TokenKind.OpenPgp;
-            }
+            return _live.Current?.IsHardwareBacked ?? Settings.Kind is TokenKind.Piv or TokenKind.OpenPgp;
         }
     }
 
@@ -77,14 +76,15 @@ public sealed class TokenHost : IDisposable
     /// <summary>The serial as configured (PIV, OpenPGP, simulator) or as last reported.</summary>
     public string Serial { get; private set; } = string.Empty;
 
-    public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot)
+    /// <summary>A token's settings as a host; <paramref name="time"/> is the clock of its touch cache (the system's unless a test moves it).</summary>
+    public static TokenHost Create(TokenSettings s, LimitsConfig limits, SimulatorRoot? simulatorRoot, TimeProvider? time = null)
     {
         switch (s.Kind)
         {
             case TokenKind.Software:
-                return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null) { Serial = "software:" + s.Directory };
+                return new TokenHost(s, () => SoftwareToken.Open(s.Directory!), Environment.ProcessorCount, limits.MaxQueuePerToken, null, null, time) { Serial = "software:" + s.Directory };
             case TokenKind.Piv:
-                return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
+                return new TokenHost(s, () => PivToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null, time)
                 {
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
@@ -102,7 +102,8 @@ public sealed class TokenHost : IDisposable
                         s.Sessions,
                         limits.MaxQueuePerToken,
                         null,
-                        null)
+                        null,
+                        time)
                     {
                         Serial = s.TokenSerial ?? s.TokenLabel!,
                     };
@@ -122,7 +123,7 @@ public sealed class TokenHost : IDisposable
                     readers.Add(card);
                     var owned = new Owned(readers, card);
                     var options = new PivTokenOptions { TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs) };
-                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial, options), 1, limits.MaxQueuePerToken, owned, card)
+                    return new TokenHost(s, () => PivToken.Open(readers, card.Serial, options), 1, limits.MaxQueuePerToken, owned, card, time)
                     {
                         Serial = card.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     };
@@ -133,70 +134,39 @@ public sealed class TokenHost : IDisposable
         }
     }
 
-    /// <summary>The open token, opening it if needed; throws the token's error when it is absent.</summary>
-    public ISigningToken Get()
+    /// <summary>
+    /// The one way to use the token for an operation (signing, key generation, import): a turn on its queue
+    /// (<paramref name="onQueued"/> hears the position while waiting), the live handle (opened, or opened again after
+    /// the device went away), the work, and the turn given back whatever happens.
+    /// </summary>
+    public async Task<T> UseAsync<T>(Func<ISigningToken, Task<T>> work, Func<int, Task>? onQueued, CancellationToken cancellation)
     {
-        lock (_lock)
+        using (await Queue.EnterAsync(onQueued ?? NoPosition, cancellation).ConfigureAwait(false))
         {
-            return _token ??= _open();
+            return await _live.UseAsync(work).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Errors after which the handle is no use and the token must be opened again: the device went away, or its
-    /// middleware did (a restarted pcscd leaves the old PC/SC context dead for good: SCARD_E_NO_SERVICE forever).
+    /// A read that needs no turn (the status, a key's public part and attestation): the live handle and the same rule
+    /// about a lost device, without waiting behind operations (the health probe must not wait out a touch).
     /// </summary>
-    public static bool NeedsReopen(TokenException e) => e is TokenRemovedException or TokenNotFoundException or DeviceErrorException;
+    public T Read<T>(Func<ISigningToken, T> read) => _live.Use(read);
 
-    /// <summary>
-    /// Drops the handle after the device went away, so the next use looks for it again. The old handle is closed in
-    /// the background: other requests or the health probe may still be inside it, and closing waits for them (a
-    /// signature waiting for a touch would otherwise hold up every caller of <see cref="Get"/>).
-    /// </summary>
-    public void Reset(ISigningToken failed)
-    {
-        lock (_lock)
-        {
-            if (!ReferenceEquals(_token, failed))
-            {
-                return;
-            }
-
-            _token = null;
-        }
-
-        Touches.CardLost();
-        _ = Task.Run(() =>
-        {
-            try
-            {
-                failed.Dispose();
-            }
-            catch (Exception e) when (e is TokenException or ObjectDisposedException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // A handle that fails to close is abandoned either way; the new one does not depend on it.
-            }
-        });
-    }
+    /// <summary>Drops <paramref name="failed"/> if it is still the handle, so the next use opens the token again.</summary>
+    public void Reset(ISigningToken failed) => _live.Drop(failed);
 
     /// <summary>Status, or the reason the token is not usable.</summary>
     public (TokenStatus? Status, string? Error) Probe()
     {
-        ISigningToken? token = null;
         try
         {
-            token = Get();
-            var status = token.GetStatus();
+            var status = Read(token => token.GetStatus());
             Serial = status.Serial;
             return (status, null);
         }
         catch (TokenException e)
         {
-            if (token is not null && NeedsReopen(e))
-            {
-                Reset(token);
-            }
-
             return (null, e.Message);
         }
     }
@@ -245,12 +215,7 @@ public sealed class TokenHost : IDisposable
 
     public void Dispose()
     {
-        lock (_lock)
-        {
-            _token?.Dispose();
-            _token = null;
-        }
-
+        _live.Dispose();
         _owned?.Dispose();
     }
 

@@ -64,17 +64,17 @@ public static class DeviceSigningUpload
         var members = new List<(string, JsonValue)>();
         if (master is not null)
         {
-            members.Add(("master_key", master.Json));
+            members.Add((KeyUsage.Master.UploadMember(), master.Json));
         }
 
         if (selfSigning is not null)
         {
-            members.Add(("self_signing_key", selfSigning.Json));
+            members.Add((KeyUsage.SelfSigning.UploadMember(), selfSigning.Json));
         }
 
         if (userSigning is not null)
         {
-            members.Add(("user_signing_key", userSigning.Json));
+            members.Add((KeyUsage.UserSigning.UploadMember(), userSigning.Json));
         }
 
         if (auth is not null)

@@ -21,9 +21,9 @@ public static class TrustEvaluator
         MatrixIds.RequireUserId(viewerUserId, "the viewing user");
 
         var devices = Section(keysQueryResponse, "device_keys");
-        var masters = Section(keysQueryResponse, "master_keys");
-        var selfSigning = Section(keysQueryResponse, "self_signing_keys");
-        var userSigning = Section(keysQueryResponse, "user_signing_keys");
+        var masters = Section(keysQueryResponse, KeyUsage.Master.QuerySection());
+        var selfSigning = Section(keysQueryResponse, KeyUsage.SelfSigning.QuerySection());
+        var userSigning = Section(keysQueryResponse, KeyUsage.UserSigning.QuerySection());
 
         var (ownMaster, ownMasterFailure) = CheckOwnMaster(masters, viewerUserId, trustedMasterKey);
         var ownUserSigning = new Lazy<(CrossSigningKey?, TrustFailure?)>(() => CheckOwnUserSigning(userSigning, viewerUserId, ownMaster!));

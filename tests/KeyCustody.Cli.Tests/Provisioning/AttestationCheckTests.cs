@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using KeyCustody.Client.Attestation;
+using KeyCustody.Contract.Attestation;
 using Xunit;
 
 namespace KeyCustody.Cli.Tests.Provisioning;

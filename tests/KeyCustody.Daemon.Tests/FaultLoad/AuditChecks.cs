@@ -1,5 +1,5 @@
 using Grpc.Core;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 
 namespace KeyCustody.Daemon.Tests.FaultLoad;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
-using KeyCustody.Client.Audit;
+using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Tests.Shared;
 

@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 
-namespace KeyCustody.Client.Attestation;
+namespace KeyCustody.Contract.Attestation;
 
 /// <summary>
 /// What a YubiKey's OpenPGP attestation statement (firmware 5.2+, Yubico's arc 1.3.6.1.4.1.41482.5) says about a key:

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using KeyCustody.Matrix.Json;
 
-namespace KeyCustody.Client.Audit;
+namespace KeyCustody.Contract.Audit;
 
 /// <summary>
 /// The audit log's format: one canonical JSON object per line. Each record carries <c>seq</c>

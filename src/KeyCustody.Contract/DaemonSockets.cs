@@ -1,4 +1,4 @@
-namespace KeyCustody.Client;
+namespace KeyCustody.Contract;
 
 /// <summary>
 /// Where keycustodyd listens unless told otherwise, so the daemon and the CLI meet without flags: the system daemon's

@@ -2,7 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace KeyCustody.Client.Attestation;
+namespace KeyCustody.Contract.Attestation;
 
 /// <summary>
 /// Checks a PIV attestation the way a security team would before trusting a key: the certificate chains

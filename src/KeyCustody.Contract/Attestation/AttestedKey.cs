@@ -1,4 +1,4 @@
-namespace KeyCustody.Client.Attestation;
+namespace KeyCustody.Contract.Attestation;
 
 /// <summary>What an attestation certificate says about a key (Yubico's PIV extensions, arc 1.3.6.1.4.1.41482.3, or its OpenPGP ones, .5), and what it chains to.</summary>
 /// <param name="PublicKey">The raw Ed25519 public key the certificate certifies.</param>

@@ -1,0 +1,65 @@
+using KeyCustody.Contract.Audit;
+using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Presence;
+using KeyCustody.Matrix.Json;
+
+namespace KeyCustody.Daemon.Requests;
+
+/// <summary>
+/// The stages every token operation goes through once admitted (a signature, a key generation, an import): its intent on
+/// disk, an operator's approval when it needs one, a turn on its token and the work there, and exactly one outcome record.
+/// Nothing reaches the token before the intent is on disk: if it cannot be written, nothing is done. A refusal before the
+/// intent is recorded as a decision (<see cref="RefuseAsync"/>).
+/// </summary>
+public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, TimeProvider time)
+{
+    /// <summary>Records <paramref name="refusal"/> (with <paramref name="record"/>: who asked for what) and returns what the caller is told.</summary>
+    public async Task<DaemonException> RefuseAsync(JsonObject record, Refusal refusal)
+    {
+        await audit.AppendAsync(refusal.Record(record)).ConfigureAwait(false);
+        return refusal.Error;
+    }
+
+    /// <summary>Intent, approval, token, outcome; <paramref name="emit"/> hears the intent recorded, the operator asked for, the queue.</summary>
+    public async Task<T> RunAsync<T>(TokenWork<T> work, Func<RequestEvent, Task> emit, CancellationToken cancellation)
+    {
+        await audit.AppendAsync(work.Intent).ConfigureAwait(false);
+        await emit(new IntentRecorded(work.RequestId)).ConfigureAwait(false);
+        var outcome = work.Outcome;
+        try
+        {
+            if (work.Approval is { } approval)
+            {
+                outcome = outcome.With("approver", await ApproveAsync(work.RequestId, work.Token.Serial, approval, emit, cancellation).ConfigureAwait(false));
+            }
+
+            var result = await work.Token.UseAsync(token => work.RunAsync(token, cancellation), position => emit(new Queued(position)), cancellation).ConfigureAwait(false);
+            await audit.AppendAsync(work.Succeeded(outcome, result)).ConfigureAwait(false);
+            return result;
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                await audit.AppendAsync(work.Failed(outcome, e)).ConfigureAwait(false);
+            }
+            catch (DaemonException)
+            {
+                // The audit log failed too: the original error is what the caller needs; the log refuses everything after.
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Waits for an operator (listed meanwhile); the approval is on disk before the token is asked. Returns the approver.</summary>
+    private async Task<string> ApproveAsync(string requestId, string tokenSerial, ApprovalRequest approval, Func<RequestEvent, Task> emit, CancellationToken cancellation)
+    {
+        await emit(new PresenceRequired(requestId, PresenceMethod.Operator, tokenSerial, (int)approval.Timeout.TotalSeconds, approval.Intent)).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var pending = new PendingApproval(requestId, approval.Requester, approval.Key, approval.Intent, now, now + approval.Timeout, approval.PayloadSha256, approval.RequiredApprover);
+        var approver = (await approvals.WaitAsync(pending, cancellation).ConfigureAwait(false)).ToString();
+        await audit.AppendAsync(JsonObject.Of(("kind", AuditKinds.Approval), ("request_id", requestId), ("approver", approver))).ConfigureAwait(false);
+        return approver;
+    }
+}

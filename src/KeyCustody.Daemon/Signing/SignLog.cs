@@ -1,0 +1,29 @@
+using KeyCustody.Matrix.Policy;
+
+namespace KeyCustody.Daemon.Signing;
+
+/// <summary>
+/// The signing request's log lines (payloads never: their SHA-256 at most; a policy refusal by its rule, never the ids it quotes).
+/// Every request that ends is one line with a {Result} from <see cref="RequestResults"/> (journalctl KEYCUSTODY_RESULT=...).
+/// </summary>
+internal static partial class SignLog
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Sign request {RequestId} by {Principal} with key {Key}: intent recorded, payload SHA-256 {PayloadSha256}")]
+    public static partial void IntentRecorded(ILogger log, string principal, string key, string requestId, string payloadSha256);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Sign request {RequestId}: {Principal} has no sign right on key {Key} ({Result})")]
+    public static partial void Denied(ILogger log, string principal, string key, string requestId, string result = RequestResults.RefusedRule);
+
+    // The rule, not the reason: the reason quotes the payload (user and device ids), which stays out of the log.
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why ({Result})")]
+    public static partial void PolicyDenied(ILogger log, string key, string requestId, string rule, PayloadKind payloadKind, string result = RequestResults.RefusedPolicy);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} failed: {Outcome} ({Result})")]
+    public static partial void Failed(ILogger log, string key, string requestId, string outcome, string result);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Sign request {RequestId} with key {Key}: {Result}")]
+    public static partial void Signed(ILogger log, string key, string requestId, string result = RequestResults.Signed);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which) ({Result})")]
+    public static partial void NotTrusted(ILogger log, string key, string requestId, string result = RequestResults.RefusedUntrusted);
+}
