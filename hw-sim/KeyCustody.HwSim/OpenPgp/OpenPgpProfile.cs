@@ -52,6 +52,13 @@ internal sealed class OpenPgpProfile
     /// </summary>
     public bool EmptyVerifyRefused { get; private init; }
 
+    /// <summary>
+    /// VERIFY with P1 FF (3.x: reset the password's verification) is known: yubikey-manager sends it only to firmware 5.6
+    /// and later (<c>unverify_pin</c>: <c>require_version(5, 6, 0)</c>); an older YubiKey answers it as any P1 it does not
+    /// know (6B 00, our choice where no trace shows it). opcard-rs knows it.
+    /// </summary>
+    public bool VerifyResetKnown { get; private init; }
+
     /// <summary>YubiKey firmware up to 5.4.3 wants a length byte before the SELECT DATA template (yubikey-manager).</summary>
     public bool SelectDataLengthByte { get; private init; }
 
@@ -93,6 +100,7 @@ internal sealed class OpenPgpProfile
         TerminateRefused = 0x6982,
         SelectDataLengthByte = firmware <= new Version(5, 4, 3),
         EmptyVerifyRefused = firmware <= new Version(5, 4, 3),
+        VerifyResetKnown = firmware >= new Version(5, 6, 0),
         UifModes = [0x00, 0x01, 0x02, 0x03, 0x04],
         EcImportWithPublicKey = false,
         RsaExponentBits = 17,
@@ -113,6 +121,7 @@ internal sealed class OpenPgpProfile
         WrongPinAnswersRetries = true,
         TerminateRefused = 0x6985,
         SelectDataLengthByte = false,
+        VerifyResetKnown = true,
         UifModes = [0x00, 0x01, 0x02],
         EcImportWithPublicKey = true,
         RsaExponentBits = 32,

@@ -128,9 +128,14 @@ public sealed partial class OpenPgpToken
 
                         session.Attest(slot, plan.AttestNeedsTouch);
 
-                        // The PIN was given to attest, not to sign: where the card can, it is not left verified (a
-                        // YubiKey before 5.6 cannot, and keeps it verified until it is reset).
-                        session.ResetVerification(Password.Pw1Sign);
+                        // The PIN was given to attest, not to sign: where the card can, it is not left verified. A
+                        // YubiKey before 5.6 cannot (VERIFY FF is unknown to it, as ykman knows): it is not sent there,
+                        // and nothing here counts on it: the PIN is treated as not verified either way.
+                        if (KnowsVerifyReset)
+                        {
+                            session.ResetVerification(Password.Pw1Sign);
+                        }
+
                         _link.Verified(Password.Pw1Sign, false);
                     }
 
@@ -232,6 +237,9 @@ public sealed partial class OpenPgpToken
         var pw = data.PwStatus;
         return new WritePlan(attributes, pw.Pw3Retries, pw.Pw1Retries, oneSignature, touch, UifFeature(data, slot), canAttest, canAttest && data.AttestationNeedsTouch);
     }
+
+    /// <summary>VERIFY FF (unverify): every card but a YubiKey before firmware 5.6 (yubikey-manager's unverify_pin requires 5.6.0).</summary>
+    private bool KnowsVerifyReset => _link.Aid?.Manufacturer != OpenPgpAid.Yubico || _link.Firmware >= new Version(5, 6, 0);
 
     /// <summary>The second UIF byte the card uses (20: the button, per general feature management); kept as the card has it.</summary>
     private static byte UifFeature(ApplicationData data, OpenPgpKeySlot slot) => data.TouchFeature(slot) ?? 0x20;

@@ -52,7 +52,20 @@ public sealed class PasswordTests : IDisposable
         _host.Expect("00 20 00 81", "6A 80");
         _host.VerifyUser(0x81);
         _host.Expect("00 20 00 81", "6A 80");
-        _host.Expect("00 20 FF 81", "90 00");
+    }
+
+    [Fact]
+    public void A_5_4_3_does_not_know_verify_p1_ff_and_keeps_the_pin_verified_as_ykman_expects_only_from_5_6()
+    {
+        _host.VerifyAdmin();
+        _host.SetAttributes(0xC3, "16 2B 06 01 04 01 DA 47 0F 01");
+        _host.Generate(0xA4);
+        _host.VerifyUser(0x82);
+        _host.Expect("00 20 FF 82", "6B 00");
+        _host.Expect("00 20 FF 83", "6B 00");
+
+        // Still verified: INTERNAL AUTHENTICATE works without another VERIFY.
+        Assert.Equal(0x9000, _host.Authenticate(new byte[32]).Sw);
     }
 
     [Fact]

@@ -74,4 +74,28 @@ public sealed class OpenPgpProfileTests : IDisposable
         Assert.True(readers.Count(0xA5) >= 1);
         Assert.True(Ed25519Oracle.Verifies(key.PublicKey, _message, await token.SignAsync("sig", _message, _prompts.With("123456"))));
     }
+
+    [Theory]
+    [InlineData("yubikey-5.4.3", 0)]
+    [InlineData("yubikey-5.7", 1)]
+    public async Task The_pin_given_to_attest_is_unverified_only_where_the_card_knows_verify_ff_and_nothing_counts_on_it(string profile, int unverifies)
+    {
+        _rig.Insert(5439533, profile: CardProfile.Parse(profile));
+        var readers = new CountingReaders(_rig.Readers);
+        using var token = OpenPgpToken.Open(readers, 5439533);
+        var key = await token.GenerateKeyAsync(new KeyGenerationRequest("aut", PinPolicy.Once, TouchPolicy.Never), _prompts.With("123456"));
+        Assert.NotNull(token.Attest("aut"));
+
+        // ykman sends VERIFY FF only to firmware 5.6+: a 5.4.3 keeps PW1 verified, so the client sends it nothing it refuses.
+        Assert.Equal(unverifies, readers.Count(0x20, 0xFF));
+
+        // Either way the client takes the PIN for not verified: the first signature asks for it, the next ones do not.
+        _prompts.PinRequests.Clear();
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(Ed25519Oracle.Verifies(key.PublicKey, _message, await token.SignAsync("aut", _message, _prompts.With("123456"))));
+        }
+
+        Assert.Single(_prompts.PinRequests);
+    }
 }

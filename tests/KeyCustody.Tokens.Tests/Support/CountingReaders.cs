@@ -6,6 +6,7 @@ namespace KeyCustody.Tokens.Tests.Support;
 internal sealed class CountingReaders(ISmartCardReaders inner) : ISmartCardReaders
 {
     private readonly Dictionary<byte, int> _counts = [];
+    private readonly Dictionary<(byte Ins, byte P1), int> _withP1 = [];
     private readonly Lock _lock = new();
 
     public int Count(byte ins)
@@ -13,6 +14,15 @@ internal sealed class CountingReaders(ISmartCardReaders inner) : ISmartCardReade
         lock (_lock)
         {
             return _counts.GetValueOrDefault(ins);
+        }
+    }
+
+    /// <summary>Commands with this instruction and P1 (VERIFY FF is not VERIFY 00).</summary>
+    public int Count(byte ins, byte p1)
+    {
+        lock (_lock)
+        {
+            return _withP1.GetValueOrDefault((ins, p1));
         }
     }
 
@@ -27,11 +37,12 @@ internal sealed class CountingReaders(ISmartCardReaders inner) : ISmartCardReade
         // The inner readers belong to the rig.
     }
 
-    private void Add(byte ins)
+    private void Add(byte ins, byte p1)
     {
         lock (_lock)
         {
             _counts[ins] = _counts.GetValueOrDefault(ins) + 1;
+            _withP1[(ins, p1)] = _withP1.GetValueOrDefault((ins, p1)) + 1;
         }
     }
 
@@ -39,7 +50,7 @@ internal sealed class CountingReaders(ISmartCardReaders inner) : ISmartCardReade
     {
         public byte[] Transmit(ReadOnlySpan<byte> command)
         {
-            owner.Add(command[1]);
+            owner.Add(command[1], command[2]);
             return inner.Transmit(command);
         }
 

@@ -12,7 +12,7 @@ internal static class PasswordCommands
     {
         var openPgp = context.State.OpenPgp;
         var session = context.Session.OpenPgp;
-        if (apdu.P2 is not (0x81 or 0x82 or 0x83) || apdu.P1 is not (0x00 or 0xFF))
+        if (apdu.P2 is not (0x81 or 0x82 or 0x83) || apdu.P1 is not (0x00 or 0xFF) || (apdu.P1 == 0xFF && !openPgp.Profile.VerifyResetKnown))
         {
             return Response.Status(StatusWord.WrongParameters);
         }
