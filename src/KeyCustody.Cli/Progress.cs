@@ -28,7 +28,7 @@ internal static class Progress
                 Line($"waiting for the token ({e.Queued.Position} ahead)", null);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired when e.PresenceRequired.Method == PresenceRequired.Types.Method.Touch:
-                Waiting($"touch your YubiKey (serial {Shown(e.PresenceRequired.TokenSerial)}) to {Shown(e.PresenceRequired.Intent)}", e.PresenceRequired.TimeoutSeconds);
+                Waiting($"touch your {Device(e.PresenceRequired)} (serial {Shown(e.PresenceRequired.TokenSerial)}) to {Shown(e.PresenceRequired.Intent)}", e.PresenceRequired.TimeoutSeconds);
                 break;
             case SignEvent.EventOneofCase.PresenceRequired:
                 Waiting($"waiting for an operator to approve: keycustody approve {Shown(e.PresenceRequired.RequestId)}", e.PresenceRequired.TimeoutSeconds);
@@ -54,6 +54,9 @@ internal static class Progress
             Console.Error.WriteLine();
         }
     }
+
+    /// <summary>The device the daemon names (the token reports it); a daemon that names none gets the neutral word.</summary>
+    internal static string Device(PresenceRequired p) => p.TokenDevice.Length > 0 ? Shown(p.TokenDevice) : "security key";
 
     /// <summary>The daemon's words as a person may see them: it escapes what callers wrote, and so does the CLI, whatever daemon it talks to.</summary>
     private static string Shown(string text) => KeyCustody.Matrix.DisplayText.Escape(text);

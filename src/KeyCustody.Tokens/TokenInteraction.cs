@@ -41,4 +41,13 @@ public sealed record PinPrompt(string TokenSerial, string? KeyId, int? RetriesLe
 /// <summary>The token is about to wait for a touch.</summary>
 /// <param name="Operation">"sign" or "generate".</param>
 /// <param name="Timeout">How long the device waits before giving up (about 15 s on a YubiKey).</param>
-public sealed record PresencePrompt(string TokenSerial, string KeyId, string Operation, TouchPolicy TouchPolicy, TimeSpan Timeout);
+public sealed record PresencePrompt(string TokenSerial, string KeyId, string Operation, TouchPolicy TouchPolicy, TimeSpan Timeout)
+{
+    /// <summary>
+    /// The device to touch, as a person knows it ("YubiKey", "Nitrokey"), from what the token reports of itself (an
+    /// OpenPGP card's AID names its manufacturer); "security key" where the token does not say.
+    /// </summary>
+    public string Device { get; init; } = DefaultDevice;
+
+    public const string DefaultDevice = "security key";
+}

@@ -20,6 +20,7 @@ internal static class SignEvents
                 TimeoutSeconds = p.TimeoutSeconds,
                 Intent = p.Intent,
                 RequestId = p.RequestId,
+                TokenDevice = p.TokenDevice,
             },
         },
         _ => null,

@@ -14,7 +14,11 @@ public sealed record Accepted(string RequestId, string Intent) : RequestEvent;
 public sealed record Queued(int Position) : RequestEvent;
 
 /// <summary>A person must confirm: an operator approves (<see cref="PresenceMethod.Operator"/>) or the card waits for a touch.</summary>
-public sealed record PresenceRequired(string RequestId, PresenceMethod Method, string TokenSerial, int TimeoutSeconds, string Intent) : RequestEvent;
+public sealed record PresenceRequired(string RequestId, PresenceMethod Method, string TokenSerial, int TimeoutSeconds, string Intent) : RequestEvent
+{
+    /// <summary>For a touch: the device the token says it is ("YubiKey", "Nitrokey"); empty for an operator's approval.</summary>
+    public string TokenDevice { get; init; } = string.Empty;
+}
 
 /// <summary>Who confirms a request.</summary>
 public enum PresenceMethod

@@ -120,7 +120,7 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
         {
             var count = admitted.Plan.Objects.Count;
             var intent = _touches.Prompts++ == 0 ? admitted.Plan.Intent : $"object {index + 1} of {count}: {DisplayText.Escape(admitted.Plan.Decisions[index].Intent)}";
-            await emit(new PresenceRequired(RequestId, PresenceMethod.Touch, prompt.TokenSerial, (int)Math.Ceiling(prompt.Timeout.TotalSeconds), intent)).ConfigureAwait(false);
+            await emit(new PresenceRequired(RequestId, PresenceMethod.Touch, prompt.TokenSerial, (int)Math.Ceiling(prompt.Timeout.TotalSeconds), intent) { TokenDevice = prompt.Device }).ConfigureAwait(false);
         };
 
     /// <summary>

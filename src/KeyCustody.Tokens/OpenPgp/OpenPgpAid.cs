@@ -33,6 +33,17 @@ internal sealed record OpenPgpAid(byte[] Bytes, Version SpecVersion, ushort Manu
         _ => $"manufacturer {Manufacturer:X4}",
     };
 
+    /// <summary>
+    /// The device as its owner calls it, for prompts ("touch your Nitrokey"): from the manufacturer in the AID (Yubico
+    /// 0006, Nitrokey 000F); any other card is "OpenPGP card".
+    /// </summary>
+    public string DeviceName => Manufacturer switch
+    {
+        Yubico => "YubiKey",
+        Nitrokey => "Nitrokey",
+        _ => "OpenPGP card",
+    };
+
     /// <summary>Parses a 16-byte AID; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static OpenPgpAid Parse(ReadOnlySpan<byte> aid)
     {

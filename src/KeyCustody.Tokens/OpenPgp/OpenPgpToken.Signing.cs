@@ -215,7 +215,7 @@ public sealed partial class OpenPgpToken
 
         try
         {
-            await interaction.Presence(new PresencePrompt(Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), keyId, operation, policy, _options.TouchTimeout), cancellation).ConfigureAwait(false);
+            await interaction.Presence(new PresencePrompt(Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), keyId, operation, policy, _options.TouchTimeout) { Device = Aid.DeviceName }, cancellation).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {

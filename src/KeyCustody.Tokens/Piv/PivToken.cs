@@ -463,7 +463,7 @@ public sealed class PivToken : ISigningToken
 
         try
         {
-            await interaction.Presence(new PresencePrompt(Serial.ToString(), keyId, operation, policy, _options.TouchTimeout), cancellation).ConfigureAwait(false);
+            await interaction.Presence(new PresencePrompt(Serial.ToString(), keyId, operation, policy, _options.TouchTimeout) { Device = "YubiKey" }, cancellation).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {
