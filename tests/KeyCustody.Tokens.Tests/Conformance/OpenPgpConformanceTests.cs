@@ -95,7 +95,7 @@ public abstract class OpenPgpConformanceTests : TokenConformanceTests
         var prompt = Assert.Single(Prompts.PresenceRequests);
         Assert.Equal((false, requestsBefore), Assert.Single(observed));
         Assert.Equal(requestsBefore + 1, Card.Button.Requests);
-        Assert.Equal(("sign", "sig", Serial.ToString(System.Globalization.CultureInfo.InvariantCulture)), (prompt.Operation, prompt.KeyId, prompt.TokenSerial));
+        Assert.Equal(("sign", "sig", Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), "YubiKey"), (prompt.Operation, prompt.KeyId, prompt.TokenSerial, prompt.Device));
     }
 
     [Fact]

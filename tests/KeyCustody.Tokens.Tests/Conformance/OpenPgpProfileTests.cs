@@ -60,6 +60,19 @@ public sealed class OpenPgpProfileTests : IDisposable
     }
 
     [Fact]
+    public async Task The_touch_prompt_names_a_nitrokey_from_its_aid_manufacturer()
+    {
+        _rig.Insert(0x1A2B3C4E, profile: CardProfile.Nitrokey3);
+        using var token = OpenPgpToken.Open(_rig.Readers, 0x1A2B3C4E);
+        using var seed = Secret.Copy(Enumerable.Repeat((byte)0xCD, 32).ToArray());
+        var key = await token.ImportKeyAsync(new KeyGenerationRequest("sig", PinPolicy.Always, TouchPolicy.Always), seed, _prompts.With("123456"));
+        Assert.Equal(TouchPolicy.Always, key.TouchPolicy);
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, _message, await token.SignAsync("sig", _message, _prompts.With("123456"))));
+        var prompt = Assert.Single(_prompts.PresenceRequests);
+        Assert.Equal(("Nitrokey", "439041102"), (prompt.Device, prompt.TokenSerial));
+    }
+
+    [Fact]
     public async Task A_yubikey_543_attests_through_its_select_data_form()
     {
         _rig.Insert(5439532, profile: CardProfile.YubiKey543);
