@@ -44,7 +44,7 @@ internal sealed partial class ConfigReload(
         try
         {
             TryNotify(SdNotify.Reloading());
-            var (applied, detail, problems) = Reload();
+            var (applied, detail, problems) = TryReload();
             var record = JsonObject.Of(("kind", "config_reload"), ("result", applied ? "applied" : "refused"), ("config_file", started.ConfigFile ?? "(--simulator defaults)"));
             if (applied)
             {
@@ -74,6 +74,21 @@ internal sealed partial class ConfigReload(
         {
             TryNotify("READY=1");
             _one.Release();
+        }
+    }
+
+    /// <summary>A reload that fails in an unforeseen way is a refused reload like any other, never a lost signal.</summary>
+    private (bool Applied, string Detail, IReadOnlyList<string> Problems) TryReload()
+    {
+        try
+        {
+            return Reload();
+        }
+#pragma warning disable CA1031 // Whatever went wrong, the rules in force stay and the operator is told.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return (false, "the configuration could not be read again; the previous rules stay in force", [$"{e.GetType().Name}: {e.Message}"]);
         }
     }
 
