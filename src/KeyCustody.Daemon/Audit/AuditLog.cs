@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using KeyCustody.Contract.Audit;
 using KeyCustody.Matrix.Json;
@@ -59,6 +60,9 @@ public sealed class AuditLog : IDisposable
             }
         }
     }
+
+    /// <summary>Hears each group commit written and fsync'd: how many records, and how long the write and fsync took (metrics).</summary>
+    public Action<int, TimeSpan>? Committed { get; set; }
 
     /// <summary>Why the log refuses records (a write or fsync failed), or null while it accepts them.</summary>
     public string? Failure
@@ -308,6 +312,7 @@ public sealed class AuditLog : IDisposable
         }
 
         var before = _file.Length;
+        var writing = Stopwatch.GetTimestamp();
         try
         {
             _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -332,6 +337,7 @@ public sealed class AuditLog : IDisposable
             return e.Message;
         }
 
+        var took = Stopwatch.GetElapsedTime(writing);
         try
         {
             // The anchor follows each group commit: one positioned write, no fsync (AuditAnchor says why).
@@ -354,6 +360,7 @@ public sealed class AuditLog : IDisposable
             _head = head;
         }
 
+        Committed?.Invoke(batch.Count, took);
         return null;
     }
 

@@ -177,6 +177,7 @@ public static class ConfigValidator
         }
 
         var attestation = AttestationSettings.Validate(c.Attestation, Fail);
+        var metrics = MetricsSettings.Validate(c.Metrics, socket, tcp, Fail);
         var auditPath = state is null ? null : Path.IsPathRooted(c.Audit.Path) ? c.Audit.Path : Path.Combine(state, c.Audit.Path);
         var simulatorRoot = state is null ? null : Path.GetFullPath(c.SimulatorRoot is { Length: > 0 } sr ? sr : "simulator-root.json", state);
         if (state is not null)
@@ -195,6 +196,7 @@ public static class ConfigValidator
             SimulatorRoot = simulatorRoot!,
             Attestation = attestation,
             JournalSocket = c.JournalSocket ?? ValidatedConfig.DefaultJournalSocket,
+            Metrics = metrics,
         };
     }
 

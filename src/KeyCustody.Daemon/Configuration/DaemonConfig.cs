@@ -26,6 +26,9 @@ public sealed class DaemonConfig
     /// <summary>The roots the daemon verifies its tokens' attestations against.</summary>
     public AttestationConfig Attestation { get; set; } = new();
 
+    /// <summary>The Prometheus endpoint (off unless <c>metrics.listen</c> is given).</summary>
+    public MetricsConfig Metrics { get; set; } = new();
+
     /// <summary>Allow a software (non-hardware) token to hold a master key. Development only.</summary>
     public bool AllowSoftwareMasterKey { get; set; }
 
@@ -44,6 +47,13 @@ public sealed class DaemonConfig
     /// hw-sim's own, the one <c>keycustody-hwsim root-cert</c> prints.
     /// </summary>
     public string? SimulatorRoot { get; set; }
+}
+
+/// <summary>Prometheus metrics on a listener of their own, never the signing socket.</summary>
+public sealed class MetricsConfig
+{
+    /// <summary>"127.0.0.1:9464" (an IP address or localhost, and a port) or "unix:/run/keycustody/metrics.sock"; off when absent.</summary>
+    public string? Listen { get; set; }
 }
 
 public sealed class ListenConfig

@@ -30,6 +30,9 @@ public sealed record ValidatedConfig(
 
     /// <summary>The roots the daemon verifies attestations against (none unless configured).</summary>
     public AttestationSettings Attestation { get; init; } = AttestationSettings.None;
+
+    /// <summary>Where the Prometheus endpoint listens, or null when metrics are off (the default).</summary>
+    public MetricsSettings? Metrics { get; init; }
 }
 
 public sealed record TcpSettings(string Host, int Port, string Certificate, string PrivateKey, string ClientCa, int HandshakeTimeoutSeconds);

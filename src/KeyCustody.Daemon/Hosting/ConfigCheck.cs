@@ -30,6 +30,15 @@ public static class ConfigCheck
         }
 
         Ok($"configuration {loaded.ConfigFile ?? "(the --simulator defaults)"}: valid ({cfg.Tokens.Count} tokens, {cfg.Keys.Count} keys, {cfg.Access.Rules.Count} access rules)");
+        if (cfg.Metrics is { } metrics)
+        {
+            Ok($"metrics: Prometheus endpoint on {metrics} (/metrics; no credential, no payloads or user ids)");
+        }
+        else
+        {
+            Note("metrics: off (metrics.listen turns the Prometheus endpoint on)");
+        }
+
         foreach (var token in cfg.Tokens)
         {
             foreach (var (setting, source) in new[] { ("pin", token.Pin), ("managementKey", token.ManagementKey), ("adminPin", token.AdminPin) })

@@ -9,6 +9,7 @@ using KeyCustody.Daemon.Grpc;
 using KeyCustody.Daemon.Hosting.Systemd;
 using KeyCustody.Daemon.KeyAdmin;
 using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Metrics;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
@@ -94,6 +95,8 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             owned.Add(audit);
+            var metrics = new DaemonMetrics(cfg);
+            audit.Committed = metrics.AuditCommitted;
             // The head in the journal too, at start and at stop: a record outside the state directory of where the chain stood.
             Log.Information("Audit log {AuditLog} opened: head seq {Seq}, hash {Hash}", cfg.AuditPath, audit.Head.Seq, audit.Head.Hash);
             ProvenanceFile provenanceFile;
@@ -124,6 +127,7 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddSingleton(cfg);
             s.AddSingleton<IReadOnlyList<TokenHost>>(hosts);
             s.AddSingleton(audit);
+            s.AddSingleton(metrics);
             s.AddSingleton(registry);
             s.AddSingleton(provenance);
             s.AddSingleton(cfg.Access);
@@ -143,6 +147,10 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddSingleton(loaded);
             s.AddSingleton<ConfigReload>();
             s.AddHostedService<IdleMemoryTrim>();
+            if (cfg.Metrics is { } metricsListen)
+            {
+                s.AddHostedService(sp => new MetricsServer(metricsListen, metrics, sp.GetRequiredService<ILogger<MetricsServer>>()));
+            }
             s.AddGrpc(o =>
             {
                 o.EnableDetailedErrors = false;
@@ -172,6 +180,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
             }
 
+            metrics.Watch(hosts, app.Services.GetRequiredService<ApprovalBroker>(), audit);
             app.Services.GetRequiredService<HealthMonitor>().Check();
             if (inherited is null)
             {
@@ -329,7 +338,7 @@ public sealed class DaemonHost : IAsyncDisposable
     }
 
     /// <summary>A leftover socket file from a crash is removed; a live daemon on it is an error.</summary>
-    private static void PrepareSocketPath(string? path)
+    internal static void PrepareSocketPath(string? path, string setting = "listen.unixSocket")
     {
         if (path is null || !File.Exists(path))
         {
@@ -345,7 +354,7 @@ public sealed class DaemonHost : IAsyncDisposable
         try
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
-            throw new DaemonStartException($"another process is listening on {path}; stop it or choose another listen.unixSocket");
+            throw new DaemonStartException($"another process is listening on {path}; stop it or choose another {setting}");
         }
         catch (SocketException)
         {

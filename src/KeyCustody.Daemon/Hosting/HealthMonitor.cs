@@ -10,9 +10,9 @@ namespace KeyCustody.Daemon.Hosting;
 /// <summary>
 /// grpc.health.v1: SERVING only while every configured token is present and the audit log accepts records (a failed
 /// one signs nothing). Polls the tokens; when one comes back, its keys are read again (and checked against their pins).
-/// The same round feeds systemd's STATUS= line.
+/// The same round feeds systemd's STATUS= line and the metrics (tokens present, PIN retries left).
 /// </summary>
-internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyList<TokenHost> tokens, KeyRegistry keys, AuditLog audit, ServiceStatus status, ILogger<HealthMonitor> log) : BackgroundService
+internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyList<TokenHost> tokens, KeyRegistry keys, AuditLog audit, ServiceStatus status, ILogger<HealthMonitor> log, Metrics.DaemonMetrics? metrics = null) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -41,6 +41,7 @@ internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyL
             }
 
             _present[host.Name] = present;
+            metrics?.TokenProbed(host.Name, present, status?.PinRetriesLeft);
             presence.Add((host.Name, present));
             allPresent &= present;
             if (present)

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Audit;
+using KeyCustody.Daemon.Metrics;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Matrix.Json;
 
@@ -11,7 +13,7 @@ namespace KeyCustody.Daemon.Requests;
 /// Nothing reaches the token before the intent is on disk: if it cannot be written, nothing is done. A refusal before the
 /// intent is recorded as a decision (<see cref="RefuseAsync"/>).
 /// </summary>
-public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, TimeProvider time)
+public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, TimeProvider time, DaemonMetrics? metrics = null)
 {
     /// <summary>Records <paramref name="refusal"/> (with <paramref name="record"/>: who asked for what) and returns what the caller is told.</summary>
     public async Task<DaemonException> RefuseAsync(JsonObject record, Refusal refusal)
@@ -30,10 +32,19 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
         {
             if (work.Approval is { } approval)
             {
-                outcome = outcome.With("approver", await ApproveAsync(work.RequestId, work.Token.Serial, approval, emit, cancellation).ConfigureAwait(false));
+                var asked = Stopwatch.GetTimestamp();
+                try
+                {
+                    outcome = outcome.With("approver", await ApproveAsync(work.RequestId, work.Token.Serial, approval, emit, cancellation).ConfigureAwait(false));
+                }
+                finally
+                {
+                    metrics?.StageTook(StageNames.Presence, Stopwatch.GetElapsedTime(asked));
+                }
             }
 
-            var result = await work.Token.UseAsync(token => work.RunAsync(token, cancellation), position => emit(new Queued(position)), cancellation).ConfigureAwait(false);
+            var queued = Stopwatch.GetTimestamp();
+            var result = await work.Token.UseAsync(token => TimedAsync(work, token, queued, cancellation), position => emit(new Queued(position)), cancellation).ConfigureAwait(false);
             await audit.AppendAsync(work.Succeeded(outcome, result)).ConfigureAwait(false);
             return result;
         }
@@ -51,6 +62,10 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
             throw;
         }
     }
+
+    /// <summary>The work on the token, timed (a touch it waited for is presence, not token time); the queue's time ends here.</summary>
+    private Task<T> TimedAsync<T>(TokenWork<T> work, KeyCustody.Tokens.ISigningToken token, long queued, CancellationToken cancellation) =>
+        metrics is null ? work.RunAsync(token, cancellation) : metrics.TimeTokenWorkAsync(work, token, queued, cancellation);
 
     /// <summary>Waits for an operator (listed meanwhile); the approval is on disk before the token is asked. Returns the approver.</summary>
     private async Task<string> ApproveAsync(string requestId, string tokenSerial, ApprovalRequest approval, Func<RequestEvent, Task> emit, CancellationToken cancellation)

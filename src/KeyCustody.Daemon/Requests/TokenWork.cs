@@ -28,6 +28,9 @@ public abstract class TokenWork<T>
     /// <summary>An operator's approval to wait for before the token, or null when none is needed.</summary>
     public virtual ApprovalRequest? Approval => null;
 
+    /// <summary>How long the work waited for a person at the token (a touch), once it ended: presence, not token time, in the metrics.</summary>
+    public virtual TimeSpan PresenceWaited => TimeSpan.Zero;
+
     /// <summary>The work, with the live token, during this operation's turn.</summary>
     public abstract Task<T> RunAsync(ISigningToken token, CancellationToken cancellation);
 

@@ -24,6 +24,8 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
 {
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly TouchCount _touches = new();
+    private long _prompted;
+    private TimeSpan _touchWaited;
 
     private KeyEntry Key => admitted.Key;
 
@@ -36,6 +38,9 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
     public override TokenHost Token => Key.Token;
 
     public override ApprovalRequest? Approval => admitted.Presence.Approval;
+
+    /// <summary>From each touch prompt to the card's answer.</summary>
+    public override TimeSpan PresenceWaited => _touchWaited;
 
     public override async Task<List<JsonObject>> RunAsync(ISigningToken token, CancellationToken cancellation)
     {
@@ -105,6 +110,14 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
 
             throw;
         }
+        finally
+        {
+            if (_prompted != 0)
+            {
+                _touchWaited += Stopwatch.GetElapsedTime(_prompted);
+                _prompted = 0;
+            }
+        }
 
         _touches.Count(expect, cachedTouch, touches, RequestId, admitted.Request.Caller);
         return signature;
@@ -118,6 +131,7 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
         ? null
         : async (prompt, _) =>
         {
+            _prompted = Stopwatch.GetTimestamp();
             var count = admitted.Plan.Objects.Count;
             var intent = _touches.Prompts++ == 0 ? admitted.Plan.Intent : $"object {index + 1} of {count}: {DisplayText.Escape(admitted.Plan.Decisions[index].Intent)}";
             await emit(new PresenceRequired(RequestId, PresenceMethod.Touch, prompt.TokenSerial, (int)Math.Ceiling(prompt.Timeout.TotalSeconds), intent) { TokenDevice = prompt.Device }).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Metrics;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Security;
 using KeyCustody.Daemon.Signing.Stages;
@@ -22,9 +24,27 @@ public sealed class SigningPipeline(
     OperationStages stages,
     IdentityStore identities,
     ValidatedConfig config,
-    ILogger<SigningPipeline> log)
+    ILogger<SigningPipeline> log,
+    DaemonMetrics? metrics = null)
 {
+    /// <summary>The request, counted by its result (<see cref="RequestResults"/>) and timed, whatever the result.</summary>
     public async Task<SignResult> RunAsync(SignRequest request, Func<RequestEvent, Task> emit, CancellationToken cancellation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await RunStagesAsync(request, emit, cancellation).ConfigureAwait(false);
+            metrics?.RequestEnded(request.KeyName, request.OperationName, RequestResults.Signed, started);
+            return result;
+        }
+        catch (Exception e)
+        {
+            metrics?.RequestEnded(request.KeyName, request.OperationName, RequestResults.Of(e), started);
+            throw;
+        }
+    }
+
+    private async Task<SignResult> RunStagesAsync(SignRequest request, Func<RequestEvent, Task> emit, CancellationToken cancellation)
     {
         var requestId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var record = JsonObject.Of(("request_id", requestId), ("principal", request.Caller.ToString()), ("key", Admission.Shown(request.KeyName)), ("operation", request.OperationName));
