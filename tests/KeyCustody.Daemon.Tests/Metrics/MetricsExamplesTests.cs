@@ -8,7 +8,8 @@ using Xunit;
 namespace KeyCustody.Daemon.Tests.Metrics;
 
 /// <summary>
-/// examples/prometheus/alerts.yml passes Prometheus' own checker (promtool check rules), and it and the Grafana dashboard
+/// examples/prometheus/alerts.yml passes Prometheus' own checker (promtool check rules) and unit tests (promtool test
+/// rules), and it and the Grafana dashboard
 /// (examples/grafana/keycustody.json) name only families the daemon exposes; the dashboard shows every family.
 /// </summary>
 public sealed partial class MetricsExamplesTests
@@ -29,6 +30,20 @@ public sealed partial class MetricsExamplesTests
         Assert.All(expressions, e => AssertNamesExist(e, AlertsFile));
         var named = expressions.SelectMany(Families).ToHashSet();
         Assert.Superset(new HashSet<string> { MetricNames.TokenPresent, MetricNames.TokenPinRetries, MetricNames.AuditHealthy, MetricNames.Requests, MetricNames.RequestDuration }, named);
+    }
+
+    /// <summary>
+    /// promtool's unit tests (alerts.test.yml beside this file): a token absent for a minute, PIN retries at 1, a failed
+    /// audit log, presence timeouts rising and a p99 above 30 s each fire with their labels and words; not before.
+    /// </summary>
+    [Fact]
+    public void The_alerts_fire_on_the_series_the_daemon_exposes()
+    {
+        var tests = Path.Combine(TestPaths.RepoRoot, "tests", "KeyCustody.Daemon.Tests", "Metrics", "alerts.test.yml");
+        var (exit, output) = Run("promtool", "test", "rules", tests);
+        Assert.True(exit == 0, $"promtool test rules exited {exit}:\n{output}");
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+        Assert.All(File.ReadAllLines(tests).Where(l => l.TrimStart().StartsWith("- series:", StringComparison.Ordinal)), l => AssertNamesExist(l, tests));
     }
 
     [Fact]

@@ -159,6 +159,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.DoesNotContain(User, text, StringComparison.Ordinal);
         Assert.DoesNotContain("uid:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("example.org", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(m.Samples.SelectMany(s => s.Labels.Values), v => v.Contains("123456", StringComparison.Ordinal));
         var keyNames = new[] { "srv", "usk", "unlisted", "op-srv", "yk-srv", "slow-srv", DaemonMetrics.UnknownKey };
         Assert.All(m.Samples.Where(s => s.Labels.ContainsKey("key")), s => Assert.Contains(s.Labels["key"], keyNames));
     }
