@@ -72,6 +72,19 @@ public sealed class MetricsConfigTests
     }
 
     [Fact]
+    public async Task An_address_in_use_stops_the_start_naming_the_setting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var d = DaemonProcess.Create();
+        d.Configure(new { metrics = new { listen = $"127.0.0.1:{port}" }, tokens = new[] { Software(d, "soft") } });
+        var (exit, output) = await d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"metrics.listen 127.0.0.1:{port}: cannot listen there", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_unix_socket_endpoint_serves_the_metrics_to_the_daemons_group()
     {
         await using var d = DaemonProcess.Create();
