@@ -17,7 +17,33 @@ internal static partial class Posix
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sigaction(int signal, byte* action, byte* previous);
+
+    [LibraryImport("libc")]
+    private static partial nint signal(int signal, nint handler);
+
     public static uint EffectiveUid => geteuid();
+
+    /// <summary>
+    /// Gives <paramref name="signalNumber"/> its default action back if the process was started with it ignored (nohup, or
+    /// a parent that ignores SIGHUP): .NET respects an inherited SIG_IGN and then never installs the handler a
+    /// PosixSignalRegistration asks for, so the signal would be silently dropped. True when it was ignored. Call it right
+    /// before registering: between the two the default action (for SIGHUP, ending the process) is in force.
+    /// </summary>
+    public static unsafe bool StopIgnoring(int signalNumber)
+    {
+        const nint SigIgn = 1, SigDfl = 0;
+        // struct sigaction starts with the handler (a union of sa_handler and sa_sigaction) on every glibc architecture.
+        var current = stackalloc byte[256];
+        if (sigaction(signalNumber, null, current) != 0 || *(nint*)current != SigIgn)
+        {
+            return false;
+        }
+
+        signal(signalNumber, SigDfl);
+        return true;
+    }
 
     public static uint EffectiveGid => getegid();
 

@@ -29,6 +29,11 @@ internal sealed partial class ConfigReload(
     /// <summary>Reloads on every SIGHUP from now on (the signal no longer ends the process).</summary>
     public void Listen()
     {
+        if (Posix.StopIgnoring(1))
+        {
+            LogWasIgnored();
+        }
+
         _signal = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
@@ -144,6 +149,9 @@ internal sealed partial class ConfigReload(
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Error, Message = "Configuration reload refused; the access rules in force are unchanged: {Problems}")]
     private partial void LogRefused(string problems);
+
+    [LoggerMessage(EventId = 333, Level = LogLevel.Information, Message = "SIGHUP was ignored when the daemon started (nohup?); it reloads the access rules from now on")]
+    private partial void LogWasIgnored();
 
     [LoggerMessage(EventId = 332, Level = LogLevel.Error, Message = "The configuration reload could not be audited: {Error}")]
     private partial void LogNotAudited(string error);
