@@ -413,46 +413,19 @@ public sealed class PivToken : ISigningToken
 
     private byte ParseSlot(string keyId) => PivSlot.Parse(keyId) ?? throw TokenErrors.KeyNotFound(Name, keyId);
 
-    private async Task<Secret> ObtainPin(TokenInteraction interaction, string keyId, int? retriesLeft, CancellationToken cancellation)
-    {
-        if (retriesLeft == 0)
-        {
-            throw TokenErrors.PinBlocked(Name);
-        }
-
-        if (retriesLeft <= 1 && !interaction.AllowLastPinRetry)
-        {
-            throw TokenErrors.PinAttemptRefused(Name, retriesLeft.Value);
-        }
-
-        if (interaction.Pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        Secret? pin;
-        try
-        {
-            pin = await interaction.Pin(new PinPrompt(Serial.ToString(), keyId, retriesLeft), cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, "signature", e);
-        }
-
-        if (pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        if (PinCommands.FormatProblem(pin.Span) is { } problem)
-        {
-            pin.Dispose();
-            throw TokenErrors.PinFormatInvalid(Name, problem);
-        }
-
-        return pin;
-    }
+    private Task<Secret> ObtainPin(TokenInteraction interaction, string keyId, int? retriesLeft, CancellationToken cancellation) =>
+        PinGuard.ObtainAsync(
+            interaction.Pin,
+            new PinPrompt(Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), keyId, retriesLeft),
+            interaction.AllowLastPinRetry,
+            PinCommands.FormatProblem,
+            new PinErrors(
+                () => TokenErrors.PinBlocked(Name),
+                left => TokenErrors.PinAttemptRefused(Name, left),
+                () => TokenErrors.PinRequired(Name, keyId),
+                problem => TokenErrors.PinFormatInvalid(Name, problem),
+                e => TokenErrors.Cancelled(Name, "signature", e)),
+            cancellation);
 
     private async Task Presence(TokenInteraction interaction, string keyId, string operation, TouchPolicy policy, CancellationToken cancellation)
     {

@@ -423,36 +423,20 @@ public sealed class Pkcs11Token : ISigningToken
         }
     }
 
-    private async Task<Secret> ObtainPin(TokenInteraction interaction, string? keyId, CancellationToken cancellation)
-    {
-        var retries = RetriesFrom(TokenInfo());
-        if (retries == 0)
-        {
-            throw TokenErrors.PinBlocked(Name);
-        }
-
-        if (retries == 1 && !interaction.AllowLastPinRetry)
-        {
-            throw TokenErrors.PinAttemptRefused(Name, 1);
-        }
-
-        if (interaction.Pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        Secret? pin;
-        try
-        {
-            pin = await interaction.Pin(new PinPrompt(Serial, keyId, retries), cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, "login", e);
-        }
-
-        return pin ?? throw TokenErrors.PinRequired(Name, keyId);
-    }
+    /// <summary>PKCS#11 knows only "final try" and "locked"; the PIN's format is the module's to judge, so none is refused here.</summary>
+    private Task<Secret> ObtainPin(TokenInteraction interaction, string? keyId, CancellationToken cancellation) =>
+        PinGuard.ObtainAsync(
+            interaction.Pin,
+            new PinPrompt(Serial, keyId, RetriesFrom(TokenInfo())),
+            interaction.AllowLastPinRetry,
+            _ => null,
+            new PinErrors(
+                () => TokenErrors.PinBlocked(Name),
+                left => TokenErrors.PinAttemptRefused(Name, left),
+                () => TokenErrors.PinRequired(Name, keyId),
+                problem => TokenErrors.PinFormatInvalid(Name, problem),
+                e => TokenErrors.Cancelled(Name, "login", e)),
+            cancellation);
 
     private async Task EnsureLoggedIn(Secret pin, CancellationToken cancellation)
     {
