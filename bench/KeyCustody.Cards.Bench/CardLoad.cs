@@ -57,7 +57,7 @@ internal sealed class CardLoad(CardsDaemon daemon, CardRig rig, IReadOnlyList<by
     {
         try
         {
-            var signed = await KeyCustodyClient.FollowAsync(client.Custody.SignJson(request, deadline: DateTime.UtcNow + CallDeadline), null);
+            var signed = await KeyCustodyClient.FollowUntilSignedAsync(client.Custody.SignJson(request, deadline: DateTime.UtcNow + CallDeadline), null);
             return signed.SignedJson.Count == 1;
         }
         catch (RpcException)

@@ -184,7 +184,7 @@ internal sealed class LoadRunner(DaemonUnderTest daemon, IReadOnlyList<byte[]> d
     {
         try
         {
-            var signed = await KeyCustodyClient.FollowAsync(call, null);
+            var signed = await KeyCustodyClient.FollowUntilSignedAsync(call, null);
             if (signed.SignedJson.Count != expected)
             {
                 throw new InvalidOperationException($"expected {expected} signed objects, got {signed.SignedJson.Count}");

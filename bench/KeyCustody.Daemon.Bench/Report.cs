@@ -16,7 +16,8 @@ internal sealed record RunResult(
     double IdleMB,
     double PeakSampledMB,
     double PeakHwmMB,
-    double IdleAfterMB);
+    double IdleAfterMB,
+    double IdleAfterSeconds);
 
 internal static class Report
 {
@@ -58,9 +59,9 @@ internal static class Report
         md.AppendLine(Inv($"The Ed25519 floor: NSec/libsodium in the benchmark process, one thread, on the same 1,000 objects: a signature {r.Floor.SignMicroseconds:F1} µs, a verification {r.Floor.VerifyMicroseconds:F1} µs; per object the daemon must verify the device's self-signature (policy), sign, and verify the signature against the pinned key: {r.Floor.MicrosecondsPerObject:F1} µs, so {cores} cores allow at most {r.Floor.MaxPerSecond(cores):F0} signatures/s with nothing else running ({r.Floor.MaxPerSecond(cores) / r.Python.SignJsonPerSecond:F2}× python `sign_json`)."));
         md.AppendLine();
         md.AppendLine("CPU µs/signature: the daemon's user + system time (/proc/PID/stat) over the cell divided by the signatures; for Python, its process time. Clients' CPU: the benchmark process's own CPU time over the cell (the clients' gRPC, HTTP/2 and socket work, on the same cores) divided by the signatures.");
-        md.AppendLine(Inv($"A 400-byte append + fsync on the state directory's filesystem took {r.FsyncMs:F2} ms (median of 200, before the load; it varies with the disk's other users). The audit log writes two records per request (the intent before the token, the outcome after); records that wait are written together with one fsync (group commit)."));
+        md.AppendLine(Inv($"A 400-byte append + fsync on the state directory's filesystem took {r.FsyncMs:F2} ms (median of 200, before the load; it varies with the disk's other users). The audit log writes two records per request (the intent before the token, whose fsync a request waits for; the outcome after, which SIGNED does not wait for); records that wait are written together with one fsync (group commit)."));
         md.AppendLine();
-        md.AppendLine(Inv($"Daemon memory (VmRSS, /proc/PID/status; MB = 10^6 bytes): idle after start {r.IdleMB:F1} MB; under load peak {r.PeakHwmMB:F1} MB (VmHWM; highest 50 ms sample {r.PeakSampledMB:F1} MB); idle again 15 s after the load (the daemon trims its memory after 5 to 10 quiet seconds) {r.IdleAfterMB:F1} MB."));
+        md.AppendLine(Inv($"Daemon memory (VmRSS, /proc/PID/status; MB = 10^6 bytes): idle after start {r.IdleMB:F1} MB; under load peak {r.PeakHwmMB:F1} MB (VmHWM; highest 50 ms sample {r.PeakSampledMB:F1} MB); after the load (read each second until within 20% of idle, at most a minute; the daemon trims its memory after 5 to 10 quiet seconds) {r.IdleAfterMB:F1} MB after {r.IdleAfterSeconds:F0} s."));
         md.AppendLine();
 
         var yard = r.Python.SignJsonPerSecond;
@@ -73,17 +74,24 @@ internal static class Report
             : cores * 1e6 / (noSigning.DaemonCpuMicrosecondsPerSignature + noSigning.ClientCpuMicrosecondsPerSignature + r.Floor.MicrosecondsPerObject);
         var fsyncDuring = single8.FsyncDuringMs;
         string FsyncDuring() => fsyncDuring is null || fsyncDuring.Count == 0 ? ""
-            : Inv($"an append + fsync beside this cell: p50 {fsyncDuring[fsyncDuring.Count / 2]:F2} ms, p99 {fsyncDuring[Math.Min(fsyncDuring.Count - 1, (int)(fsyncDuring.Count * 0.99))]:F2} ms (n {fsyncDuring.Count}); each request waits for two; ");
+            : Inv($"an append + fsync beside this cell: p50 {fsyncDuring[fsyncDuring.Count / 2]:F2} ms, p99 {fsyncDuring[Math.Min(fsyncDuring.Count - 1, (int)(fsyncDuring.Count * 0.99))]:F2} ms (n {fsyncDuring.Count}); a request waits for its intent's; ");
+        var fsyncP99 = fsyncDuring is null || fsyncDuring.Count == 0 ? double.NaN : fsyncDuring[Math.Min(fsyncDuring.Count - 1, (int)(fsyncDuring.Count * 0.99))];
+        var p99Limit = 2 * fsyncP99 + 2.0;
+        var memoryBack = r.IdleAfterMB <= 1.2 * r.IdleMB;
+
+        // The issue's targets, as ratios to what the same run measured the machine allows (the earlier ones against
+        // python were beyond two shared cores); python's rows stay in the table above as the yardstick.
         var targets = new (string Target, string Measured, bool Met, string Ceiling)[]
         {
-            (Inv($"software token, 8 clients, single calls ≥ 25% of python `sign_json` ({0.25 * yard:F0}/s)"), Inv($"{single8.PerSecond:F0}/s = {100 * single8.PerSecond / yard:F0}%"), single8.PerSecond >= 0.25 * yard,
-                noSigning is null ? Inv($"Ed25519 floor: {ceiling:F0}/s = {100 * ceiling / yard:F0}%")
-                    : Inv($"a call that signs nothing ({noSigning.DaemonCpuMicrosecondsPerSignature:F0} µs daemon + {noSigning.ClientCpuMicrosecondsPerSignature:F0} µs clients) plus the Ed25519 floor ({r.Floor.MicrosecondsPerObject:F0} µs) on {cores} cores: at most {callCeiling:F0}/s = {100 * callCeiling / yard:F0}%")),
-            (Inv($"software token, 8 clients, batches ≥ 1.2× python `sign_json` ({1.2 * yard:F0}/s)"), Inv($"{batch8.PerSecond:F0}/s = {batch8.PerSecond / yard:F2}×"), batch8.PerSecond >= 1.2 * yard,
-                Inv($"Ed25519 floor: {ceiling:F0}/s = {ceiling / yard:F2}×")),
-            ("software token, 8 clients, single calls: p99 ≤ 5 ms", Inv($"{single8.Percentile(0.99):F2} ms"), single8.Percentile(0.99) <= 5.0,
+            (Inv($"software token, 8 clients, single calls ≥ 50% of the same run's bound ({0.5 * callCeiling:F0}/s)"), Inv($"{single8.PerSecond:F0}/s = {100 * single8.PerSecond / callCeiling:F0}%"), single8.PerSecond >= 0.5 * callCeiling,
+                noSigning is null ? "no call that signs nothing was measured"
+                    : Inv($"the bound: a call that signs nothing ({noSigning.DaemonCpuMicrosecondsPerSignature:F0} µs daemon + {noSigning.ClientCpuMicrosecondsPerSignature:F0} µs clients) plus the Ed25519 floor ({r.Floor.MicrosecondsPerObject:F0} µs) on {cores} cores: {callCeiling:F0}/s ({100 * callCeiling / yard:F0}% of python `sign_json`)")),
+            (Inv($"software token, 8 clients, batches of 1,000 ≥ 80% of the Ed25519 floor ({0.8 * ceiling:F0}/s)"), Inv($"{batch8.PerSecond:F0}/s = {100 * batch8.PerSecond / ceiling:F0}%"), batch8.PerSecond >= 0.8 * ceiling,
+                Inv($"Ed25519 floor: {ceiling:F0}/s ({ceiling / yard:F2}× python `sign_json`)")),
+            (Inv($"software token, 8 clients, single calls: p99 ≤ 2 × fsync p99 + 2 ms ({p99Limit:F2} ms)"), Inv($"{single8.Percentile(0.99):F2} ms"), single8.Percentile(0.99) <= p99Limit,
                 FsyncDuring() + (noSigning is null ? "" : Inv($"a call that signs nothing, 8 clients: p99 {noSigning.Percentile(0.99):F2} ms"))),
-            ("idle memory ≤ 100 MB", Inv($"{r.IdleMB:F1} MB"), r.IdleMB <= 100.0, ""),
+            ("idle memory ≤ 80 MB, and within 20% of it again within a minute of the load", Inv($"{r.IdleMB:F1} MB; {r.IdleAfterMB:F1} MB after {r.IdleAfterSeconds:F0} s ({(memoryBack ? "within" : "not within")} 20%)"), r.IdleMB <= 80.0 && memoryBack,
+                Inv($"peak under load {r.PeakHwmMB:F1} MB")),
         };
         md.AppendLine("| target | measured | | what this machine allows, same run |");
         md.AppendLine("|---|---|---|---|");

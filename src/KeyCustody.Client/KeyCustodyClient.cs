@@ -94,24 +94,75 @@ public sealed class KeyCustodyClient : IDisposable
         return new KeyCustodyClient(channel);
     }
 
-    /// <summary>Follows a SignJson/SignJsonBatch/CrossSign* stream: every event to <paramref name="onEvent"/>, the final SIGNED returned.</summary>
+    /// <summary>
+    /// Follows a SignJson/SignJsonBatch/CrossSign* stream to its end: every event to <paramref name="onEvent"/>, the SIGNED
+    /// returned once the call has ended (by then the daemon's outcome record of the request is on disk).
+    /// </summary>
     public static async Task<Signed> FollowAsync(AsyncServerStreamingCall<SignEvent> call, Action<SignEvent>? onEvent, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(call);
         using (call)
         {
+            Signed? signed = null;
             await foreach (var e in call.ResponseStream.ReadAllAsync(cancellation).ConfigureAwait(false))
             {
                 onEvent?.Invoke(e);
+                signed ??= e.EventCase == SignEvent.EventOneofCase.Signed ? e.Signed : null;
+            }
+
+            return signed ?? throw NoResult();
+        }
+    }
+
+    /// <summary>
+    /// Follows a signing stream until SIGNED and returns it at once (the daemon sends it before its outcome record is on
+    /// disk); the rest of the call, its end, is read in the background. For callers that want signatures the moment
+    /// they exist.
+    /// </summary>
+    public static async Task<Signed> FollowUntilSignedAsync(AsyncServerStreamingCall<SignEvent> call, Action<SignEvent>? onEvent, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            while (await call.ResponseStream.MoveNext(cancellation).ConfigureAwait(false))
+            {
+                var e = call.ResponseStream.Current;
+                onEvent?.Invoke(e);
                 if (e.EventCase == SignEvent.EventOneofCase.Signed)
                 {
+                    _ = EndInBackground(call);
                     return e.Signed;
                 }
             }
         }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
 
-        throw new RpcException(new Status(StatusCode.Internal, "the daemon ended the stream without a result"));
+        call.Dispose();
+        throw NoResult();
     }
+
+    private static async Task EndInBackground(AsyncServerStreamingCall<SignEvent> call)
+    {
+        using (call)
+        {
+            try
+            {
+                while (await call.ResponseStream.MoveNext(CancellationToken.None).ConfigureAwait(false))
+                {
+                }
+            }
+            catch (RpcException)
+            {
+                // The signatures were delivered; how the rest of the call ended changes nothing for them.
+            }
+        }
+    }
+
+    private static RpcException NoResult() => new(new Status(StatusCode.Internal, "the daemon ended the stream without a result"));
 
     public Task<GetPublicKeysResponse> GetPublicKeysAsync(string userId, CancellationToken cancellation = default) =>
         Custody.GetPublicKeysAsync(new GetPublicKeysRequest { UserId = userId }, cancellationToken: cancellation).ResponseAsync;

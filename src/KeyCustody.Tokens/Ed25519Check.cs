@@ -38,7 +38,7 @@ internal static class Ed25519Check
 
     /// <summary>
     /// Returns <paramref name="signature"/> if it verifies against <paramref name="expected"/> (the caller's pinned key,
-    /// when given) or else the key's public key; otherwise throws <see cref="DeviceErrorException"/>.
+    /// when given) or else the key's public key; otherwise throws <see cref="TokenException"/> of kind <see cref="TokenErrorKind.SignatureInvalid"/>.
     /// </summary>
     public static byte[] Require(string token, TokenKey key, ReadOnlySpan<byte> message, byte[] signature, ReadOnlyMemory<byte> expected = default)
     {

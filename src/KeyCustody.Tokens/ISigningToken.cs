@@ -36,7 +36,7 @@ public interface ISigningToken : IDisposable
     /// verified before it is returned: against <paramref name="expectedPublicKey"/> when the caller gives one (the
     /// 32-byte key it has pinned, so it need not verify the same signature again), otherwise against the public key
     /// the token reports for <paramref name="keyId"/>. One that does not verify is discarded:
-    /// <see cref="DeviceErrorException"/> with code <see cref="TokenErrors.SignatureInvalidCode"/>.
+    /// <see cref="TokenException"/> of kind <see cref="TokenErrorKind.SignatureInvalid"/>.
     /// </summary>
     Task<byte[]> SignAsync(string keyId, ReadOnlyMemory<byte> message, TokenInteraction interaction, ReadOnlyMemory<byte> expectedPublicKey, CancellationToken cancellation = default);
 

@@ -12,8 +12,8 @@ internal sealed record PinErrors(
 /// The rule every backend follows before a PIN may be sent (style.md: one guard, so it cannot drift): a blocked
 /// credential is reported without asking; with one attempt or fewer left nobody is even asked unless the caller
 /// allowed the last attempt; a missing answer is <see cref="PinRequiredException"/>; a PIN that cannot be right for
-/// this token is refused before it is sent, so it costs no attempt. PIV still has its own copy of this (PivToken);
-/// it is being reworked on another branch and moves here after.
+/// this token is refused before it is sent, so it costs no attempt. PIV, PKCS#11 and OpenPGP all come through here.
+/// "One or fewer" and not "exactly one": a device that reports a count below zero is not sent a PIN either.
 /// </summary>
 internal static class PinGuard
 {

@@ -18,4 +18,7 @@ public enum TokenErrorKind
     NotSupported,
     ManagementKeyIncorrect,
     DeviceError,
+
+    /// <summary>The token returned a signature that does not verify against the key's (pinned) public key; it was discarded.</summary>
+    SignatureInvalid,
 }

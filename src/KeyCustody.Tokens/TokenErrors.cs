@@ -102,12 +102,9 @@ public static class TokenErrors
     public static DeviceErrorException Device(string token, string what, string code, Exception? inner = null) => new(
         $"Token {token}: {what} ({code}). If it persists, reinsert the token or check the middleware (pcscd, PKCS#11 module).", code, inner);
 
-    /// <summary>The <see cref="DeviceErrorException.Code"/> of a signature that did not verify (see <see cref="ISigningToken"/>).</summary>
-    public const string SignatureInvalidCode = "signature did not verify";
-
-    public static DeviceErrorException SignatureInvalid(string token, string keyId) => new(
+    /// <summary>A signature that did not verify (see <see cref="ISigningToken"/>): the key's problem, not the handle's.</summary>
+    public static TokenException SignatureInvalid(string token, string keyId) => new(
+        TokenErrorKind.SignatureInvalid,
         $"Token {token} returned a signature for key {keyId} that does not verify against the key's public key; it was discarded. " +
-        "The device or middleware is faulty or the key was replaced: check the token before using it again.",
-        SignatureInvalidCode,
-        null);
+        "The device or middleware is faulty or the key was replaced: check the token before using it again.");
 }

@@ -34,6 +34,28 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public void Records_handed_over_and_not_waited_for_are_on_disk_after_a_clean_stop()
+    {
+        var log = AuditLog.Open(LogPath);
+        var handed = Enumerable.Range(0, 300).Select(i => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)))).ToList();
+        log.Dispose();
+        Assert.All(handed, t => Assert.True(t.IsCompletedSuccessfully));
+        using (var reopened = AuditLog.Open(LogPath))
+        {
+            Assert.Equal(302, reopened.LastSeq);
+        }
+    }
+
+    [Fact]
+    public async Task The_tail_shows_every_record_handed_over_before_it()
+    {
+        using var log = AuditLog.Open(LogPath);
+        _ = log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+        var tail = await log.TailAsync(1);
+        Assert.Equal(1L, ((JsonInteger)CanonicalJson.ParseObject(tail[0])["n"]!).Value);
+    }
+
+    [Fact]
     public async Task An_append_to_a_closed_log_fails_instead_of_waiting_forever()
     {
         var log = AuditLog.Open(LogPath);

@@ -253,6 +253,20 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGKILL, without waiting for the exit (a thread blocked on a frozen disk holds the process until the disk thaws; it
+    /// then dies without running another instruction of ours); <see cref="WaitForExitAsync"/> waits.
+    /// </summary>
+    public void KillNow()
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = Posix.Kill(_process.Id, 9);
+        }
+    }
+
+    public Task WaitForExitAsync() => _process is null ? Task.CompletedTask : _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+
     /// <summary>SIGKILL: no chance to write anything more.</summary>
     public void Kill()
     {

@@ -110,41 +110,7 @@ public sealed class AuditLog : IDisposable
         });
         try
         {
-            var lines = AuditChain.ReadLines(file, out var torn);
-            var completeLength = lines.Sum(l => (long)l.Length + 1);
-            var tornBytes = file.Length - completeLength;
-            var keptUnterminated = false;
-            if (torn && CompletesChain(file))
-            {
-                // A whole record that only lacks its newline (an editor, a copy) is part of the chain: it is kept.
-                file.Seek(0, SeekOrigin.End);
-                file.WriteByte((byte)'\n');
-                file.Flush(flushToDisk: true);
-                file.Position = 0;
-                lines = AuditChain.ReadLines(file, out _);
-                (tornBytes, keptUnterminated) = (0, true);
-            }
-            else if (torn)
-            {
-                // A crash cut the last write short: that record never completed, so it is not part of the chain.
-                file.SetLength(completeLength);
-                file.Flush(flushToDisk: true);
-            }
-
-            file.Position = 0;
-            var check = AuditChain.Verify(file);
-            if (!check.Valid)
-            {
-                throw new InvalidDataException($"the audit log {path} is broken at line {check.BrokenLine} (seq {check.BrokenSeq}): {check.Problem}. " +
-                    "Keep it as evidence, move it aside, and start again with a new log.");
-            }
-
-            var start = JsonObject.Of(("kind", AuditKinds.Start), ("records", check.Records), ("torn_bytes_removed", tornBytes));
-            if (keptUnterminated)
-            {
-                start = start.With("kept_record_without_newline", true);
-            }
-
+            var (lines, check, start) = AuditFileRepair.Repair(file, path);
             AuditAnchor? anchor = null;
             if (anchoring is not null)
             {
@@ -154,7 +120,7 @@ public sealed class AuditLog : IDisposable
 
             file.Seek(0, SeekOrigin.End);
             var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System, anchor);
-            var open = OpenIntents(lines);
+            var open = AuditFileRepair.OpenIntents(lines);
             log.Append(start.With("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray())));
             foreach (var id in open)
             {
@@ -194,17 +160,6 @@ public sealed class AuditLog : IDisposable
             ("kind", gap.Kind), ("found", gap.Found), ("accepted_by", anchoring.AcceptedBy)));
     }
 
-    /// <summary>True when the log's bytes plus one newline make a whole, valid chain.</summary>
-    private static bool CompletesChain(FileStream file)
-    {
-        file.Position = 0;
-        using var candidate = new MemoryStream();
-        file.CopyTo(candidate);
-        candidate.WriteByte((byte)'\n');
-        candidate.Position = 0;
-        return AuditChain.Verify(candidate).Valid;
-    }
-
     /// <summary>Appends one record (time, seq, prev and hash are added) and fsyncs; throws <see cref="DaemonException"/> when it cannot.</summary>
     public void Append(JsonObject record) => AppendAsync(record).GetAwaiter().GetResult();
 
@@ -213,7 +168,25 @@ public sealed class AuditLog : IDisposable
     /// written together with one fsync after it (group commit): each caller still returns only when its own
     /// record is durable, and the chain order is the order in which records were handed over.
     /// </summary>
-    public Task AppendAsync(JsonObject record)
+    public Task AppendAsync(JsonObject record) => Enqueue(record);
+
+    /// <summary>
+    /// Completes once every record handed over before it is on disk (or the log has failed: then it completes too).
+    /// Stopping and reading the tail wait for it, so no record handed over is left behind.
+    /// </summary>
+    public Task DrainAsync()
+    {
+        try
+        {
+            return Enqueue(null).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (DaemonException)
+        {
+            return Task.CompletedTask;
+        }
+    }
+
+    private Task Enqueue(JsonObject? record)
     {
         var pending = new PendingRecord(record, _time.GetTimestamp());
         bool lead;
@@ -304,6 +277,11 @@ public sealed class AuditLog : IDisposable
         using var buffer = new MemoryStream();
         foreach (var p in batch)
         {
+            if (p.Record is null)
+            {
+                continue;
+            }
+
             var stamped = p.Record.With("time", _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             var (line, hash) = AuditChain.Seal(stamped, ++seq, head);
             buffer.Write(line);
@@ -311,12 +289,40 @@ public sealed class AuditLog : IDisposable
             head = hash;
         }
 
-        var before = _file.Length;
+        if (buffer.Length == 0)
+        {
+            return null;
+        }
+
         var writing = Stopwatch.GetTimestamp();
+        var failure = WriteDurably(buffer);
+        var took = Stopwatch.GetElapsedTime(writing);
+        failure ??= WriteAnchor(new AuditHead(seq, head));
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        lock (_lock)
+        {
+            _seq = seq;
+            _head = head;
+        }
+
+        // Barriers (DrainAsync) are not records: only records are counted.
+        Committed?.Invoke(batch.Count(p => p.Record is not null), took);
+        return null;
+    }
+
+    /// <summary>Appends and fsyncs; on failure the file is cut back to where it was, and the log refuses everything after.</summary>
+    private string? WriteDurably(MemoryStream buffer)
+    {
+        var before = _file.Length;
         try
         {
             _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
             _file.Flush(flushToDisk: true);
+            return null;
         }
         catch (IOException e)
         {
@@ -336,12 +342,15 @@ public sealed class AuditLog : IDisposable
 
             return e.Message;
         }
+    }
 
-        var took = Stopwatch.GetElapsedTime(writing);
+    /// <summary>The anchor follows each group commit: one positioned write, no fsync (AuditAnchor says why).</summary>
+    private string? WriteAnchor(AuditHead head)
+    {
         try
         {
-            // The anchor follows each group commit: one positioned write, no fsync (AuditAnchor says why).
-            _anchor?.Write(new AuditHead(seq, head));
+            _anchor?.Write(head);
+            return null;
         }
         catch (IOException e)
         {
@@ -353,20 +362,12 @@ public sealed class AuditLog : IDisposable
 
             return failure;
         }
-
-        lock (_lock)
-        {
-            _seq = seq;
-            _head = head;
-        }
-
-        Committed?.Invoke(batch.Count, took);
-        return null;
     }
 
-    /// <summary>The last <paramref name="count"/> records as stored.</summary>
-    public IReadOnlyList<byte[]> Tail(int count)
+    /// <summary>The last <paramref name="count"/> records, once every record handed over before is on disk.</summary>
+    public async Task<IReadOnlyList<byte[]>> TailAsync(int count)
     {
+        await DrainAsync().ConfigureAwait(false);
         lock (_lock)
         {
             using var reader = new FileStream(_file.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -377,6 +378,8 @@ public sealed class AuditLog : IDisposable
 
     public void Dispose()
     {
+        // Records handed over and not waited for (outcomes) are written before the file closes: a clean stop loses none.
+        DrainAsync().Wait(TimeSpan.FromSeconds(30));
         try
         {
             _anchor?.Flush();
@@ -390,34 +393,13 @@ public sealed class AuditLog : IDisposable
         _file.Dispose();
     }
 
-    private sealed class PendingRecord(JsonObject record, long queued)
+    /// <summary>A record waiting for its group commit; without one, a barrier that completes with the batch it is in.</summary>
+    private sealed class PendingRecord(JsonObject? record, long queued)
     {
-        public JsonObject Record { get; } = record;
+        public JsonObject? Record { get; } = record;
 
         public long Queued { get; } = queued;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    /// <summary>Request ids with an intent record and no outcome record.</summary>
-    private static List<string> OpenIntents(List<byte[]> lines)
-    {
-        var open = new List<string>();
-        foreach (var line in lines)
-        {
-            var record = CanonicalJson.ParseObject(line);
-            var id = record.GetString("request_id");
-            switch (record.GetString("kind"))
-            {
-                case AuditKinds.Intent when id is not null:
-                    open.Add(id);
-                    break;
-                case AuditKinds.Outcome when id is not null:
-                    open.Remove(id);
-                    break;
-            }
-        }
-
-        return open;
     }
 }

@@ -168,11 +168,11 @@ internal sealed class AdminService(
         return response;
     });
 
-    public override Task<AuditTailResponse> AuditTail(AuditTailRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("audit_tail"), _ =>
+    public override Task<AuditTailResponse> AuditTail(AuditTailRequest request, ServerCallContext context) => AuditedCalls.Run(audit, context, Call("audit_tail"), async _ =>
     {
         RequireAdmin(context, "read the audit log");
         var response = new AuditTailResponse();
-        response.Records.AddRange(audit.Tail(Math.Clamp(request.Count, 1, 10_000)).Select(ByteString.CopyFrom));
+        response.Records.AddRange((await audit.TailAsync(Math.Clamp(request.Count, 1, 10_000)).ConfigureAwait(false)).Select(ByteString.CopyFrom));
         return response;
     });
 

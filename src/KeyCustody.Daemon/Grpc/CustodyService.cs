@@ -132,6 +132,9 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
             }
 
             await Emit(new SignEvent { Signed = signed }).ConfigureAwait(false);
+
+            // The caller has its signatures; the call ends once their outcome record is on disk.
+            await result.Recorded.ConfigureAwait(false);
         }
         catch (Exception e) when (e is not RpcException)
         {

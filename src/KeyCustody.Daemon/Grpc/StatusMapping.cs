@@ -50,7 +50,7 @@ internal static class StatusMapping
     {
         TokenErrorKind.TouchTimeout => StatusCode.DeadlineExceeded,
         // A configured key missing on its token is the token not being as configured, not the caller's mistake.
-        TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.DeviceError or TokenErrorKind.KeyNotFound => StatusCode.Unavailable,
+        TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.DeviceError or TokenErrorKind.SignatureInvalid or TokenErrorKind.KeyNotFound => StatusCode.Unavailable,
         TokenErrorKind.OperationCancelled => StatusCode.Cancelled,
         TokenErrorKind.NotSupported => StatusCode.Unimplemented,
         TokenErrorKind.KeyExists => StatusCode.AlreadyExists,

@@ -179,7 +179,7 @@ public static class ConfigCheck
                 ok($"key {key.Name}: {key.KeyId} on {host.Name} holds {actual.Base64}");
             }
         }
-        catch (KeyNotFoundOnTokenException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
         {
             note($"key {key.Name}: {key.KeyId} on {host.Name} is empty (generate it with `keycustody provision` or `keycustody keys generate`)");
         }

@@ -37,7 +37,8 @@ public sealed class KeyAdministration(IReadOnlyList<TokenHost> tokens, KeyRegist
         var (target, slot, generation) = admitted;
         var record = Described(call.With("token", target.Name).With("key_id", slot), generation);
         var work = new NewKeyWork(NewRequestId(), target, record, AuditOutcomes.Generated, (token, ct) => token.GenerateKeyAsync(generation, target.Interaction(null), ct));
-        var generated = await stages.RunAsync(work, Nobody, cancellation).ConfigureAwait(false);
+        var (generated, recorded) = await stages.RunAsync(work, Nobody, cancellation).ConfigureAwait(false);
+        await recorded.ConfigureAwait(false);
         var configured = keys.All.Where(k => k.Token == target && k.Settings.KeyId == slot).ToList();
         foreach (var key in configured)
         {
@@ -75,7 +76,8 @@ public sealed class KeyAdministration(IReadOnlyList<TokenHost> tokens, KeyRegist
         var (target, import) = admitted;
         var record = Described(call.With("key", target.Name).With("token", target.Token.Name).With("key_id", target.Settings.KeyId), import);
         var work = new NewKeyWork(NewRequestId(), target.Token, record, AuditOutcomes.Imported, (token, ct) => token.ImportKeyAsync(import, seed, target.Token.Interaction(null), ct));
-        var imported = await stages.RunAsync(work, Nobody, cancellation).ConfigureAwait(false);
+        var (imported, recorded) = await stages.RunAsync(work, Nobody, cancellation).ConfigureAwait(false);
+        await recorded.ConfigureAwait(false);
         var publicKey = new Ed25519PublicKey(imported.PublicKey);
         keys.Provenance?.RecordImported(target, publicKey, request.Caller.ToString());
         keys.Repin(target, publicKey);

@@ -64,7 +64,7 @@ public sealed class KeyProvenanceBook(ProvenanceFile file, AttestationRoots root
             {
                 evidence = token.Attest(key.Settings.KeyId);
             }
-            catch (NotSupportedByTokenException e)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.NotSupported)
             {
                 none = e.Message;
             }

@@ -22,8 +22,12 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
         return refusal.Error;
     }
 
-    /// <summary>Intent, approval, token, outcome; <paramref name="emit"/> hears the intent recorded, the operator asked for, the queue.</summary>
-    public async Task<T> RunAsync<T>(TokenWork<T> work, Func<RequestEvent, Task> emit, CancellationToken cancellation)
+    /// <summary>
+    /// Intent, approval, token, outcome; <paramref name="emit"/> hears the intent recorded, the operator asked for, the
+    /// queue. A success returns as soon as its outcome record has its place in the chain (<see cref="Completed{T}.Recorded"/>
+    /// completes once it is on disk); a failure returns once its outcome is on disk.
+    /// </summary>
+    public async Task<Completed<T>> RunAsync<T>(TokenWork<T> work, Func<RequestEvent, Task> emit, CancellationToken cancellation)
     {
         await audit.AppendAsync(work.Intent).ConfigureAwait(false);
         await emit(new IntentRecorded(work.RequestId)).ConfigureAwait(false);
@@ -45,8 +49,10 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
 
             var queued = Stopwatch.GetTimestamp();
             var result = await work.Token.UseAsync(token => TimedAsync(work, token, queued, cancellation), position => emit(new Queued(position)), cancellation).ConfigureAwait(false);
-            await audit.AppendAsync(work.Succeeded(outcome, result)).ConfigureAwait(false);
-            return result;
+
+            // Handed over, not waited for: the intent is on disk, and a stop before this record is (docs/architecture.md,
+            // "The outcome record") is recorded at the next start as interrupted, outcome unknown.
+            return new Completed<T>(result, Durably(audit.AppendAsync(work.Succeeded(outcome, result))));
         }
         catch (Exception e)
         {
@@ -67,6 +73,10 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
     private Task<T> TimedAsync<T>(TokenWork<T> work, KeyCustody.Tokens.ISigningToken token, long queued, CancellationToken cancellation) =>
         metrics is null ? work.RunAsync(token, cancellation) : metrics.TimeTokenWorkAsync(work, token, queued, cancellation);
 
+    /// <summary>The record's write as a task that never fails: a log that fails refuses everything after, which is the report.</summary>
+    private static Task Durably(Task append) =>
+        append.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     /// <summary>Waits for an operator (listed meanwhile); the approval is on disk before the token is asked. Returns the approver.</summary>
     private async Task<string> ApproveAsync(string requestId, string tokenSerial, ApprovalRequest approval, Func<RequestEvent, Task> emit, CancellationToken cancellation)
     {
@@ -78,3 +88,6 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
         return approver;
     }
 }
+
+/// <summary>An operation's result, and its outcome record's write (complete once the record is on disk; never fails).</summary>
+public sealed record Completed<T>(T Result, Task Recorded);

@@ -42,7 +42,7 @@ public static class RequestResults
         TokenException t => t.Kind switch
         {
             TokenErrorKind.TouchTimeout => PresenceTimeout,
-            TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.KeyNotFound or TokenErrorKind.DeviceError => TokenUnavailable,
+            TokenErrorKind.TokenRemoved or TokenErrorKind.TokenNotFound or TokenErrorKind.KeyNotFound or TokenErrorKind.DeviceError or TokenErrorKind.SignatureInvalid => TokenUnavailable,
             TokenErrorKind.OperationCancelled => Cancelled,
             _ => TokenRefused,
         },

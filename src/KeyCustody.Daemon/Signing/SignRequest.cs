@@ -25,4 +25,8 @@ public sealed record SignRequest(Principal Caller, string KeyName, IReadOnlyList
 }
 
 /// <summary>The signed objects, the key id they are under, and the request id.</summary>
-public sealed record SignResult(string RequestId, string KeyId, IReadOnlyList<Matrix.Json.JsonObject> Signed);
+public sealed record SignResult(string RequestId, string KeyId, IReadOnlyList<Matrix.Json.JsonObject> Signed)
+{
+    /// <summary>Complete once the outcome record is on disk (the signatures may be handed out before; it never fails).</summary>
+    public Task Recorded { get; init; } = Task.CompletedTask;
+}

@@ -97,13 +97,13 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
         }
         catch (Exception e)
         {
-            if (expect == TouchExpectation.MustWait && e is not (TouchTimeoutException or TokenOperationCancelledException or OperationCanceledException))
+            if (expect == TouchExpectation.MustWait && e is not (TokenException { Kind: TokenErrorKind.TouchTimeout or TokenErrorKind.OperationCancelled } or OperationCanceledException))
             {
                 // The card may have taken this person's touch before the operation failed, and may cache it.
                 touches.MaybeTouched(RequestId, admitted.Request.Caller);
             }
 
-            if (e is DeviceErrorException { Code: TokenErrors.SignatureInvalidCode })
+            if (e is TokenException { Kind: TokenErrorKind.SignatureInvalid })
             {
                 throw NotThePinnedKey();
             }

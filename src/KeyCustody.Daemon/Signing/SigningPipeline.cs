@@ -68,18 +68,18 @@ public sealed class SigningPipeline(
         }
 
         await emit(new Accepted(requestId, admitted.Plan.Intent)).ConfigureAwait(false);
-        var signed = await SignAsync(admitted, emit, cancellation).ConfigureAwait(false);
+        var (signed, recorded) = await SignAsync(admitted, emit, cancellation).ConfigureAwait(false);
         SignLog.Signed(log, admitted.Key.Name, requestId);
         if (admitted.Key.Settings.Role == KeyRole.Master)
         {
             identities.RememberSigned(admitted.Key.Settings.Owner, signed, keys.IdentityOf(admitted.Key.Settings.Owner));
         }
 
-        return new SignResult(requestId, SignedJson.Ed25519Prefix + admitted.Key.Settings.MatrixKeyName(admitted.PublicKey), signed);
+        return new SignResult(requestId, SignedJson.Ed25519Prefix + admitted.Key.Settings.MatrixKeyName(admitted.PublicKey), signed) { Recorded = recorded };
     }
 
     /// <summary>The shared stages with this request's work; the intent and a failure go to the daemon's log too.</summary>
-    private async Task<List<JsonObject>> SignAsync(AdmittedSignature admitted, Func<RequestEvent, Task> emit, CancellationToken cancellation)
+    private async Task<Completed<List<JsonObject>>> SignAsync(AdmittedSignature admitted, Func<RequestEvent, Task> emit, CancellationToken cancellation)
     {
         try
         {

@@ -33,8 +33,7 @@ internal sealed class LiveToken(Func<ISigningToken> open) : IDisposable
     /// middleware did (a restarted pcscd leaves the old PC/SC context dead for good: SCARD_E_NO_SERVICE forever). A
     /// signature that does not verify is the key's problem, not the handle's: the key is read again instead.
     /// </summary>
-    public static bool MeansLost(TokenException e) =>
-        e is TokenRemovedException or TokenNotFoundException or DeviceErrorException { Code: not TokenErrors.SignatureInvalidCode };
+    public static bool MeansLost(TokenException e) => e.MeansDeviceLost;
 
     /// <summary>Runs <paramref name="work"/> on the open handle (opening it if needed); a lost handle is dropped.</summary>
     public async Task<T> UseAsync<T>(Func<ISigningToken, Task<T>> work)

@@ -31,7 +31,7 @@ internal sealed class LoginAtOpen(TokenSettings settings)
         catch (TokenException e)
         {
             // Anything else (the token went away meanwhile) is for the first signature to meet and report.
-            _refused |= e is PinIncorrectException or PinBlockedException or PinAttemptRefusedException or PinFormatInvalidException or PinRequiredException;
+            _refused |= e.IsPinRefusal;
         }
 
         return token;

@@ -98,13 +98,13 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
                     throw;
                 }
             }
-            catch (TokenRemovedException) when (mayReconnect && !fresh && !reconnected)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved && mayReconnect && !fresh && !reconnected)
             {
                 Drop();
                 reconnected = true;
                 continue;
             }
-            catch (TokenRemovedException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
             {
                 Drop();
                 throw;
@@ -114,7 +114,7 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
             {
                 return action(card.Session);
             }
-            catch (TokenRemovedException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
             {
                 Drop();
                 throw;
@@ -223,7 +223,7 @@ internal sealed class OpenPgpCardLink(ISmartCardReaders readers, uint serial) : 
 
             return true;
         }
-        catch (TokenRemovedException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
         {
             Drop();
             return false;

@@ -151,7 +151,7 @@ public sealed partial class OpenPgpToken
                 mayReconnect: false);
             return key;
         }
-        catch (TokenException e) when (e is not (TokenOperationCancelledException or PinRequiredException or PinAttemptRefusedException or PinFormatInvalidException))
+        catch (TokenException e) when (!e.NeverReachedTheDevice)
         {
             _link.Forget();
             throw;

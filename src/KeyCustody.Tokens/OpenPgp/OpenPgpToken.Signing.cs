@@ -89,7 +89,7 @@ public sealed partial class OpenPgpToken
                 return Verified(key, message, signature, expectedPublicKey);
             }
         }
-        catch (TokenException e) when (e is not (TokenOperationCancelledException or PinRequiredException or PinAttemptRefusedException or PinFormatInvalidException))
+        catch (TokenException e) when (!e.NeverReachedTheDevice)
         {
             // The card may have changed under us (another program, a new key): read it again next time.
             _link.Forget();
@@ -118,12 +118,12 @@ public sealed partial class OpenPgpToken
 
             return signature;
         }
-        catch (DeviceErrorException e) when (e.Code == "SW 6982" && remembered)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.DeviceError && e.DeviceCode == "SW 6982" && remembered)
         {
             _link.Verified(password, false);
             return null;
         }
-        catch (TouchTimeoutException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.TouchTimeout)
         {
             // 6982 after a touch was awaited: a timeout, or a PIN the card no longer holds verified. Ask next time.
             _link.Verified(password, false);

@@ -62,7 +62,7 @@ public sealed partial class OpenPgpToken : ISigningToken
             // The first transaction also reads the card's capabilities, so limits are known before any signature.
             link.Run(session => link.LastData);
         }
-        catch (TokenNotFoundException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.TokenNotFound)
         {
             throw TokenErrors.TokenNotFound($"OpenPGP card with serial {serial}", $"{readers.ReadersWithCard().Count} card(s) present, none with that serial in its OpenPGP application");
         }

@@ -110,10 +110,10 @@ internal sealed class PivSession
         {
             PinCommands.ParseVerify(Send(PinCommands.Verify(pin)), Context());
         }
-        catch (TokenException e) when (e is PinIncorrectException or PinBlockedException)
+        catch (TokenException e) when (e.Kind is TokenErrorKind.PinIncorrect or TokenErrorKind.PinBlocked)
         {
             State.PinVerified = false;
-            State.PinRetriesLeft = e is PinIncorrectException incorrect ? incorrect.RetriesLeft : 0;
+            State.PinRetriesLeft = e.Kind == TokenErrorKind.PinIncorrect ? e.RetriesLeft : 0;
             throw;
         }
 

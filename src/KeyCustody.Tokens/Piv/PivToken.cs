@@ -266,12 +266,12 @@ public sealed class PivToken : ISigningToken
             {
                 return session.Sign(slot, message.Span, touch);
             }
-            catch (TouchTimeoutException) when (pin is null && plan.Metadata.PinPolicy == PinPolicy.Once && !session.PinStatus().Verified)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TouchTimeout && pin is null && plan.Metadata.PinPolicy == PinPolicy.Once && !session.PinStatus().Verified)
             {
                 // 6982 while relying on a PIN verified earlier in this session: the PIN, not the touch, was missing.
                 throw new PinStateLostException();
             }
-            catch (KeyNotFoundOnTokenException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
             {
                 session.State.ForgetKey(slot);
                 throw;
@@ -321,7 +321,7 @@ public sealed class PivToken : ISigningToken
                 {
                     return SignPlan.Done(session, key, SignInPlan(session, slot, message));
                 }
-                catch (PinRequiredException)
+                catch (TokenException e) when (e.Kind == TokenErrorKind.PinRequired)
                 {
                     var (verified, retries) = session.PinStatus();
                     return verified
@@ -337,7 +337,7 @@ public sealed class PivToken : ISigningToken
         {
             return session.Sign(slot, message, touchExpected: false);
         }
-        catch (KeyNotFoundOnTokenException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
         {
             session.State.ForgetKey(slot);
             throw;
@@ -351,7 +351,7 @@ public sealed class PivToken : ISigningToken
         {
             return Ed25519Check.Require(Name, ToKey(slot, metadata), message.Span, signature, expectedPublicKey);
         }
-        catch (DeviceErrorException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.SignatureInvalid)
         {
             _card?.Session.State.ForgetKey(slot);
             throw;
@@ -413,46 +413,19 @@ public sealed class PivToken : ISigningToken
 
     private byte ParseSlot(string keyId) => PivSlot.Parse(keyId) ?? throw TokenErrors.KeyNotFound(Name, keyId);
 
-    private async Task<Secret> ObtainPin(TokenInteraction interaction, string keyId, int? retriesLeft, CancellationToken cancellation)
-    {
-        if (retriesLeft == 0)
-        {
-            throw TokenErrors.PinBlocked(Name);
-        }
-
-        if (retriesLeft <= 1 && !interaction.AllowLastPinRetry)
-        {
-            throw TokenErrors.PinAttemptRefused(Name, retriesLeft.Value);
-        }
-
-        if (interaction.Pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        Secret? pin;
-        try
-        {
-            pin = await interaction.Pin(new PinPrompt(Serial.ToString(), keyId, retriesLeft), cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, "signature", e);
-        }
-
-        if (pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        if (PinCommands.FormatProblem(pin.Span) is { } problem)
-        {
-            pin.Dispose();
-            throw TokenErrors.PinFormatInvalid(Name, problem);
-        }
-
-        return pin;
-    }
+    private Task<Secret> ObtainPin(TokenInteraction interaction, string keyId, int? retriesLeft, CancellationToken cancellation) =>
+        PinGuard.ObtainAsync(
+            interaction.Pin,
+            new PinPrompt(Serial.ToString(System.Globalization.CultureInfo.InvariantCulture), keyId, retriesLeft),
+            interaction.AllowLastPinRetry,
+            PinCommands.FormatProblem,
+            new PinErrors(
+                () => TokenErrors.PinBlocked(Name),
+                left => TokenErrors.PinAttemptRefused(Name, left),
+                () => TokenErrors.PinRequired(Name, keyId),
+                problem => TokenErrors.PinFormatInvalid(Name, problem),
+                e => TokenErrors.Cancelled(Name, "signature", e)),
+            cancellation);
 
     private async Task Presence(TokenInteraction interaction, string keyId, string operation, TouchPolicy policy, CancellationToken cancellation)
     {
@@ -572,13 +545,13 @@ public sealed class PivToken : ISigningToken
                     throw;
                 }
             }
-            catch (TokenRemovedException) when (mayReconnect && !fresh && !reconnected)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved && mayReconnect && !fresh && !reconnected)
             {
                 DropCard();
                 reconnected = true;
                 continue;
             }
-            catch (TokenRemovedException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
             {
                 DropCard();
                 throw;
@@ -588,13 +561,13 @@ public sealed class PivToken : ISigningToken
             {
                 return action(card.Session);
             }
-            catch (TokenRemovedException) when (mayReconnect && !fresh && !reconnected && card.Session.ExchangesInTransaction == 0)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved && mayReconnect && !fresh && !reconnected && card.Session.ExchangesInTransaction == 0)
             {
                 // The first command found the connection dead: nothing of this operation reached the card. Again.
                 DropCard();
                 reconnected = true;
             }
-            catch (TokenRemovedException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
             {
                 DropCard();
                 throw;
@@ -619,7 +592,7 @@ public sealed class PivToken : ISigningToken
 
             return true;
         }
-        catch (TokenRemovedException)
+        catch (TokenException e) when (e.Kind == TokenErrorKind.TokenRemoved)
         {
             DropCard();
             return false;

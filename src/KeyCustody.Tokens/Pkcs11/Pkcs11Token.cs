@@ -121,7 +121,7 @@ public sealed class Pkcs11Token : ISigningToken
             {
                 keys.Add(Resolve(name).Info);
             }
-            catch (KeyNotFoundOnTokenException)
+            catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
             {
                 // A public key whose private half is not on the token is no key to sign with.
             }
@@ -214,11 +214,11 @@ public sealed class Pkcs11Token : ISigningToken
         {
             signature = RawSign(session.SessionId, handle, message.Span, key.AlwaysAuthenticate ? pin : null, touch ? keyId : null);
         }
-        catch (TokenException e) when (e is TokenRemovedException or DeviceErrorException or PinIncorrectException or PinRequiredException or TouchTimeoutException)
+        catch (TokenException e) when (e.Kind is TokenErrorKind.TokenRemoved or TokenErrorKind.DeviceError or TokenErrorKind.PinIncorrect or TokenErrorKind.PinRequired or TokenErrorKind.TouchTimeout)
         {
             // The session may be left with an operation half done: do not hand it to the next signer.
             broken = true;
-            if (e is TokenRemovedException)
+            if (e.Kind == TokenErrorKind.TokenRemoved)
             {
                 _keys.Clear();
                 _loggedIn = false;
@@ -400,7 +400,7 @@ public sealed class Pkcs11Token : ISigningToken
         {
             return Resolve(keyId);
         }
-        catch (KeyNotFoundOnTokenException) when (interaction.Pin is not null && !IsLoggedIn())
+        catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound && interaction.Pin is not null && !IsLoggedIn())
         {
             return null;
         }
@@ -423,36 +423,20 @@ public sealed class Pkcs11Token : ISigningToken
         }
     }
 
-    private async Task<Secret> ObtainPin(TokenInteraction interaction, string? keyId, CancellationToken cancellation)
-    {
-        var retries = RetriesFrom(TokenInfo());
-        if (retries == 0)
-        {
-            throw TokenErrors.PinBlocked(Name);
-        }
-
-        if (retries == 1 && !interaction.AllowLastPinRetry)
-        {
-            throw TokenErrors.PinAttemptRefused(Name, 1);
-        }
-
-        if (interaction.Pin is null)
-        {
-            throw TokenErrors.PinRequired(Name, keyId);
-        }
-
-        Secret? pin;
-        try
-        {
-            pin = await interaction.Pin(new PinPrompt(Serial, keyId, retries), cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, "login", e);
-        }
-
-        return pin ?? throw TokenErrors.PinRequired(Name, keyId);
-    }
+    /// <summary>PKCS#11 knows only "final try" and "locked"; the PIN's format is the module's to judge, so none is refused here.</summary>
+    private Task<Secret> ObtainPin(TokenInteraction interaction, string? keyId, CancellationToken cancellation) =>
+        PinGuard.ObtainAsync(
+            interaction.Pin,
+            new PinPrompt(Serial, keyId, RetriesFrom(TokenInfo())),
+            interaction.AllowLastPinRetry,
+            _ => null,
+            new PinErrors(
+                () => TokenErrors.PinBlocked(Name),
+                left => TokenErrors.PinAttemptRefused(Name, left),
+                () => TokenErrors.PinRequired(Name, keyId),
+                problem => TokenErrors.PinFormatInvalid(Name, problem),
+                e => TokenErrors.Cancelled(Name, "login", e)),
+            cancellation);
 
     private async Task EnsureLoggedIn(Secret pin, CancellationToken cancellation)
     {
@@ -558,7 +542,7 @@ public sealed class Pkcs11Token : ISigningToken
             catch (Pkcs11Exception e)
             {
                 var error = Pkcs11Errors.ToError(e, Name, operation);
-                if (error is TokenRemovedException)
+                if (error.Kind == TokenErrorKind.TokenRemoved)
                 {
                     _keys.Clear();
                     _loggedIn = false;

@@ -231,6 +231,7 @@ internal sealed class CoreRig : IDisposable
                     }
                 },
                 cancellation).ConfigureAwait(false);
+            await result.Recorded.ConfigureAwait(false);
             return new Outcome(seen, result, null);
         }
         catch (Exception e)

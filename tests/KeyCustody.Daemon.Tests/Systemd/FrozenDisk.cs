@@ -42,6 +42,27 @@ internal sealed class FrozenDisk : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies the disk as it is while frozen: everything written before the freeze and nothing after, which is what a
+    /// machine that loses power at this moment finds at its next boot.
+    /// </summary>
+    public void Snapshot(string copy)
+    {
+        Assert.True(_frozen, "a snapshot is taken while the disk is frozen");
+        File.Copy(_image, copy, overwrite: true);
+    }
+
+    /// <summary>Puts a <see cref="Snapshot"/> back in place of the disk (thawed, unmounted, replaced, mounted again).</summary>
+    public void Restore(string copy)
+    {
+        Thaw();
+        Run("umount", MountPoint);
+        _mounted = false;
+        File.Copy(copy, _image, overwrite: true);
+        Run("mount", "-o", "loop", _image, MountPoint);
+        _mounted = true;
+    }
+
     public void Dispose()
     {
         Thaw();

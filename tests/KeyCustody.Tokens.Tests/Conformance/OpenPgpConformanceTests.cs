@@ -336,8 +336,8 @@ public abstract class OpenPgpConformanceTests : TokenConformanceTests
         }
 
         // What this token read before was about the old key: its signature does not verify, nothing is returned.
-        var stale = await Assert.ThrowsAsync<DeviceErrorException>(() => Token.SignAsync("aut", Message, Prompts.With(CorrectPin)));
-        Assert.Equal(TokenErrors.SignatureInvalidCode, stale.Code);
+        var stale = await Assert.ThrowsAsync<TokenException>(() => Token.SignAsync("aut", Message, Prompts.With(CorrectPin)));
+        Assert.Equal(TokenErrorKind.SignatureInvalid, stale.Kind);
         var now = Token.GetKey("aut");
         Assert.NotEqual(first.PublicKey, now.PublicKey);
         Assert.True(Ed25519Oracle.Verifies(now.PublicKey, Message, await Token.SignAsync("aut", Message, Prompts.With(CorrectPin))));

@@ -31,14 +31,14 @@ public sealed class SoftwareTokenTests : IDisposable
         var key = await token.GenerateKeyAsync(new KeyGenerationRequest("ssk"), TokenInteraction.None);
         var other = await token.GenerateKeyAsync(new KeyGenerationRequest("usk"), TokenInteraction.None);
         Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, await token.SignAsync("ssk", Message, TokenInteraction.None, key.PublicKey.ToArray())));
-        var e = await Assert.ThrowsAsync<DeviceErrorException>(() => token.SignAsync("ssk", Message, TokenInteraction.None, other.PublicKey.ToArray()));
-        Assert.Equal(TokenErrors.SignatureInvalidCode, e.Code);
+        var e = await Assert.ThrowsAsync<TokenException>(() => token.SignAsync("ssk", Message, TokenInteraction.None, other.PublicKey.ToArray()));
+        Assert.Equal(TokenErrorKind.SignatureInvalid, e.Kind);
 
         // A caller that reuses one buffer for another key is checked against what the buffer holds now, not a cached key.
         var buffer = key.PublicKey.ToArray();
         await token.SignAsync("ssk", Message, TokenInteraction.None, buffer);
         other.PublicKey.CopyTo(buffer, 0);
-        await Assert.ThrowsAsync<DeviceErrorException>(() => token.SignAsync("ssk", Message, TokenInteraction.None, buffer));
+        await Assert.ThrowsAsync<TokenException>(() => token.SignAsync("ssk", Message, TokenInteraction.None, buffer));
         key.PublicKey.CopyTo(buffer, 0);
         await token.SignAsync("ssk", Message, TokenInteraction.None, buffer);
     }
