@@ -136,7 +136,7 @@ internal static class AuditChecks
         }
 
         var kills = faults.Where(f => f.Kind == FaultKind.DaemonKilled).ToList();
-        bool KillDuring(CallRecord c) => kills.Any(k => c.Started <= k.Ended && c.Ended >= k.Started);
+        bool KillDuring(CallRecord c) => kills.Any(k => c.Started <= k.Ended && (c.Ended >= k.Started || GaveUp(c)));
         foreach (var call in calls)
         {
             if (call.RequestId is not { } id)
@@ -181,6 +181,14 @@ internal static class AuditChecks
 
         return summary;
     }
+
+    /// <summary>
+    /// The client ended the call itself (it cancelled, closed its connection, or its deadline passed): its end is the
+    /// client's, at once, while the daemon still holds the request until it notices, and records the intent (if not yet on
+    /// disk) and the outcome. A kill in that gap leaves the request open, or without its intent, after the call "ended";
+    /// so any kill after such a call started may explain it. The daemon start that lists it is checked above.
+    /// </summary>
+    private static bool GaveUp(CallRecord call) => call.Status is StatusCode.Cancelled or StatusCode.DeadlineExceeded;
 
     /// <summary>Intents only from principals with the sign right on the key (the rules of <see cref="FaultRig"/>).</summary>
     private static void CheckEntitled(JsonObject intent, string me, Action<string> violation)
