@@ -163,7 +163,8 @@ public sealed class KeyProvenanceTests
         File.WriteAllText(file, "{\"server\": {\"public_key\": \"not a key\", \"origin\": \"found\"}}");
         (exit, output) = await d.RunExpectingFailureAsync();
         Assert.Equal(2, exit);
-        Assert.Contains($"key provenance: {file} cannot be read", output, StringComparison.Ordinal);
+        Assert.Contains($"error: state file {file} is not what keycustodyd wrote: invalid Ed25519 public key", output, StringComparison.Ordinal);
+        Assert.Contains("restore it from a backup, or remove it", output, StringComparison.Ordinal);
     }
 
     private static (int Exit, string Output) Cli(DaemonProcess d, params string[] args) => ChildProcess.Run("dotnet", [Binaries.Cli, "--socket", d.Socket, .. args]);

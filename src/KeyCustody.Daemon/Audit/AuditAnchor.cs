@@ -48,7 +48,8 @@ public sealed class AuditAnchor : IDisposable
             return null;
         }
 
-        var best = Slots(data).Where(s => s.Head is not null).MaxBy(s => s.Head!.Seq).Head;
+        // Heads, not slots: MaxBy over a value tuple throws on none, where over the (reference) heads it gives null.
+        var best = Slots(data).Select(s => s.Head).Where(h => h is not null).MaxBy(h => h!.Seq);
         unreadable = best is null;
         return best;
     }

@@ -11,9 +11,10 @@ namespace KeyCustody.Daemon.Hosting;
 /// <summary>
 /// <c>keycustodyd --check-config</c>, like <c>nginx -t</c> or <c>sshd -t</c>: after the configuration passed the
 /// validator (settings, permissions, secret sources that exist here), reads every secret once (readable, not empty;
-/// zeroed at once, never shown), checks the audit log's chain, opens every token and looks for every configured key.
-/// Changes nothing: no file is created or written, no key pinned, nothing served (only <c>--simulator</c> itself prepares
-/// its state directory and default PIN files, as for a start). Exit 0 when all is well, 2 when not.
+/// zeroed at once, never shown), reads the state files (<see cref="StateFiles"/>), checks the audit log's chain, opens
+/// every token and looks for every configured key. Changes nothing: no file is created or written, no key pinned, nothing
+/// served (only <c>--simulator</c> itself prepares its state directory and default PIN files, as for a start). Exit 0
+/// when all is well, 2 when not.
 /// </summary>
 public static class ConfigCheck
 {
@@ -52,6 +53,11 @@ public static class ConfigCheck
                     Ok($"token {token.Name}: {setting} from {source} is readable");
                 }
             }
+        }
+
+        foreach (var problem in StateFiles.Problems(cfg.StateDirectory))
+        {
+            Bad(problem);
         }
 
         CheckAudit(cfg.AuditPath, AuditAnchoring.For(cfg.StateDirectory, loaded.AcceptAuditGap, "--check-config"), Ok, Note, Bad);

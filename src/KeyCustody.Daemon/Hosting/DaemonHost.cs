@@ -65,6 +65,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             LogWhereToReach(cfg);
+            StateFiles.RequireReadable(cfg.StateDirectory);
             var simulatorTokens = cfg.Tokens.Where(t => t.Kind == TokenKind.Simulator).ToList();
             SimulatorRoot? root = null;
             if (simulatorTokens.Count > 0)
@@ -104,7 +105,7 @@ public sealed class DaemonHost : IAsyncDisposable
             {
                 provenanceFile = ProvenanceFile.Open(cfg.StateDirectory);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 throw new DaemonStartException($"key provenance: {e.Message}", e);
             }

@@ -24,25 +24,34 @@ public sealed class ProvenanceFile
     public static ProvenanceFile Open(string stateDirectory)
     {
         var path = Path.Combine(stateDirectory, Name);
-        var records = new Dictionary<string, KeyProvenance>(StringComparer.Ordinal);
         if (!File.Exists(path))
         {
-            return new ProvenanceFile(path, records);
+            return new ProvenanceFile(path, new Dictionary<string, KeyProvenance>(StringComparer.Ordinal));
         }
 
         try
         {
-            foreach (var (name, value) in CanonicalJson.ParseObject(File.ReadAllBytes(path)))
-            {
-                records[name] = KeyProvenance.FromJson(value as JsonObject ?? throw new InvalidDataException($"the record of '{name}' is not an object"));
-            }
+            return new ProvenanceFile(path, Parse(File.ReadAllBytes(path)));
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or InvalidCastException)
         {
-            throw new InvalidDataException($"{path} cannot be read ({e.Message}); restore it from a backup, or remove it: every key's origin is then unknown and its cross-signing keys sign only once attested again or accepted by an admin", e);
+            throw new InvalidDataException($"{path} cannot be read ({e.Message}); {Restore}", e);
+        }
+    }
+
+    /// <summary>What to do about a file that cannot be read (the start-up state-file check says it too).</summary>
+    internal const string Restore = "restore it from a backup, or remove it: every key's origin is then unknown and its cross-signing keys sign only once attested again or accepted by an admin";
+
+    /// <summary>The records of a whole file; throws <see cref="FormatException"/> (JSON), <see cref="InvalidDataException"/> or <see cref="InvalidCastException"/> (content).</summary>
+    internal static Dictionary<string, KeyProvenance> Parse(ReadOnlySpan<byte> utf8)
+    {
+        var records = new Dictionary<string, KeyProvenance>(StringComparer.Ordinal);
+        foreach (var (name, value) in CanonicalJson.ParseObject(utf8))
+        {
+            records[name] = KeyProvenance.FromJson(value as JsonObject ?? throw new InvalidDataException($"the record of '{name}' is not an object"));
         }
 
-        return new ProvenanceFile(path, records);
+        return records;
     }
 
     public KeyProvenance? Get(string keyName) => _records.GetValueOrDefault(keyName);
