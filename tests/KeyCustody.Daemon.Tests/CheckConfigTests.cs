@@ -31,6 +31,40 @@ public sealed class CheckConfigTests
         Assert.False(File.Exists(d.Socket));
     }
 
+    /// <summary>--simulator prepares its state directory for a start; a check only says it would (it used to make it).</summary>
+    [Fact]
+    public async Task The_simulator_check_names_the_state_it_would_make_and_makes_none()
+    {
+        await using var d = DaemonProcess.Create();
+        var fresh = Path.Combine(d.Root, "fresh-state");
+        var (exit, stdout, stderr) = d.RunToEnd("--check-config", "--simulator", "--state-dir", fresh);
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"note: {fresh} does not exist yet; the first start of keycustodyd --simulator makes it", stdout, StringComparison.Ordinal);
+        Assert.Contains($"note: {Path.Combine(fresh, "pin")} does not exist yet", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: token sim-master (simulator): ", stdout, StringComparison.Ordinal);
+        Assert.False(Path.Exists(fresh), $"--check-config made {fresh}");
+    }
+
+    /// <summary>Without --state-dir: nothing in the per-user runtime, state or data directories (the simulator's root included).</summary>
+    [Fact]
+    public async Task The_simulator_check_without_a_state_directory_writes_nothing_in_the_users_directories()
+    {
+        await using var d = DaemonProcess.Create();
+        var home = Path.Combine(d.Root, "home");
+        Directory.CreateDirectory(home);
+        foreach (var variable in new[] { "XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_DATA_HOME" })
+        {
+            var dir = Path.Combine(home, variable.ToLowerInvariant());
+            Directory.CreateDirectory(dir);
+            d.Environment[variable] = dir;
+        }
+
+        var (exit, stdout, stderr) = d.RunToEnd("--check-config", "--simulator");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"note: {Path.Combine(home, "xdg_runtime_dir", "keycustody-simulator")} does not exist yet", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(home, "*", SearchOption.AllDirectories), e => !(Directory.Exists(e) && Path.GetDirectoryName(e) == home));
+    }
+
     /// <summary>A token that is not there (a YubiKey serial no reader holds), an empty PIN file and a broken audit log: each named, exit 2.</summary>
     [Fact]
     public async Task An_unreachable_token_an_empty_secret_and_a_broken_audit_log_are_each_reported()

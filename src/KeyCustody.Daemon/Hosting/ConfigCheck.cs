@@ -12,9 +12,9 @@ namespace KeyCustody.Daemon.Hosting;
 /// <c>keycustodyd --check-config</c>, like <c>nginx -t</c> or <c>sshd -t</c>: after the configuration passed the
 /// validator (settings, permissions, secret sources that exist here), reads every secret once (readable, not empty;
 /// zeroed at once, never shown), reads the state files (<see cref="StateFiles"/>), checks the audit log's chain, opens
-/// every token and looks for every configured key. Changes nothing: no file is created or written, no key pinned, nothing
-/// served (only <c>--simulator</c> itself prepares its state directory and default PIN files, as for a start). Exit 0
-/// when all is well, 2 when not.
+/// every token and looks for every configured key. Changes nothing: no file or directory is created or written, no key
+/// pinned, nothing served (with <c>--simulator</c>, the state directory and default PIN files a start would prepare are
+/// named, not made). Exit 0 when all is well, 2 when not.
 /// </summary>
 public static class ConfigCheck
 {
@@ -52,6 +52,14 @@ public static class ConfigCheck
                 {
                     Ok($"token {token.Name}: {setting} from {source} is readable");
                 }
+            }
+        }
+
+        if (loaded.Simulator && loaded.ConfigFile is null)
+        {
+            foreach (var missing in SimulatorDefaults.Prepared(cfg.StateDirectory).Where(p => !Path.Exists(p)))
+            {
+                Note($"{missing} does not exist yet; the first start of keycustodyd --simulator makes it");
             }
         }
 

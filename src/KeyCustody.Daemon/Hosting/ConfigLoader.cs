@@ -38,7 +38,7 @@ public static class ConfigLoader
         var builder = new ConfigurationBuilder();
         if (commandLine.Simulator && file is null)
         {
-            var defaults = SimulatorDefaults.Create(commandLine.StateDirectory, commandLine.DemoKeys);
+            var defaults = SimulatorDefaults.Create(commandLine.StateDirectory, commandLine.DemoKeys, prepare: commandLine.Action != DaemonAction.CheckConfig);
             builder.AddJsonStream(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(defaults, SimulatorDefaults.JsonOptions)));
         }
 

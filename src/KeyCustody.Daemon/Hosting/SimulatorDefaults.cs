@@ -31,12 +31,19 @@ public static class SimulatorDefaults
 
     /// <param name="stateDirectory">Where the cards, the audit log and the socket live; null for the per-user default.</param>
     /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
-    public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true)
+    /// <param name="prepare">
+    /// Create the state directory and the PIN and management-key files when missing (a start). --check-config changes
+    /// nothing: a file not there yet is left out of the configuration, and the check says the first start makes it.
+    /// </param>
+    public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true, bool prepare = true)
     {
         var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.SimulatorStateDirectory());
         try
         {
-            Prepare(state);
+            if (prepare)
+            {
+                Prepare(state);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -75,17 +82,26 @@ public static class SimulatorDefaults
         TouchDelayMs = 300,
         DemoKeys = demoKeys,
         StateFile = Path.Combine(state, name + ".card.json"),
-        Pin = new SecretRef { File = Path.Combine(state, "pin") },
-        ManagementKey = new SecretRef { File = Path.Combine(state, "management-key") },
+        Pin = Existing(Path.Combine(state, PinFile)),
+        ManagementKey = Existing(Path.Combine(state, ManagementKeyFile)),
     };
+
+    private const string PinFile = "pin";
+    private const string ManagementKeyFile = "management-key";
+
+    /// <summary>What a start prepares in <paramref name="state"/> (the directory, then its files), for --check-config to name those not there yet.</summary>
+    public static IEnumerable<string> Prepared(string state) => [state, Path.Combine(state, PinFile), Path.Combine(state, ManagementKeyFile)];
+
+    /// <summary>The file as a secret source; null when it does not exist (only when <see cref="Create"/> did not prepare it).</summary>
+    private static SecretRef? Existing(string path) => File.Exists(path) ? new SecretRef { File = path } : null;
 
     /// <summary>The state directory (0700) and the card's default PIN and management key (0600 files).</summary>
     private static void Prepare(string state)
     {
         Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        WriteSecretFile(Path.Combine(state, "pin"), "123456"u8);
-        WriteSecretFile(Path.Combine(state, "management-key"), "010203040506070801020304050607080102030405060708"u8);
+        WriteSecretFile(Path.Combine(state, PinFile), "123456"u8);
+        WriteSecretFile(Path.Combine(state, ManagementKeyFile), "010203040506070801020304050607080102030405060708"u8);
     }
 
     private static void WriteSecretFile(string path, ReadOnlySpan<byte> value)
