@@ -48,6 +48,15 @@ public sealed class CardOptions
     /// <summary>How long each command takes at least; <see cref="CardTiming.YubiKey5"/> models the real key.</summary>
     public CardTiming Timing { get; init; } = CardTiming.None;
 
+    /// <summary>A YubiKey's: with touch policy CACHED (PIV) or UIF cached (OpenPGP) a touch counts for 15 s.</summary>
+    public static readonly TimeSpan YubiKeyTouchCacheWindow = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a touch stays cached. A real card's is fixed; a longer one lets tests on a loaded machine keep two
+    /// requests inside it without depending on how fast the machine is.
+    /// </summary>
+    public TimeSpan TouchCacheWindow { get; init; } = YubiKeyTouchCacheWindow;
+
     /// <summary>Clock for the cached-touch window; tests pass a manual one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

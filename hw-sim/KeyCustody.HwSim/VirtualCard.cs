@@ -30,8 +30,12 @@ public sealed class VirtualCard : IDisposable
         _statePath = options.StatePath;
         Button = new Button(options.Touch, options.AutoTouchDelay, options.TouchTimeout);
         Timing = options.Timing;
-        _applet = new CardApplets(state, Button, options.Time);
+        TouchCacheWindow = options.TouchCacheWindow;
+        _applet = new CardApplets(state, Button, options.Time, options.TouchCacheWindow);
     }
+
+    /// <summary>How long a touch stays cached (<see cref="CardOptions.TouchCacheWindow"/>).</summary>
+    public TimeSpan TouchCacheWindow { get; }
 
     /// <summary>Raised after the card is unplugged or plugged in (on the thread that did it).</summary>
     public event EventHandler? PresenceChanged;

@@ -22,6 +22,7 @@ public sealed class ConfigurationTests
         { "tcp without client ca", "listen.tcp.clientCa: required: TCP is served with mutual TLS only" },
         { "misspelt setting", "keys[0].presense: no such setting (misspelt?)" },
         { "unknown approver", "keys[0].requireApprover: 'user:nosuchuser' is not uid:N" },
+        { "touch cache on a real card", "tokens[0].touchCacheSeconds: only simulator tokens: a real card caches a touch for as long as its maker fixed (a YubiKey 15 s)" },
     };
 
     [Theory]
@@ -43,6 +44,7 @@ public sealed class ConfigurationTests
             "bad operation" => new { tokens = new[] { soft }, access = new[] { Rule(Me, ["*"], "everything") } },
             "no presence for a master key" => new { tokens = new[] { Simulator(d, "yk", 1) }, keys = new[] { Key("k", "yk", "9c", "master", presence: "none") } },
             "misspelt setting" => new { tokens = new[] { soft }, keys = new object[] { new { name = "k", token = "soft", keyId = "x", role = "server", owner = "example.org", version = "1", presense = "none" } } },
+            "touch cache on a real card" => new { tokens = new object[] { new { name = "p", kind = "piv", serial = 1, touchCacheSeconds = 600 } } },
             "unknown approver" => new { tokens = new[] { soft }, keys = new[] { Key("k", "soft", "x", "self_signing", requireApprover: "user:nosuchuser") } },
             _ => new { listen = new { tcp = new { endpoint = "127.0.0.1:7443" } }, tokens = new[] { soft } },
         };

@@ -1,5 +1,8 @@
+using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Security;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.HwSim.Crypto;
 using KeyCustody.Tokens;
 using Xunit;
 
@@ -59,6 +62,42 @@ public sealed class TouchCacheTests
         Assert.Equal(TouchExpectation.Either, cache.Expect(TouchPolicy.Cached, Alice, out _));
         Assert.Equal(TouchExpectation.Another, cache.Expect(TouchPolicy.Cached, Bob, out _));
     }
+
+    /// <summary>A real card's window is its maker's: the daemon assumes a YubiKey's 15 s for every PIV card (it is not configurable).</summary>
+    [Fact]
+    public void A_piv_card_is_taken_to_cache_a_touch_for_a_yubikeys_15_s()
+    {
+        using var piv = TokenHost.Create(Settings(TokenKind.Piv, touchCacheSeconds: null), new LimitsConfig(), null);
+        Assert.Equal(TimeSpan.FromSeconds(15), piv.Touches.CardWindow);
+        Assert.Equal(TimeSpan.FromSeconds(15), TouchCache.YubiKeyWindow);
+    }
+
+    /// <summary>A simulator card and the daemon's record of it count one window: the configured one, else a YubiKey's.</summary>
+    [Fact]
+    public void A_simulator_card_and_the_daemon_count_the_same_window()
+    {
+        using var root = SimulatorRoot.CreateEphemeral();
+        using var configured = TokenHost.Create(Settings(TokenKind.Simulator, touchCacheSeconds: 600), new LimitsConfig(), root);
+        Assert.Equal((TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(600)), (configured.Touches.CardWindow, configured.SimulatedCard!.TouchCacheWindow));
+        using var plain = TokenHost.Create(Settings(TokenKind.Simulator, touchCacheSeconds: null), new LimitsConfig(), root);
+        Assert.Equal((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15)), (plain.Touches.CardWindow, plain.SimulatedCard!.TouchCacheWindow));
+    }
+
+    [Fact]
+    public void A_longer_window_keeps_the_touch_certain_and_guarded_for_its_length()
+    {
+        var clock = new ManualClock();
+        var cache = new TouchCache(clock, TimeSpan.FromSeconds(600));
+        cache.Touched("r-1", Alice);
+        clock.Advance(TimeSpan.FromSeconds(500));
+        Assert.Equal(TouchExpectation.Cached, cache.Expect(TouchPolicy.Cached, Alice, out _));
+        Assert.Equal(TouchExpectation.Another, cache.Expect(TouchPolicy.Cached, Bob, out _));
+        clock.Advance(TimeSpan.FromSeconds(102.1));
+        Assert.Equal(TouchExpectation.MustWait, cache.Expect(TouchPolicy.Cached, Bob, out _));
+    }
+
+    private static TokenSettings Settings(TokenKind kind, int? touchCacheSeconds) =>
+        new("t", kind, 47_000_001, null, null, null, 1, null, null, null, "auto", 0, 15_000, false, null) { TouchCacheSeconds = touchCacheSeconds };
 
     private sealed class ManualClock : TimeProvider
     {

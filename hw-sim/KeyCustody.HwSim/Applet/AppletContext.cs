@@ -21,6 +21,9 @@ internal sealed class AppletContext
     public TimeProvider Time { get; }
     public CancellationToken Removal { get; }
 
+    /// <summary>How long a touch counts for keys with a cached touch policy (the card's option).</summary>
+    public TimeSpan TouchCacheWindow { get; init; } = CardOptions.YubiKeyTouchCacheWindow;
+
     /// <summary>Waits for the button; records the touch for the CACHED policy. False: not touched in time.</summary>
     public bool RequireTouch()
     {

@@ -15,14 +15,16 @@ internal sealed class CardApplets
     private readonly CardState _state;
     private readonly Button _button;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _touchCacheWindow;
     private readonly ApduFraming _framing;
     private SessionState _session = new();
 
-    public CardApplets(CardState state, Button button, TimeProvider time)
+    public CardApplets(CardState state, Button button, TimeProvider time, TimeSpan touchCacheWindow)
     {
         _state = state;
         _button = button;
         _time = time;
+        _touchCacheWindow = touchCacheWindow;
         int longest = Math.Max(ApduFraming.MaxCommandData, state.Profile.OpenPgp.MaxCommandLength);
         _framing = new ApduFraming(longest, () => _session.Selected == SelectedApplet.OpenPgp);
     }
@@ -39,7 +41,7 @@ internal sealed class CardApplets
 
     public byte[] Process(ReadOnlySpan<byte> raw, CancellationToken removal)
     {
-        var context = new AppletContext(_state, _session, _button, _time, removal);
+        var context = new AppletContext(_state, _session, _button, _time, removal) { TouchCacheWindow = _touchCacheWindow };
         var response = _framing.Process(raw, apdu => Dispatch(context, apdu));
         if (context.Session.RebootRequested)
         {

@@ -9,8 +9,6 @@ namespace KeyCustody.HwSim.Applet;
 /// </summary>
 internal static class KeyUseGate
 {
-    public static readonly TimeSpan TouchCacheWindow = TimeSpan.FromSeconds(15);
-
     /// <summary>Null when the operation may proceed, else the status word to answer.</summary>
     public static ushort? Authorize(AppletContext context, SlotKey key)
     {
@@ -39,5 +37,5 @@ internal static class KeyUseGate
     }
 
     private static bool IsCachedTouchValid(AppletContext context) =>
-        context.Session.LastTouch is { } last && context.Time.GetUtcNow() - last < TouchCacheWindow;
+        context.Session.LastTouch is { } last && context.Time.GetUtcNow() - last < context.TouchCacheWindow;
 }

@@ -5,13 +5,11 @@ namespace KeyCustody.HwSim.OpenPgp;
 
 /// <summary>
 /// The UIF gate before a private-key operation, with the button PIV uses: on and fixed ask for a touch every time, cached
-/// and cached-fixed accept a touch of the last 15 seconds (ykman: "cached for 15s after use"). A touch not given in time
-/// answers 69 82; a removal abandons the command.
+/// and cached-fixed accept a touch of the last 15 seconds (ykman: "cached for 15s after use"; the card's
+/// <see cref="CardOptions.TouchCacheWindow"/>). A touch not given in time answers 69 82; a removal abandons the command.
 /// </summary>
 internal static class UserInteraction
 {
-    public static readonly TimeSpan CacheWindow = TimeSpan.FromSeconds(15);
-
     public static bool Confirm(AppletContext context, PgpKeySlot slot)
     {
         var session = context.Session.OpenPgp;
@@ -20,7 +18,7 @@ internal static class UserInteraction
         {
             case 0x00:
                 return true;
-            case 0x03 or 0x04 when session.LastTouch is { } last && now - last < CacheWindow:
+            case 0x03 or 0x04 when session.LastTouch is { } last && now - last < context.TouchCacheWindow:
                 session.LastTouch = now;
                 return true;
         }

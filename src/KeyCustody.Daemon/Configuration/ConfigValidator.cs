@@ -374,6 +374,15 @@ public static class ConfigValidator
             Bad("touchTimeoutMs", "must be between 100 and 600000");
         }
 
+        if (t.TouchCacheSeconds is { } cache && kind != TokenKind.Simulator)
+        {
+            Bad("touchCacheSeconds", "only simulator tokens: a real card caches a touch for as long as its maker fixed (a YubiKey 15 s), which the daemon assumes");
+        }
+        else if (t.TouchCacheSeconds is < 1 or > 86_400)
+        {
+            Bad("touchCacheSeconds", "must be between 1 and 86400");
+        }
+
         if (kind == TokenKind.Simulator && t.Touch is not (null or "auto" or "manual" or "never"))
         {
             Bad("touch", $"'{t.Touch}' is not one of auto, manual, never");
@@ -392,6 +401,7 @@ public static class ConfigValidator
                 pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile), t.Profile)
             {
                 AdminPin = adminPin,
+                TouchCacheSeconds = t.TouchCacheSeconds,
             }
             : null;
     }

@@ -180,6 +180,12 @@ public sealed class TokenConfig
     /// <summary>Simulator: how long the card waits for a touch before answering 6982 (15 s like a YubiKey).</summary>
     public int TouchTimeoutMs { get; set; } = 15_000;
 
+    /// <summary>
+    /// Simulator: how long the card counts a touch for keys with touch policy cached (default 15, a YubiKey's, which the
+    /// daemon assumes for every real card). Tests on a loaded machine set a long one; refused on other tokens.
+    /// </summary>
+    public int? TouchCacheSeconds { get; set; }
+
     /// <summary>Simulator: generate missing keys in 9c/9a/9d at start and have a master key sign the others (the embedded demo).</summary>
     public bool DemoKeys { get; set; }
 

@@ -66,6 +66,9 @@ public sealed record TokenSettings(
 {
     /// <summary>OpenPGP: the admin PIN's source (generation and import).</summary>
     public SecretSource? AdminPin { get; init; }
+
+    /// <summary>Simulator: how long its card counts a touch (null: a YubiKey's 15 s).</summary>
+    public int? TouchCacheSeconds { get; init; }
 }
 
 /// <summary>How a key's use is confirmed by a person.</summary>

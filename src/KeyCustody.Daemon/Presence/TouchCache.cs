@@ -40,10 +40,16 @@ public sealed record CachedTouch(string RequestId, Principal By, DateTimeOffset?
 /// card's and the reader's latency. What this cannot see (threat-model.md): another program using the card through
 /// pcscd, and a touch made before the daemon started.
 /// </summary>
-public sealed class TouchCache(TimeProvider time)
+/// <param name="time">The clock the window is counted on.</param>
+/// <param name="cardWindow">The card's window: a YubiKey's 15 s unless given (simulator cards only, whose window is configured).</param>
+public sealed class TouchCache(TimeProvider time, TimeSpan? cardWindow = null)
 {
-    public static readonly TimeSpan CardWindow = TimeSpan.FromSeconds(15);
+    /// <summary>A YubiKey's touch cache: 15 s, fixed by the card, what the daemon assumes for every real card.</summary>
+    public static readonly TimeSpan YubiKeyWindow = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the card counts a touch.</summary>
+    public TimeSpan CardWindow { get; } = cardWindow ?? YubiKeyWindow;
 
     private readonly Lock _lock = new();
     private CachedTouch? _touch;

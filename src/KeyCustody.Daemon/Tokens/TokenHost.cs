@@ -27,7 +27,7 @@ public sealed class TokenHost : IDisposable
     private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated, TimeProvider? time = null)
     {
         Settings = settings;
-        Touches = new Presence.TouchCache(time ?? TimeProvider.System);
+        Touches = new Presence.TouchCache(time ?? TimeProvider.System, settings.TouchCacheSeconds is { } cache ? TimeSpan.FromSeconds(cache) : null);
         _live = new LiveToken(open);
         _live.Lost += Touches.CardLost;
         _owned = owned;
@@ -117,6 +117,8 @@ public sealed class TokenHost : IDisposable
                         Touch = s.Touch switch { "manual" => TouchMode.Manual, "never" => TouchMode.Never, _ => TouchMode.Auto },
                         AutoTouchDelay = TimeSpan.FromMilliseconds(s.TouchDelayMs),
                         TouchTimeout = TimeSpan.FromMilliseconds(s.TouchTimeoutMs),
+                        // The card and the daemon's record of it (TouchCache) must count the same window.
+                        TouchCacheWindow = s.TouchCacheSeconds is { } cache ? TimeSpan.FromSeconds(cache) : Presence.TouchCache.YubiKeyWindow,
                         Profile = s.Profile is null ? null : CardProfile.Parse(s.Profile),
                     });
                     var readers = new HwSimReaders();

@@ -121,6 +121,22 @@ public sealed class PolicyTests
         Assert.Equal(2, t.Card.Button.Requests);
     }
 
+    /// <summary>The window is the card's option (a daemon's simulator token sets it with touchCacheSeconds); a YubiKey's is 15 s.</summary>
+    [Fact]
+    public void Cached_touch_lasts_the_cards_configured_window()
+    {
+        var time = new ManualTime();
+        using var t = new Fixture(TouchMode.Auto, time: time, touchCacheWindow: TimeSpan.FromSeconds(600));
+        t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x03);
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        time.Advance(TimeSpan.FromSeconds(599));
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(1, t.Card.Button.Requests);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(0x9000, t.Sign(0xE0, 0x9A, Hello).Sw);
+        Assert.Equal(2, t.Card.Button.Requests);
+    }
+
     [Fact]
     public void Cached_touch_is_forgotten_on_power_cycle()
     {
@@ -138,8 +154,8 @@ public sealed class PolicyTests
 
     private sealed class Fixture : CardTest
     {
-        public Fixture(TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, TimeProvider? time = null)
-            : base(touch, time: time)
+        public Fixture(TouchMode touch = TouchMode.Auto, TimeSpan? touchTimeout = null, TimeProvider? time = null, TimeSpan? touchCacheWindow = null)
+            : base(touch, time: time, touchCacheWindow: touchCacheWindow)
         {
             if (touchTimeout is { } timeout)
             {

@@ -6,9 +6,9 @@ namespace KeyCustody.HwSim.Tests.Support;
 /// <summary>Base for in-process tests: one fresh card, connected, PIV selected.</summary>
 public abstract class CardTest : IDisposable
 {
-    internal CardTest(TouchMode touch = TouchMode.Auto, ManagementKeyAlgorithm mgm = ManagementKeyAlgorithm.Aes192, TimeProvider? time = null)
+    internal CardTest(TouchMode touch = TouchMode.Auto, ManagementKeyAlgorithm mgm = ManagementKeyAlgorithm.Aes192, TimeProvider? time = null, TimeSpan? touchCacheWindow = null)
     {
-        Card = TestCards.Create(touch: touch, mgm: mgm, time: time);
+        Card = TestCards.Create(touch: touch, mgm: mgm, time: time, touchCacheWindow: touchCacheWindow);
         Host = new PivHost(Card.Connect());
         Host.Select();
     }

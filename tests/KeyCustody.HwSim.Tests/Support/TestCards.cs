@@ -19,7 +19,8 @@ internal static class TestCards
         TimeProvider? time = null,
         string? statePath = null,
         CardProfile? profile = null,
-        KeyAlgorithm attestationKey = KeyAlgorithm.EccP256) =>
+        KeyAlgorithm attestationKey = KeyAlgorithm.EccP256,
+        TimeSpan? touchCacheWindow = null) =>
         VirtualCard.Create(new CardOptions(Root)
         {
             Profile = profile,
@@ -31,6 +32,7 @@ internal static class TestCards
             ManagementKeyAlgorithm = mgm,
             Time = time ?? TimeProvider.System,
             StatePath = statePath,
+            TouchCacheWindow = touchCacheWindow ?? CardOptions.YubiKeyTouchCacheWindow,
         });
 }
 
