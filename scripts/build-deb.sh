@@ -79,8 +79,10 @@ Description: hardware-backed key custody for Matrix cross-signing keys
  callers its access rules allow, after a touch or an operator's approval,
  writing every decision to a hash-chained audit log first.
  .
- keycustody is its command-line client. The service is installed but not
- started: see /usr/share/doc/keycustody/README.Debian.
+ keycustody is its command-line client. keycustody-hwsim simulates YubiKey
+ and Nitrokey cards (keys in software) for development, demos and CI. The
+ service is installed but not started: see
+ /usr/share/doc/keycustody/README.Debian.
 CONTROL
 chmod 0644 "$root/DEBIAN/control"
 

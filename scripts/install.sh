@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Installs keycustodyd and the keycustody CLI the way systemd/keycustodyd.service expects them. This script is the one
+# Installs keycustodyd, the keycustody CLI and the keycustody-hwsim simulator the way systemd/keycustodyd.service expects them. This script is the one
 # description of the installed layout: scripts/build-deb.sh builds the Debian package from exactly this (adding only
 # the Debian files: control, maintainer scripts, the configuration as a conffile); InstallTests installs with it into a
 # scratch root and starts the installed daemon.
 #
 #   usr/lib/keycustody/keycustodyd                    the daemon (framework-dependent .NET apphost beside its DLLs)
 #   usr/lib/keycustody/cli/keycustody                 the CLI, in its own directory (its own dependency set)
-#   usr/sbin/keycustodyd, usr/bin/keycustody          symbolic links to the two
+#   usr/lib/keycustody/hwsim/keycustody-hwsim         the card simulator (development and CI: README.md, hw-sim/README.md),
+#                                                     in its own directory too; it presses the button of keycustodyd
+#                                                     --simulator's cards and prints their attestation root
+#   usr/sbin/keycustodyd, usr/bin/keycustody, usr/bin/keycustody-hwsim   symbolic links to the three
 #   usr/lib/systemd/system/keycustodyd.service        the hardened unit
 #   usr/lib/systemd/system/keycustodyd.socket         its socket (socket activation: owner and mode live here)
 #   usr/lib/sysusers.d/keycustody.conf                the keycustody user, the keycustody-clients group
 #   usr/lib/tmpfiles.d/keycustody.conf                /etc/keycustody, its credentials directory, /var/lib/keycustody
 #   usr/lib/udev/rules.d/70-keycustody.rules          the YubiHSM 2 USB device for the keycustody group
 #   usr/share/polkit-1/rules.d/70-keycustody-pcscd.rules   pcsc-lite 2.x: the daemon may use pcscd and the cards
-#   usr/share/man/man8/keycustodyd.8.gz, man1/keycustody.1.gz   the manual pages
+#   usr/share/man/man8/keycustodyd.8.gz, man1/keycustody.1.gz, man1/keycustody-hwsim.1.gz   the manual pages
 #   usr/share/bash-completion/completions/keycustody  bash completion (the CLI's own [suggest] directive)
 #   usr/share/doc/keycustody/                         README.md, architecture.md, threat-model.md, deployment.md,
 #                                                     examples/keycustodyd.json.example
@@ -69,9 +72,8 @@ publish() { # project, output directory
     local flags=(-c "$configuration" -nologo -v quiet --disable-build-servers -o "$2")
     ((build)) || flags+=(--no-build)
     dotnet publish "$1" "${flags[@]}"
-    # Only what runs here: no XML docs, IIS config or other platforms' native libraries. The simulator's own entry
-    # point is left out; the daemon loads its library for --simulator.
-    rm -f "$2"/*.xml "$2"/web.config "$2"/*.staticwebassets.endpoints.json "$2"/keycustody-hwsim "$2"/keycustody-hwsim.deps.json "$2"/keycustody-hwsim.runtimeconfig.json
+    # Only what runs here: no XML docs, IIS config or other platforms' native libraries.
+    rm -f "$2"/*.xml "$2"/web.config "$2"/*.staticwebassets.endpoints.json
     local rid
     case $(uname -m) in
     x86_64) rid=linux-x64 ;;
@@ -85,17 +87,22 @@ publish() { # project, output directory
 }
 publish src/KeyCustody.Daemon "$staging/daemon"
 publish src/KeyCustody.Cli "$staging/cli"
+publish hw-sim/KeyCustody.HwSim "$staging/hwsim"
+# The daemon loads the simulator's library for --simulator; the simulator's own entry point is the one in hwsim/.
+rm -f "$staging/daemon"/keycustody-hwsim "$staging/daemon"/keycustody-hwsim.deps.json "$staging/daemon"/keycustody-hwsim.runtimeconfig.json
 
 # A reinstall replaces the programs as a whole: no DLL of an older version is left to be loaded.
 rm -rf "$lib"
-install -d -m 0755 "$lib" "$lib/cli" "$root/usr/bin" "$root/usr/sbin"
+install -d -m 0755 "$lib" "$lib/cli" "$lib/hwsim" "$root/usr/bin" "$root/usr/sbin"
 cp -R "$staging/daemon/." "$lib/"
 cp -R "$staging/cli/." "$lib/cli/"
+cp -R "$staging/hwsim/." "$lib/hwsim/"
 find "$lib" -type d -exec chmod 0755 {} +
 find "$lib" -type f -exec chmod 0644 {} +
-chmod 0755 "$lib/keycustodyd" "$lib/cli/keycustody"
+chmod 0755 "$lib/keycustodyd" "$lib/cli/keycustody" "$lib/hwsim/keycustody-hwsim"
 ln -sfn ../lib/keycustody/keycustodyd "$root/usr/sbin/keycustodyd"
 ln -sfn ../lib/keycustody/cli/keycustody "$root/usr/bin/keycustody"
+ln -sfn ../lib/keycustody/hwsim/keycustody-hwsim "$root/usr/bin/keycustody-hwsim"
 
 install -D -m 0644 systemd/keycustodyd.service "$root/usr/lib/systemd/system/keycustodyd.service"
 install -D -m 0644 systemd/keycustodyd.socket "$root/usr/lib/systemd/system/keycustodyd.socket"
@@ -108,7 +115,7 @@ install -D -m 0644 docs/architecture.md "$doc/architecture.md"
 install -D -m 0644 docs/threat-model.md "$doc/threat-model.md"
 install -D -m 0644 docs/deployment.md "$doc/deployment.md"
 # Manual pages compressed as Debian policy wants them (-n: no name or time stamp, so the package is reproducible).
-for page in packaging/man/keycustodyd.8 packaging/man/keycustody.1; do
+for page in packaging/man/keycustodyd.8 packaging/man/keycustody.1 packaging/man/keycustody-hwsim.1; do
     section=${page##*.}
     install -d -m 0755 "$root/usr/share/man/man$section"
     gzip -9n -c "$page" > "$root/usr/share/man/man$section/$(basename "$page").gz"
@@ -116,7 +123,7 @@ for page in packaging/man/keycustodyd.8 packaging/man/keycustody.1; do
 done
 install -D -m 0644 packaging/completion/keycustody.bash "$root/usr/share/bash-completion/completions/keycustody"
 install -D -m 0644 systemd/keycustodyd.json.example "$doc/examples/keycustodyd.json.example"
-echo "installed keycustodyd and keycustody under ${root:-/}"
+echo "installed keycustodyd, keycustody and keycustody-hwsim under ${root:-/}"
 
 if [[ -n $root || $activate -eq 0 ]]; then
     exit 0

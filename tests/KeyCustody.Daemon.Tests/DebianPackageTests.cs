@@ -60,7 +60,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "systemd/keycustodyd.json.example")), File.ReadAllBytes(Installed("etc/keycustody/keycustodyd.json")));
         Assert.True(File.Exists(Installed("var/lib/systemd/deb-systemd-helper-enabled/keycustodyd.socket.dsh-also")), "deb-systemd-helper does not know the socket");
         Assert.False(Directory.Exists(Installed("etc/systemd/system")) && Directory.EnumerateFileSystemEntries(Installed("etc/systemd/system"), "keycustodyd*", SearchOption.AllDirectories).Any(), "a unit was enabled");
-        foreach (var file in new[] { "usr/lib/systemd/system/keycustodyd.socket", "usr/share/man/man8/keycustodyd.8.gz", "usr/share/man/man1/keycustody.1.gz", "usr/share/bash-completion/completions/keycustody", "usr/share/doc/keycustody/README.Debian" })
+        foreach (var file in new[] { "usr/lib/systemd/system/keycustodyd.socket", "usr/share/man/man8/keycustodyd.8.gz", "usr/share/man/man1/keycustody.1.gz", "usr/bin/keycustody-hwsim", "usr/share/man/man1/keycustody-hwsim.1.gz", "usr/share/bash-completion/completions/keycustody", "usr/share/doc/keycustody/README.Debian" })
         {
             Assert.True(File.Exists(Installed(file)), file + " is not installed");
         }
@@ -83,7 +83,7 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void The_manual_pages_are_groff_clean_and_name_every_command_and_option()
     {
-        foreach (var page in new[] { "keycustodyd.8", "keycustody.1" })
+        foreach (var page in new[] { "keycustodyd.8", "keycustody.1", "keycustody-hwsim.1" })
         {
             var (exit, text) = ChildProcess.Run("groff", ["-man", "-ww", "-z", Path.Combine(TestPaths.RepoRoot, "packaging/man", page)]);
             Assert.True(exit == 0 && text.Length == 0, $"groff on {page}: {text}");
@@ -100,6 +100,12 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         var commands = help[help.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]).ToList();
         Assert.True(commands.Count > 10, help);
         Assert.All(commands, c => Assert.Contains($".B {c}", cliPage.Replace(".BI ", ".B ", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        var simulatorPage = Unescape(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "packaging/man/keycustody-hwsim.1"))).Replace(".BI ", ".B ", StringComparison.Ordinal);
+        (_, help) = ChildProcess.Run("dotnet", [Binaries.HwSim, "--help"]);
+        commands = help[help.IndexOf("Commands:", StringComparison.Ordinal)..].Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0).Select(l => l.Split(' ')[0]).ToList();
+        Assert.True(commands.Count > 5, help);
+        Assert.All(commands, c => Assert.Contains($".B {c}", simulatorPage, StringComparison.Ordinal));
     }
 
     private static string Unescape(string roff) => roff.Replace("\\-", "-", StringComparison.Ordinal);

@@ -11,7 +11,7 @@ namespace KeyCustody.Daemon.Tests;
 /// scripts/install.sh into a scratch root (--root, as a package build would): the layout the unit and the other
 /// operations files name, systemd-analyze on the installed unit with the installed program behind ExecStart, and
 /// the installed keycustodyd and keycustody themselves run (the .NET apphosts find the runtime as they would on a
-/// host: no `dotnet` in front of them).
+/// host: no `dotnet` in front of them), the installed keycustody-hwsim pressing on the installed daemon's simulator.
 /// </summary>
 public sealed class InstallTests(ITestOutputHelper output) : IDisposable
 {
@@ -56,6 +56,12 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("../lib/keycustody/keycustodyd", new FileInfo(Installed("usr/sbin/keycustodyd")).LinkTarget);
         Assert.Equal("../lib/keycustody/cli/keycustody", new FileInfo(Installed("usr/bin/keycustody")).LinkTarget);
 
+        // The simulator's CLI, which README.md and the daemon's own log tell simulator users to run, in its own directory.
+        Assert.Equal("755", Mode(Installed("usr/lib/keycustody/hwsim/keycustody-hwsim")));
+        Assert.Equal("../lib/keycustody/hwsim/keycustody-hwsim", new FileInfo(Installed("usr/bin/keycustody-hwsim")).LinkTarget);
+        Assert.True(File.Exists(Installed("usr/share/man/man1/keycustody-hwsim.1.gz")), "keycustody-hwsim(1) is not installed");
+        Assert.False(File.Exists(Installed("usr/lib/keycustody/keycustody-hwsim")), "the simulator's entry point beside the daemon's libraries");
+
         // Only what runs on this machine.
         Assert.Empty(Directory.EnumerateFiles(Installed("usr/lib/keycustody"), "*.xml", SearchOption.AllDirectories));
         Assert.Equal([System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier], Directory.EnumerateDirectories(Installed("usr/lib/keycustody/runtimes")).Select(Path.GetFileName));
@@ -74,7 +80,7 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// keycustodyd --simulator from the installed tree, ready when it says so on $NOTIFY_SOCKET (as under the unit's
-    /// Type=notify), then the installed CLI asks it for the tokens' status.
+    /// Type=notify), then the installed CLI asks it for the tokens' status, and the installed keycustody-hwsim its cards'.
     /// </summary>
     private async Task TheInstalledDaemonServesTheInstalledCli()
     {
@@ -120,6 +126,11 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(text);
             Assert.True(exit == 0, $"the installed keycustody status exited {exit}:\n{text}\ndaemon:\n{Log()}");
             Assert.Contains("sim-master", text);
+
+            (exit, text) = ChildProcess.Run(Installed("usr/bin/keycustody-hwsim"), ["status", "--control", Path.Combine(state, "simulator-control.sock")]);
+            output.WriteLine(text);
+            Assert.True(exit == 0, $"the installed keycustody-hwsim status exited {exit}:\n{text}\ndaemon:\n{Log()}");
+            Assert.Contains("10000001", text, StringComparison.Ordinal);
         }
         finally
         {
