@@ -228,15 +228,17 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
 
         using var process = Process.Start(start)!;
+        // Both read in the background: a daemon that starts instead of ending must meet the backstop, not block a read.
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
+        var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))
         {
             process.Kill();
-            throw new TimeoutException($"keycustodyd {string.Join(' ', arguments)} did not end:\n{stdout.Result}{stderr}");
+            process.WaitForExit();
+            throw new TimeoutException($"keycustodyd {string.Join(' ', arguments)} did not end:\n{stdout.Result}{stderr.Result}");
         }
 
-        return (process.ExitCode, stdout.Result, stderr);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     public KeyCustodyClient Client() => KeyCustodyClient.ConnectUnix(Socket);
