@@ -123,7 +123,7 @@ public sealed class KeyProvenanceTests
         Assert.Null(error);
         Assert.Equal(SignEvent.EventOneofCase.Signed, events[^1].EventCase);
         var audit = ReadAudit(d);
-        Assert.Contains(audit, r => r.GetString("kind") == "admin_refused" && r.GetString("operation") == "accept_key");
+        Assert.Contains(audit, r => r.GetString("kind") == "decision" && r.GetString("decision") == "key_not_trusted" && r.GetString("operation") == "accept_key");
         var intent = audit.Single(r => r.GetString("kind") == "admin_intent" && r.GetString("operation") == "accept_key");
         Assert.StartsWith(Me + " ", intent.GetString("principal"), StringComparison.Ordinal);
         Assert.Equal((publicKey, "HSM procurement record 17"), (intent.GetString("public_key"), intent.GetString("reason")));
