@@ -22,6 +22,7 @@ public sealed class CheckConfigTests
         Assert.True(exit == 0, stdout + stderr);
         Assert.Empty(stderr);
         Assert.Contains($"ok: configuration {d.ConfigFile}: valid (2 tokens, 2 keys, 1 access rules)", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok: limits: at most 32 connections per peer (uid or certificate subject), 1024 in all", stdout, StringComparison.Ordinal);
         Assert.Contains($"ok: token yk: pin from file {pin} is readable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token soft (software): reachable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token yk (simulator): reachable, serial 4200001", stdout, StringComparison.Ordinal);

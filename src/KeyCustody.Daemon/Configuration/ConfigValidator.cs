@@ -92,6 +92,11 @@ public static class ConfigValidator
             Fail("limits.idleConnectionSeconds", "must be between 1 and 3600");
         }
 
+        if (c.Limits.MaxConnectionsPerPeer is < 1 or > LimitsConfig.MaxConnections / 2)
+        {
+            Fail("limits.maxConnectionsPerPeer", $"must be between 1 and {LimitsConfig.MaxConnections / 2} (half the daemon's {LimitsConfig.MaxConnections} connections, so one peer cannot take them all)");
+        }
+
         if (c.Presence.CachedTouchForOthers is not ("refuse" or "operator"))
         {
             Fail("presence.cachedTouchForOthers", $"'{c.Presence.CachedTouchForOthers}' is not one of refuse, operator");
