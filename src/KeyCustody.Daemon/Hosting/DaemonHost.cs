@@ -270,7 +270,14 @@ public sealed class DaemonHost : IAsyncDisposable
             throw new DaemonStartException($"systemd passed a socket bound to {inherited.Path}, but listen.unixSocket is {cfg.UnixSocket ?? "not set"}: make ListenStream= in keycustodyd.socket and listen.unixSocket the same path");
         }
 
-        var (mode, _, gid) = Posix.Stat(inherited.Path);
+        var (mode, owner, gid) = Posix.Stat(inherited.Path);
+
+        // The socket's owner may chmod and chgrp it at will, and so decide who may connect: only root or the daemon itself.
+        if (owner != 0 && owner != Posix.EffectiveUid)
+        {
+            throw new DaemonStartException($"the socket systemd passed ({inherited.Path}) is owned by uid {owner}, but only root (uid 0) or keycustodyd's own uid ({Posix.EffectiveUid}) may own it: its owner could change who may connect; remove SocketUser= from keycustodyd.socket or make it root or the daemon's user");
+        }
+
         var group = cfg.SocketGroup ?? Posix.EffectiveGid;
         if (mode != cfg.SocketMode || gid != group)
         {
