@@ -166,5 +166,33 @@ public sealed class KeyProvenanceTests
         Assert.Contains($"key provenance: {file} cannot be read", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_rejected_public_key_stays_rejected_when_its_seed_is_imported_again()
+    {
+        await using var d = DaemonProcess.Create();
+        d.Configure(new
+        {
+            tokens = new[] { Software(d, "soft") },
+            keys = new[] { Key("alice-ssk", "soft", "ssk", "self_signing") },
+            access = new[] { Rule(Me, ["*"], "sign", "admin") },
+        });
+        await d.StartAsync();
+        using var client = d.Client();
+        var seed = Google.Protobuf.ByteString.CopyFrom("rejected-seed-rejected-seed-reje"u8);
+        var publicKey = (await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = "alice-ssk", Seed = seed, Overwrite = true })).PublicKey;
+        await client.Admin.RejectKeyAsync(new KeyDecisionRequest { Key = "alice-ssk", PublicKey = publicKey, Reason = "the seed was on a laptop that was stolen" });
+
+        var again = await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = "alice-ssk", Seed = seed, Overwrite = true });
+
+        Assert.Equal(publicKey, again.PublicKey);
+        Assert.Equal(("imported", false), (again.Provenance.Origin, again.Provenance.Trusted));
+        Assert.Equal("the seed was on a laptop that was stolen", again.Provenance.Rejected.Reason);
+        var accept = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.Admin.AcceptKeyAsync(new KeyDecisionRequest { Key = "alice-ssk", PublicKey = publicKey, Reason = "imported again" }));
+        Assert.Contains("was rejected cannot be accepted", accept.Status.Detail, StringComparison.Ordinal);
+        var (_, refused) = await Collect(client.Custody.SignJson(SignRequest("alice-ssk", Identities.SignedDevice(User, "TABLET", _device, null))));
+        Assert.Contains("it was rejected by " + Me, refused!.Status.Detail, StringComparison.Ordinal);
+    }
+
     private static (int Exit, string Output) Cli(DaemonProcess d, params string[] args) => ChildProcess.Run("dotnet", [Binaries.Cli, "--socket", d.Socket, .. args]);
 }
