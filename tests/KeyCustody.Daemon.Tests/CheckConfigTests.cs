@@ -55,4 +55,19 @@ public sealed class CheckConfigTests
         Assert.Equal("keycustodyd: 3 problems found", errors[3]);
         Assert.Contains("ok: configuration", stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>One card configured as two tokens would get two queues and two touch caches: refused, naming both.</summary>
+    [Fact]
+    public async Task Two_tokens_with_the_same_serial_are_refused()
+    {
+        await using var d = DaemonProcess.Create();
+        d.Configure(new
+        {
+            tokens = new object[] { new { name = "yk", kind = "simulator", serial = 4_200_003 }, new { name = "yk-again", kind = "simulator", serial = 4_200_003 } },
+            access = new[] { Rule(Me, ["*"], "sign") },
+        });
+        var (exit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains("tokens[1].serial: 4200003 is token 'yk' already: one card, one token", stderr, StringComparison.Ordinal);
+    }
 }

@@ -120,6 +120,12 @@ public static class ConfigValidator
                     Fail($"tokens[{i}].name", $"'{t.Name}' is used twice");
                 }
 
+                // One card configured twice would be two tokens with two queues and two touch caches for one card.
+                if (t.Serial is not null && tokens.FirstOrDefault(x => x.Kind == t.Kind && x.Serial == t.Serial) is { } same)
+                {
+                    Fail($"tokens[{i}].serial", $"{t.Serial} is token '{same.Name}' already: one card, one token");
+                }
+
                 tokens.Add(t);
             }
             else if (c.Tokens[i].Name is { Length: > 0 } refused)

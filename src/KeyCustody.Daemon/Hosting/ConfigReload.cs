@@ -39,6 +39,11 @@ internal sealed partial class ConfigReload(
             context.Cancel = true;
             _ = Task.Run(ReloadAsync);
         });
+        if (StartupHangup.Release())
+        {
+            // A reload asked for while the daemon was starting: done now, on the file as it is.
+            _ = Task.Run(ReloadAsync);
+        }
     }
 
     /// <summary>One reload; true when the new rules are in force.</summary>
