@@ -18,6 +18,7 @@ namespace KeyCustody.Daemon.Hosting;
 internal sealed partial class ConfigReload(
     ConfigLoader.Loaded started,
     AccessRules access,
+    Presence.ApprovalBroker approvals,
     AuditLog audit,
     ServiceStatus status,
     ILogger<ConfigReload> log) : IDisposable
@@ -29,7 +30,8 @@ internal sealed partial class ConfigReload(
     /// <summary>Reloads on every SIGHUP from now on (the signal no longer ends the process).</summary>
     public void Listen()
     {
-        if (Posix.StopIgnoring(1))
+        // Start-up took an inherited SIG_IGN away already (StartupHangup.Hold); this covers a host started without it.
+        if (Posix.StopIgnoring(1) | StartupHangup.WasIgnored)
         {
             LogWasIgnored();
         }
@@ -68,6 +70,14 @@ internal sealed partial class ConfigReload(
                     .With("rules", Strings(after)).With("added", Strings(added)).With("removed", Strings(removed));
                 string addedText = Listed(added), removedText = Listed(removed);
                 LogApplied(access.Rules.Count, sha256 ?? "(no file)", addedText, removedText);
+
+                // A request waiting for an operator was admitted under the old rules: one the new rules would refuse ends.
+                var cancelled = approvals.CancelNoLongerAllowed();
+                record = record.With("cancelled_requests", Strings(cancelled.Select(p => p.RequestId)));
+                foreach (var p in cancelled)
+                {
+                    LogCancelled(p.RequestId, p.Requester.ToString(), p.Key);
+                }
             }
             else
             {
@@ -169,6 +179,9 @@ internal sealed partial class ConfigReload(
 
     [LoggerMessage(EventId = 333, Level = LogLevel.Information, Message = "SIGHUP was ignored when the daemon started (nohup?); it reloads the access rules from now on")]
     private partial void LogWasIgnored();
+
+    [LoggerMessage(EventId = 334, Level = LogLevel.Warning, Message = "Configuration reload cancelled pending request {RequestId} of {Principal} with key {Key}: the new rules no longer let it sign")]
+    private partial void LogCancelled(string requestId, string principal, string key);
 
     [LoggerMessage(EventId = 332, Level = LogLevel.Error, Message = "The configuration reload could not be audited: {Error}")]
     private partial void LogNotAudited(string error);

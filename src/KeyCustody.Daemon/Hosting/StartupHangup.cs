@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KeyCustody.Daemon.Configuration;
 
 namespace KeyCustody.Daemon.Hosting;
 
@@ -12,12 +13,26 @@ internal static class StartupHangup
     private static PosixSignalRegistration? _held;
     private static int _pending;
 
+    /// <summary>True when the process was started with SIGHUP ignored (nohup): <see cref="Hold"/> gave it its default back.</summary>
+    public static bool WasIgnored { get; private set; }
+
     /// <summary>Holds SIGHUP from now until <see cref="Release"/>.</summary>
-    public static void Hold() => _held ??= PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+    public static void Hold()
     {
-        context.Cancel = true;
-        Interlocked.Exchange(ref _pending, 1);
-    });
+        if (_held is not null)
+        {
+            return;
+        }
+
+        // .NET installs no handler over an inherited SIG_IGN, and would then not install the reload's either: the default
+        // first (nothing can arrive between the two lines that this registration would not hold a moment later).
+        WasIgnored = Posix.StopIgnoring(1);
+        _held = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Interlocked.Exchange(ref _pending, 1);
+        });
+    }
 
     /// <summary>Stops holding (the reload handler is installed); true when a SIGHUP came meanwhile.</summary>
     public static bool Release()
