@@ -24,8 +24,8 @@ internal static class StartupHangup
             return;
         }
 
-        // .NET installs no handler over an inherited SIG_IGN, and would then not install the reload's either: the default
-        // first (nothing can arrive between the two lines that this registration would not hold a moment later).
+        // .NET installs no handler over an inherited SIG_IGN (nohup): the default action first, then the handler. Between
+        // the two lines the default is in force, as it is everywhere before this first line of Program.
         WasIgnored = Posix.StopIgnoring(1);
         _held = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
