@@ -41,7 +41,9 @@ root=$stage/keycustody
 "$here/scripts/install.sh" --root "$root" "${install_flags[@]}" >/dev/null
 
 doc=$root/usr/share/doc/keycustody
-install -D -m 0644 "$here/systemd/keycustodyd.json.example" "$root/etc/keycustody/keycustodyd.json"
+# 0600 root:root in the archive (--root-owner-group): from unpacking until postinst gives it root:keycustody 0640, it
+# is nobody else's to read (it is the access policy).
+install -D -m 0600 "$here/systemd/keycustodyd.json.example" "$root/etc/keycustody/keycustodyd.json"
 install -D -m 0644 "$here/packaging/deb/copyright" "$doc/copyright"
 install -D -m 0644 "$here/packaging/deb/README.Debian" "$doc/README.Debian"
 install -D -m 0644 "$here/packaging/deb/lintian-overrides" "$root/usr/share/lintian/overrides/keycustody"

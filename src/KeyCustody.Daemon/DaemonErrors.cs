@@ -60,6 +60,9 @@ public static class DaemonErrors
     public static DaemonException ApprovalTimeout(string requestId, TimeSpan timeout) => new(DaemonErrorKind.ApprovalTimeout,
         $"request {requestId} was not approved within {timeout.TotalSeconds:0} s; nothing was signed");
 
+    public static DaemonException ApprovalWithdrawn(string requestId, string principal, string key) => new(DaemonErrorKind.PermissionDenied,
+        $"request {requestId} was cancelled: the access rules were reloaded and no longer let {principal} sign with key '{Caller(key)}'; nothing was signed");
+
     public static DaemonException ApprovalDenied(string requestId, string by, string reason) => new(DaemonErrorKind.ApprovalDenied,
         $"request {requestId} was denied by {by}{(reason.Length > 0 ? ": " + reason : string.Empty)}; nothing was signed");
 

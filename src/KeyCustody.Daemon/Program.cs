@@ -6,6 +6,7 @@ using Serilog;
 // keycustodyd: see Hosting/DaemonHost.cs for the composition and Hosting/DaemonCommandLine.cs for the options.
 // Exit codes: 0 stopped cleanly (or --check-config found nothing wrong), 1 failed while running, 2 refused to start
 // (configuration, permissions, secrets, audit log, socket; or --check-config found a problem).
+StartupHangup.Hold();
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateBootstrapLogger();
 try
 {

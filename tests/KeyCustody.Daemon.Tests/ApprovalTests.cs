@@ -16,33 +16,36 @@ public sealed class ApprovalTests : IAsyncLifetime
 {
     private const uint Nobody = 65534;
     private readonly DaemonProcess _d = DaemonProcess.Create();
+    private SoftHsmTokens _hsm = null!;
     private readonly Ed25519SoftwareKey _device = Ed25519SoftwareKey.FromSeed("carols-laptop-carols-laptop-caro"u8);
 
     public async Task InitializeAsync()
     {
-        var hsm = new SoftHsmTokens(_d.Root);
-        hsm.CreateToken("custody");
-        _d.Environment["SOFTHSM2_CONF"] = hsm.ConfigPath;
-        _d.Configure(new
-        {
-            listen = new { socketMode = "0660", socketGroup = Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            tokens = new object[]
-            {
-                new { name = "hsm", kind = "pkcs11", module = SoftHsmTokens.Module, tokenLabel = "custody", sessions = 2, pin = new { file = SecretFile(_d, "hsm.pin", SoftHsmTokens.UserPin) } },
-            },
-            keys = new[] { Key("alice-ssk", "hsm", "alice-ssk", "self_signing") },
-            access = new[]
-            {
-                Rule(Me, ["*"], "sign", "approve", "admin"),
-                Rule($"uid:{Nobody}", ["alice-*"], "approve"),
-            },
-            presence = new { approvalTimeoutSeconds = 60 },
-        });
+        _hsm = new SoftHsmTokens(_d.Root);
+        _hsm.CreateToken("custody");
+        _d.Environment["SOFTHSM2_CONF"] = _hsm.ConfigPath;
+        _d.Configure(Config(Rule(Me, ["*"], "sign", "approve", "admin")));
         await _d.StartAsync();
         using var client = _d.Client();
         await Generate(client, "hsm", "alice-ssk");
         await Accept(client, "alice-ssk");
     }
+
+    private object Config(object me) => new
+    {
+        listen = new { socketMode = "0660", socketGroup = Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        tokens = new object[]
+        {
+            new { name = "hsm", kind = "pkcs11", module = SoftHsmTokens.Module, tokenLabel = "custody", sessions = 2, pin = new { file = SecretFile(_d, "hsm.pin", SoftHsmTokens.UserPin) } },
+        },
+        keys = new[] { Key("alice-ssk", "hsm", "alice-ssk", "self_signing") },
+        access = new[]
+        {
+            me,
+            Rule($"uid:{Nobody}", ["alice-*"], "approve"),
+        },
+        presence = new { approvalTimeoutSeconds = 60 },
+    };
 
     public async Task DisposeAsync()
     {
@@ -93,6 +96,27 @@ public sealed class ApprovalTests : IAsyncLifetime
         var verdicts = PythonOracle.Verify(events[2].Signed.SignedJson.Select(s => s.ToByteArray()).ToList(), ssk.PublicKey, User, ssk.PublicKey);
         Assert.Equal(["valid", "valid", "valid"], verdicts);
         Assert.Equal("uid:65534 gid:65534", ReadAudit(_d).For(pending.RequestId).Single(r => r.GetString("kind") == "approval").GetString("approver"));
+    }
+
+    [Fact]
+    public async Task A_reload_that_takes_the_requesters_sign_right_away_cancels_its_pending_request()
+    {
+        using var client = _d.Client();
+        var call = Collect(client.Custody.SignJson(SignRequest("alice-ssk", Identities.SignedDevice(User, "RELOADED", _device, null))));
+        var pending = await WaitForPending(client);
+
+        _d.Configure(Config(Rule(Me, ["*"], "approve", "admin")));
+        Assert.Equal(0, Posix.Kill(_d.Pid, 1));
+        var (events, error) = await call;
+
+        Assert.DoesNotContain(events, e => e.EventCase == SignEvent.EventOneofCase.Signed);
+        Assert.Equal(StatusCode.PermissionDenied, error!.StatusCode);
+        Assert.Contains($"request {pending.RequestId} was cancelled: the access rules were reloaded and no longer let", error.Status.Detail, StringComparison.Ordinal);
+        var reload = Assert.Single(ReadAudit(_d), r => r.GetString("kind") == "config_reload");
+        Assert.Equal([pending.RequestId], ((KeyCustody.Matrix.Json.JsonArray)reload["cancelled_requests"]!).Select(v => ((KeyCustody.Matrix.Json.JsonString)v).Value));
+        Assert.Contains(ReadAudit(_d).For(pending.RequestId), r => r.GetString("kind") == "outcome");
+        var (exit, output) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "approve", pending.RequestId);
+        Assert.True(exit != 0, output);
     }
 
     [Fact]

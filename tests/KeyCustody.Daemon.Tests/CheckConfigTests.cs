@@ -22,6 +22,7 @@ public sealed class CheckConfigTests
         Assert.True(exit == 0, stdout + stderr);
         Assert.Empty(stderr);
         Assert.Contains($"ok: configuration {d.ConfigFile}: valid (2 tokens, 2 keys, 1 access rules)", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok: limits: at most 32 connections per peer (uid or certificate subject), 1024 in all", stdout, StringComparison.Ordinal);
         Assert.Contains($"ok: token yk: pin from file {pin} is readable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token soft (software): reachable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token yk (simulator): reachable, serial 4200001", stdout, StringComparison.Ordinal);
@@ -87,5 +88,20 @@ public sealed class CheckConfigTests
         Assert.Contains("4200002", errors[2], StringComparison.Ordinal);
         Assert.Equal("keycustodyd: 3 problems found", errors[3]);
         Assert.Contains("ok: configuration", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>One card configured as two tokens would get two queues and two touch caches: refused, naming both.</summary>
+    [Fact]
+    public async Task Two_tokens_with_the_same_serial_are_refused()
+    {
+        await using var d = DaemonProcess.Create();
+        d.Configure(new
+        {
+            tokens = new object[] { new { name = "yk", kind = "simulator", serial = 4_200_003 }, new { name = "yk-again", kind = "simulator", serial = 4_200_003 } },
+            access = new[] { Rule(Me, ["*"], "sign") },
+        });
+        var (exit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.True(exit == 2, stdout + stderr);
+        Assert.Contains("tokens[1].serial: 4200003 is token 'yk' already: one card, one token", stderr, StringComparison.Ordinal);
     }
 }

@@ -36,6 +36,11 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         (exit, text) = ChildProcess.Run("dpkg-deb", ["--ctrl-tarfile", deb]);
         Assert.Equal(0, exit);
 
+        // The configuration (the access policy) is nobody else's from unpacking until postinst gives it to the daemon's group.
+        (exit, text) = ChildProcess.Run("dpkg-deb", ["-c", deb]);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"(?m)^-rw------- root/root .* \./etc/keycustody/keycustodyd\.json$", text);
+
         foreach (var dir in new[] { "var/lib/dpkg/info", "var/lib/dpkg/updates", "etc" })
         {
             Directory.CreateDirectory(Path.Combine(Root, dir));

@@ -123,7 +123,7 @@ public sealed class KeyProvenanceTests
         Assert.Null(error);
         Assert.Equal(SignEvent.EventOneofCase.Signed, events[^1].EventCase);
         var audit = ReadAudit(d);
-        Assert.Contains(audit, r => r.GetString("kind") == "admin_refused" && r.GetString("operation") == "accept_key");
+        Assert.Contains(audit, r => r.GetString("kind") == "decision" && r.GetString("decision") == "key_not_trusted" && r.GetString("operation") == "accept_key");
         var intent = audit.Single(r => r.GetString("kind") == "admin_intent" && r.GetString("operation") == "accept_key");
         Assert.StartsWith(Me + " ", intent.GetString("principal"), StringComparison.Ordinal);
         Assert.Equal((publicKey, "HSM procurement record 17"), (intent.GetString("public_key"), intent.GetString("reason")));
@@ -165,6 +165,34 @@ public sealed class KeyProvenanceTests
         Assert.Equal(2, exit);
         Assert.Contains($"error: state file {file} is not what keycustodyd wrote: invalid Ed25519 public key", output, StringComparison.Ordinal);
         Assert.Contains("restore it from a backup, or remove it", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rejected_public_key_stays_rejected_when_its_seed_is_imported_again()
+    {
+        await using var d = DaemonProcess.Create();
+        d.Configure(new
+        {
+            tokens = new[] { Software(d, "soft") },
+            keys = new[] { Key("alice-ssk", "soft", "ssk", "self_signing") },
+            access = new[] { Rule(Me, ["*"], "sign", "admin") },
+        });
+        await d.StartAsync();
+        using var client = d.Client();
+        var seed = Google.Protobuf.ByteString.CopyFrom("rejected-seed-rejected-seed-reje"u8);
+        var publicKey = (await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = "alice-ssk", Seed = seed, Overwrite = true })).PublicKey;
+        await client.Admin.RejectKeyAsync(new KeyDecisionRequest { Key = "alice-ssk", PublicKey = publicKey, Reason = "the seed was on a laptop that was stolen" });
+
+        var again = await client.Admin.ImportKeyAsync(new ImportKeyRequest { Key = "alice-ssk", Seed = seed, Overwrite = true });
+
+        Assert.Equal(publicKey, again.PublicKey);
+        Assert.Equal(("imported", false), (again.Provenance.Origin, again.Provenance.Trusted));
+        Assert.Equal("the seed was on a laptop that was stolen", again.Provenance.Rejected.Reason);
+        var accept = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.Admin.AcceptKeyAsync(new KeyDecisionRequest { Key = "alice-ssk", PublicKey = publicKey, Reason = "imported again" }));
+        Assert.Contains("was rejected cannot be accepted", accept.Status.Detail, StringComparison.Ordinal);
+        var (_, refused) = await Collect(client.Custody.SignJson(SignRequest("alice-ssk", Identities.SignedDevice(User, "TABLET", _device, null))));
+        Assert.Contains("it was rejected by " + Me, refused!.Status.Detail, StringComparison.Ordinal);
     }
 
     private static (int Exit, string Output) Cli(DaemonProcess d, params string[] args) => ChildProcess.Run("dotnet", [Binaries.Cli, "--socket", d.Socket, .. args]);

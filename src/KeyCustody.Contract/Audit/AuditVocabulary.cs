@@ -27,7 +27,7 @@ public static class AuditKinds
     /// <summary>How an admin operation on a token ended.</summary>
     public const string AdminOutcome = "admin_outcome";
 
-    /// <summary>An admin's acceptance or rejection of a key, refused.</summary>
+    /// <summary>An admin's acceptance or rejection of a key, refused: older logs only (refusals are now "decision" records, as every call's).</summary>
     public const string AdminRefused = "admin_refused";
 
     /// <summary>A change to what the daemon records of a key's origin and attestation.</summary>

@@ -92,6 +92,11 @@ public static class ConfigValidator
             Fail("limits.idleConnectionSeconds", "must be between 1 and 3600");
         }
 
+        if (c.Limits.MaxConnectionsPerPeer is < 1 or > LimitsConfig.MaxConnections / 2)
+        {
+            Fail("limits.maxConnectionsPerPeer", $"must be between 1 and {LimitsConfig.MaxConnections / 2} (half the daemon's {LimitsConfig.MaxConnections} connections, so one peer cannot take them all)");
+        }
+
         if (c.Presence.CachedTouchForOthers is not ("refuse" or "operator"))
         {
             Fail("presence.cachedTouchForOthers", $"'{c.Presence.CachedTouchForOthers}' is not one of refuse, operator");
@@ -113,6 +118,12 @@ public static class ConfigValidator
                 if (tokens.Any(x => x.Name == t.Name))
                 {
                     Fail($"tokens[{i}].name", $"'{t.Name}' is used twice");
+                }
+
+                // One card configured twice would be two tokens with two queues and two touch caches for one card.
+                if (t.Serial is not null && tokens.FirstOrDefault(x => x.Kind == t.Kind && x.Serial == t.Serial) is { } same)
+                {
+                    Fail($"tokens[{i}].serial", $"{t.Serial} is token '{same.Name}' already: one card, one token");
                 }
 
                 tokens.Add(t);

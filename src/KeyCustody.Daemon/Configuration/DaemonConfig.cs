@@ -100,6 +100,9 @@ public sealed class AuditConfig
 
 public sealed class LimitsConfig
 {
+    /// <summary>Connections the daemon holds open in all (Kestrel's limit; not a setting).</summary>
+    public const int MaxConnections = 1024;
+
     /// <summary>Largest JSON object accepted for signing, in bytes.</summary>
     public int MaxJsonBytes { get; set; } = 64 * 1024;
 
@@ -117,6 +120,12 @@ public sealed class LimitsConfig
     /// this long. Clients reconnect on their next call.
     /// </summary>
     public int IdleConnectionSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Connections one peer (uid on the Unix socket, certificate subject over TCP) may hold open at once; more are
+    /// closed at once. Below the daemon's 1024 in all, so no one peer can take every connection.
+    /// </summary>
+    public int MaxConnectionsPerPeer { get; set; } = 32;
 }
 
 public sealed class PresenceConfig

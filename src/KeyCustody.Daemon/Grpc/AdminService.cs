@@ -177,39 +177,40 @@ internal sealed class AdminService(
     });
 
     public override Task<KeyDecisionResponse> AcceptKey(KeyDecisionRequest request, ServerCallContext context) =>
-        CustodyService.Run(context, () => DecideKey(request, context, accept: true));
+        AuditedCalls.Run(audit, context, DecisionCall("accept_key", request), caller => DecideKey(request, caller, accept: true));
 
     public override Task<KeyDecisionResponse> RejectKey(KeyDecisionRequest request, ServerCallContext context) =>
-        CustodyService.Run(context, () => DecideKey(request, context, accept: false));
+        AuditedCalls.Run(audit, context, DecisionCall("reject_key", request), caller => DecideKey(request, caller, accept: false));
 
-    /// <summary>An admin's acceptance or rejection of one public key of a configured key: audited, refusals included.</summary>
-    private KeyDecisionResponse DecideKey(KeyDecisionRequest request, ServerCallContext context, bool accept)
+    // The admin's reason is "admin_reason" here: a refusal's record gives its own "reason" (why it was refused).
+    private static JsonObject DecisionCall(string operation, KeyDecisionRequest request) =>
+        Call(operation, ("key", AuditedCalls.Quote(request.Key)), ("public_key", AuditedCalls.Quote(request.PublicKey)), ("admin_reason", AuditedCalls.Quote(request.Reason)));
+
+    /// <summary>
+    /// An admin's acceptance or rejection of one public key of a configured key. Every refusal (no admin right, an
+    /// unknown key, no reason, a key that cannot take this decision) is thrown and audited by <see cref="AuditedCalls"/>.
+    /// </summary>
+    private KeyDecisionResponse DecideKey(KeyDecisionRequest request, Principal caller, bool accept)
     {
-        var caller = RequireAdmin(context, accept ? "accept keys" : "reject keys");
+        RequireAdmin(caller, accept ? "accept keys" : "reject keys");
         var key = keys.Find(request.Key) ?? throw DaemonErrors.UnknownKey(request.Key);
-        var record = JsonObject.Of(("operation", accept ? "accept_key" : "reject_key"), ("principal", caller.ToString()), ("key", key.Name),
-            ("public_key", request.PublicKey), ("reason", request.Reason));
-        DaemonException? refused = null;
         if (request.Reason.Trim().Length == 0)
         {
-            refused = DaemonErrors.InvalidArgument("give a reason: it is recorded with the decision");
-        }
-        else if (!Matrix.Signing.Ed25519PublicKey.TryFromBase64(request.PublicKey, out var publicKey, out var error))
-        {
-            refused = DaemonErrors.InvalidArgument("public_key: " + error);
-        }
-        else if ((accept ? provenance.WhyNotAcceptable(key, publicKey!) : WhyNotRejectable(key, publicKey!)) is { } why)
-        {
-            refused = DaemonErrors.KeyDecisionRefused(key.Name, accept ? "accepted" : "rejected", why);
+            throw DaemonErrors.InvalidArgument("give a reason: it is recorded with the decision");
         }
 
-        if (refused is not null)
+        if (!Matrix.Signing.Ed25519PublicKey.TryFromBase64(request.PublicKey, out var publicKey, out var error))
         {
-            audit.Append(record.With("kind", AuditKinds.AdminRefused).With("error", refused.Message));
-            throw refused;
+            throw DaemonErrors.InvalidArgument("public_key: " + error);
         }
 
-        audit.Append(record.With("kind", AuditKinds.AdminIntent));
+        if ((accept ? provenance.WhyNotAcceptable(key, publicKey!) : WhyNotRejectable(key, publicKey!)) is { } why)
+        {
+            throw DaemonErrors.KeyDecisionRefused(key.Name, accept ? "accepted" : "rejected", why);
+        }
+
+        audit.Append(JsonObject.Of(("kind", AuditKinds.AdminIntent), ("operation", accept ? "accept_key" : "reject_key"), ("principal", caller.ToString()),
+            ("key", key.Name), ("public_key", request.PublicKey), ("reason", request.Reason)));
         if (accept)
         {
             provenance.Accept(key, caller.ToString(), request.Reason);
@@ -225,9 +226,10 @@ internal sealed class AdminService(
     private static string? WhyNotRejectable(KeyEntry key, Matrix.Signing.Ed25519PublicKey publicKey) =>
         publicKey.Equals(key.PublicKey) ? null : $"'{key.Name}' has the public key {key.PublicKey?.Base64 ?? "(not known yet)"}, not {publicKey.Base64}; nothing was changed";
 
-    private Principal RequireAdmin(ServerCallContext context, string what)
+    private Principal RequireAdmin(ServerCallContext context, string what) => RequireAdmin(Callers.Resolve(context), what);
+
+    private Principal RequireAdmin(Principal caller, string what)
     {
-        var caller = Callers.Resolve(context);
         if (!access.AllowsGlobal(caller, Operations.Admin))
         {
             throw DaemonErrors.DeniedAdmin(caller.ToString(), what);

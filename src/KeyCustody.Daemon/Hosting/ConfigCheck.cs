@@ -31,6 +31,7 @@ public static class ConfigCheck
         }
 
         Ok($"configuration {loaded.ConfigFile ?? "(the --simulator defaults)"}: valid ({cfg.Tokens.Count} tokens, {cfg.Keys.Count} keys, {cfg.Access.Rules.Count} access rules)");
+        Ok($"limits: at most {cfg.Limits.MaxConnectionsPerPeer} connections per peer (uid or certificate subject), {LimitsConfig.MaxConnections} in all");
         if (cfg.Metrics is { } metrics)
         {
             Ok($"metrics: Prometheus endpoint on {metrics} (/metrics; no credential, no payloads or user ids)");

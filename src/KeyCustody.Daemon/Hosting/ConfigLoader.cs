@@ -28,6 +28,9 @@ public static class ConfigLoader
 
         /// <summary>The command line this was loaded from: a reload loads again from it.</summary>
         public DaemonCommandLine? CommandLine { get; init; }
+
+        /// <summary>The SHA-256 (hex) of the configuration file as read, none without a file: a reload's record names the file it applied.</summary>
+        public string? FileSha256 { get; init; }
     }
 
     public static Loaded Load(string[] args) => Load(DaemonCommandLine.Parse(args));
@@ -35,6 +38,7 @@ public static class ConfigLoader
     public static Loaded Load(DaemonCommandLine commandLine)
     {
         var file = commandLine.ConfigFile;
+        string? fileSha256 = null;
         var builder = new ConfigurationBuilder();
         if (commandLine.Simulator && file is null)
         {
@@ -44,7 +48,7 @@ public static class ConfigLoader
 
         if (file is not null)
         {
-            CheckSyntax(file);
+            fileSha256 = CheckSyntax(file);
             builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
         }
 
@@ -100,11 +104,11 @@ public static class ConfigLoader
             }
         }
 
-        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file) { AcceptAuditGap = commandLine.AcceptAuditGap, Settings = settings, CommandLine = commandLine };
+        return new Loaded(ConfigValidator.Validate(config, file), commandLine.Simulator, file) { AcceptAuditGap = commandLine.AcceptAuditGap, Settings = settings, CommandLine = commandLine, FileSha256 = fileSha256 };
     }
 
-    /// <summary>A file that is not JSON is one error with its line and column, not the parser's stack trace.</summary>
-    private static void CheckSyntax(string file)
+    /// <summary>A file that is not JSON is one error with its line and column, not the parser's stack trace. Returns the file's SHA-256.</summary>
+    private static string CheckSyntax(string file)
     {
         byte[] bytes;
         try
@@ -132,6 +136,8 @@ public static class ConfigLoader
             what = (cut > 0 ? what[..cut] : what).TrimEnd();
             throw new ConfigException([$"config file {file}, line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {what}"]);
         }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ namespace KeyCustody.Daemon.Hosting;
 internal sealed partial class ConfigReload(
     ConfigLoader.Loaded started,
     AccessRules access,
+    Presence.ApprovalBroker approvals,
     AuditLog audit,
     ServiceStatus status,
     ILogger<ConfigReload> log) : IDisposable
@@ -29,7 +30,8 @@ internal sealed partial class ConfigReload(
     /// <summary>Reloads on every SIGHUP from now on (the signal no longer ends the process).</summary>
     public void Listen()
     {
-        if (Posix.StopIgnoring(1))
+        // Start-up took an inherited SIG_IGN away already (StartupHangup.Hold); this covers a host started without it.
+        if (Posix.StopIgnoring(1) | StartupHangup.WasIgnored)
         {
             LogWasIgnored();
         }
@@ -39,6 +41,11 @@ internal sealed partial class ConfigReload(
             context.Cancel = true;
             _ = Task.Run(ReloadAsync);
         });
+        if (StartupHangup.Release())
+        {
+            // A reload asked for while the daemon was starting: done now, on the file as it is.
+            _ = Task.Run(ReloadAsync);
+        }
     }
 
     /// <summary>One reload; true when the new rules are in force.</summary>
@@ -49,12 +56,28 @@ internal sealed partial class ConfigReload(
         try
         {
             TryNotify(SdNotify.Reloading());
-            var (applied, detail, problems) = TryReload();
+            var before = access.Rules.Select(r => r.Describe()).ToList();
+            var (applied, detail, problems, sha256) = TryReload();
             var record = JsonObject.Of(("kind", "config_reload"), ("result", applied ? "applied" : "refused"), ("config_file", started.ConfigFile ?? "(--simulator defaults)"));
             if (applied)
             {
-                record = record.With("access_rules", access.Rules.Count);
-                LogApplied(access.Rules.Count);
+                // What a reload that widens access changed, said in the record and the log: the file applied (its hash),
+                // the rules now in force as resolved, and which rules were added and removed.
+                var after = access.Rules.Select(r => r.Describe()).ToList();
+                var added = after.Except(before, StringComparer.Ordinal).ToList();
+                var removed = before.Except(after, StringComparer.Ordinal).ToList();
+                record = record.With("config_sha256", sha256 ?? "(no file)").With("access_rules", access.Rules.Count)
+                    .With("rules", Strings(after)).With("added", Strings(added)).With("removed", Strings(removed));
+                string addedText = Listed(added), removedText = Listed(removed);
+                LogApplied(access.Rules.Count, sha256 ?? "(no file)", addedText, removedText);
+
+                // A request waiting for an operator was admitted under the old rules: one the new rules would refuse ends.
+                var cancelled = approvals.CancelNoLongerAllowed();
+                record = record.With("cancelled_requests", Strings(cancelled.Select(p => p.RequestId)));
+                foreach (var p in cancelled)
+                {
+                    LogCancelled(p.RequestId, p.Requester.ToString(), p.Key);
+                }
             }
             else
             {
@@ -83,7 +106,7 @@ internal sealed partial class ConfigReload(
     }
 
     /// <summary>A reload that fails in an unforeseen way is a refused reload like any other, never a lost signal.</summary>
-    private (bool Applied, string Detail, IReadOnlyList<string> Problems) TryReload()
+    private (bool Applied, string Detail, IReadOnlyList<string> Problems, string? Sha256) TryReload()
     {
         try
         {
@@ -93,15 +116,19 @@ internal sealed partial class ConfigReload(
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return (false, "the configuration could not be read again; the previous rules stay in force", [$"{e.GetType().Name}: {e.Message}"]);
+            return (false, "the configuration could not be read again; the previous rules stay in force", [$"{e.GetType().Name}: {e.Message}"], null);
         }
     }
 
-    private (bool Applied, string Detail, IReadOnlyList<string> Problems) Reload()
+    private static JsonArray Strings(IEnumerable<string> items) => new(items.Select(i => (JsonValue)i).ToArray());
+
+    private static string Listed(List<string> rules) => rules.Count == 0 ? "none" : string.Join("; ", rules);
+
+    private (bool Applied, string Detail, IReadOnlyList<string> Problems, string? Sha256) Reload()
     {
         if (started.CommandLine is not { } commandLine)
         {
-            return (false, "this daemon was not started from a command line it can read again", ["no command line to reload from"]);
+            return (false, "this daemon was not started from a command line it can read again", ["no command line to reload from"], null);
         }
 
         ConfigLoader.Loaded next;
@@ -111,19 +138,19 @@ internal sealed partial class ConfigReload(
         }
         catch (ConfigException e)
         {
-            return (false, $"{e.Problems.Count} problem(s) in the configuration; the previous rules stay in force", e.Problems);
+            return (false, $"{e.Problems.Count} problem(s) in the configuration; the previous rules stay in force", e.Problems, null);
         }
 
         var needRestart = ReloadableSettings.ChangedOutsideAccess(_settings, next.Settings);
         if (needRestart.Count > 0)
         {
             var problems = needRestart.Select(s => $"{s}: changed; this setting needs a restart (systemctl restart keycustodyd), the access rules alone are reloaded").ToList();
-            return (false, $"{needRestart.Count} setting(s) other than the access rules changed; nothing applied", problems);
+            return (false, $"{needRestart.Count} setting(s) other than the access rules changed; nothing applied", problems, null);
         }
 
         access.Replace(next.Config.Access);
         _settings = next.Settings;
-        return (true, $"{access.Rules.Count} access rules", []);
+        return (true, $"{access.Rules.Count} access rules", [], next.FileSha256);
     }
 
     private static void TryNotify(string state)
@@ -144,14 +171,17 @@ internal sealed partial class ConfigReload(
         _one.Dispose();
     }
 
-    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Configuration reloaded: {Rules} access rules in force")]
-    private partial void LogApplied(int rules);
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Configuration reloaded: {Rules} access rules in force (config SHA-256 {ConfigSha256}); added: {Added}; removed: {Removed}")]
+    private partial void LogApplied(int rules, string configSha256, string added, string removed);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Error, Message = "Configuration reload refused; the access rules in force are unchanged: {Problems}")]
     private partial void LogRefused(string problems);
 
     [LoggerMessage(EventId = 333, Level = LogLevel.Information, Message = "SIGHUP was ignored when the daemon started (nohup?); it reloads the access rules from now on")]
     private partial void LogWasIgnored();
+
+    [LoggerMessage(EventId = 334, Level = LogLevel.Warning, Message = "Configuration reload cancelled pending request {RequestId} of {Principal} with key {Key}: the new rules no longer let it sign")]
+    private partial void LogCancelled(string requestId, string principal, string key);
 
     [LoggerMessage(EventId = 332, Level = LogLevel.Error, Message = "The configuration reload could not be audited: {Error}")]
     private partial void LogNotAudited(string error);

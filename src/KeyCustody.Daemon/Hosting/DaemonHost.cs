@@ -271,7 +271,14 @@ public sealed class DaemonHost : IAsyncDisposable
             throw new DaemonStartException($"systemd passed a socket bound to {inherited.Path}, but listen.unixSocket is {cfg.UnixSocket ?? "not set"}: make ListenStream= in keycustodyd.socket and listen.unixSocket the same path");
         }
 
-        var (mode, _, gid) = Posix.Stat(inherited.Path);
+        var (mode, owner, gid) = Posix.Stat(inherited.Path);
+
+        // The socket's owner may chmod and chgrp it at will, and so decide who may connect: only root or the daemon itself.
+        if (owner != 0 && owner != Posix.EffectiveUid)
+        {
+            throw new DaemonStartException($"the socket systemd passed ({inherited.Path}) is owned by uid {owner}, but only root (uid 0) or keycustodyd's own uid ({Posix.EffectiveUid}) may own it: its owner could change who may connect; remove SocketUser= from keycustodyd.socket or make it root or the daemon's user");
+        }
+
         var group = cfg.SocketGroup ?? Posix.EffectiveGid;
         if (mode != cfg.SocketMode || gid != group)
         {
@@ -284,7 +291,9 @@ public sealed class DaemonHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxConcurrentConnections = 1024;
+            k.Limits.MaxConcurrentConnections = LimitsConfig.MaxConnections;
+            var perPeer = new PeerConnectionCap(cfg.Limits.MaxConnectionsPerPeer, TimeSpan.FromMinutes(1), (peer, limit, refused) =>
+                Log.Warning("Connection refused: {Peer} already holds {Limit} connections (limits.maxConnectionsPerPeer); {Refused} refused since the last such line, logged at most once a minute per peer", peer, limit, refused));
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(cfg.Limits.IdleConnectionSeconds);
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(5));
@@ -304,7 +313,7 @@ public sealed class DaemonHost : IAsyncDisposable
                     }
 
                     connection.Features.Set(new PeerPrincipalFeature(principal));
-                    await next(connection).ConfigureAwait(false);
+                    await WithinPeerCap(perPeer, PeerConnectionCap.KeyOf(principal), connection, next).ConfigureAwait(false);
                 });
             }
 
@@ -333,9 +342,35 @@ public sealed class DaemonHost : IAsyncDisposable
                         trust.ImportFromPemFile(tcp.ClientCa);
                         https.ClientCertificateValidation = (certificate, _, _) => ClientCertificates.ChainsTo(certificate, trust);
                     });
+
+                    // After the handshake: the certificate's subject is the peer (a handshake that never ends meets its timeout).
+                    lo.Use(next => connection =>
+                    {
+                        var subject = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate?.Subject;
+                        return subject is null ? next(connection) : WithinPeerCap(perPeer, PeerConnectionCap.KeyOf(Principal.FromCertificate(subject)), connection, next);
+                    });
                 });
             }
         });
+    }
+
+    /// <summary>Serves <paramref name="connection"/> if <paramref name="peer"/> is under its connection limit; closes it at once if not.</summary>
+    private static async Task WithinPeerCap(PeerConnectionCap cap, string peer, Microsoft.AspNetCore.Connections.ConnectionContext connection, Microsoft.AspNetCore.Connections.ConnectionDelegate next)
+    {
+        if (!cap.TryOpen(peer))
+        {
+            connection.Abort();
+            return;
+        }
+
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            cap.Closed(peer);
+        }
     }
 
     /// <summary>A leftover socket file from a crash is removed; a live daemon on it is an error.</summary>

@@ -180,7 +180,9 @@ public sealed class KeyProvenanceBook(ProvenanceFile file, AttestationRoots root
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            Save(key, record, change);
+            // A rejection is of the public key, not of the record: the same seed imported again (into this key or
+            // another) stays rejected, and no acceptance can undo that (WhyNotAcceptable).
+            Save(key, file.RejectionOf(record.PublicKey) is { } rejected ? record with { Rejected = rejected } : record, change);
         }
     }
 

@@ -56,6 +56,10 @@ public sealed class ProvenanceFile
 
     public KeyProvenance? Get(string keyName) => _records.GetValueOrDefault(keyName);
 
+    /// <summary>An admin's rejection of <paramref name="publicKey"/> in any key's record, or null.</summary>
+    public KeyDecision? RejectionOf(Matrix.Signing.Ed25519PublicKey publicKey) =>
+        _records.Values.FirstOrDefault(r => r.Rejected is not null && r.PublicKey.Equals(publicKey))?.Rejected;
+
     /// <summary>Replaces the record of <paramref name="keyName"/> on disk, then in memory.</summary>
     public void Put(string keyName, KeyProvenance record)
     {

@@ -54,6 +54,26 @@ public sealed class ApprovalBroker(AccessRules access, bool approverMustDiffer, 
         }
     }
 
+    /// <summary>
+    /// After the access rules changed (a reload): every pending request whose requester may no longer sign with its key
+    /// ends now, refused, so no approval can complete what the rules in force would not admit. Returns those requests.
+    /// </summary>
+    public IReadOnlyList<PendingApproval> CancelNoLongerAllowed()
+    {
+        var cancelled = new List<PendingApproval>();
+        foreach (var entry in _pending.Values)
+        {
+            var request = entry.Request;
+            if (!access.Allows(request.Requester, request.Key, Operations.Sign)
+                && entry.Decision.TrySetException(DaemonErrors.ApprovalWithdrawn(request.RequestId, request.Requester.ToString(), request.Key)))
+            {
+                cancelled.Add(request);
+            }
+        }
+
+        return cancelled;
+    }
+
     public void Approve(string requestId, Principal approver) => Decide(requestId, approver, approve: true, reason: string.Empty);
 
     public void Deny(string requestId, Principal approver, string reason) => Decide(requestId, approver, approve: false, reason);

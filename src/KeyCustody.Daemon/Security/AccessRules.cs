@@ -20,6 +20,17 @@ public sealed record AccessRule(string Selector, uint? Uid, uint? Gid, string? C
 
     public bool CoversKey(string key) => KeyPatterns.Any(pattern => Glob(pattern, key));
 
+    /// <summary>
+    /// The rule as resolved, for a reload's record and log line: "user:alice=uid:1000 keys=srv,yk-* ops=sign,admin".
+    /// A rule holds no secret (PIN sources are not in it).
+    /// </summary>
+    public string Describe()
+    {
+        var resolved = Uid is { } uid ? $"uid:{uid}" : Gid is { } gid ? $"gid:{gid}" : $"cert:{CertificateSubject}";
+        var ops = Enum.GetValues<Operations>().Where(o => o != Operations.None && Operations.HasFlag(o)).Select(o => o.ToString().ToLowerInvariant());
+        return FormattableString.Invariant($"{Matrix.DisplayText.Clip(Selector, 200)}={resolved} keys={string.Join(',', KeyPatterns)} ops={string.Join(',', ops)}");
+    }
+
     /// <summary>'*' matches any run of characters; everything else literally.</summary>
     internal static bool Glob(string pattern, string value)
     {

@@ -24,6 +24,10 @@ internal static partial class SignLog
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Sign request {RequestId} with key {Key}: {Result}")]
     public static partial void Signed(ILogger log, string key, string requestId, string result = RequestResults.Signed);
 
+    // The decision word, not the reason: a reason can quote the payload (bad JSON, a role's object) or the caller's text.
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: {Decision} ({Result})")]
+    public static partial void Refused(ILogger log, string key, string requestId, string decision, string result);
+
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which) ({Result})")]
     public static partial void NotTrusted(ILogger log, string key, string requestId, string result = RequestResults.RefusedUntrusted);
 }

@@ -49,6 +49,7 @@ public sealed class SigningPipeline(
         var requestId = "r-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var record = JsonObject.Of(("request_id", requestId), ("principal", request.Caller.ToString()), ("key", Admission.Shown(request.KeyName)), ("operation", request.OperationName));
         AdmittedSignature admitted;
+        var policyLogged = false;
         try
         {
             var key = Admission.Admit(request, access, keys);
@@ -56,14 +57,18 @@ public sealed class SigningPipeline(
             var objects = PayloadReader.Read(request, config.Limits);
             Admission.CheckOperationFitsRole(request, key);
             var publicKey = Admission.RequireUsable(key, keys);
-            var plan = PolicyStage.Evaluate(request, key, publicKey, keys.IdentityOf(key.Settings.Owner), objects, d => SignLog.PolicyDenied(log, key.Name, requestId, d.Rule, d.Kind));
+            var plan = PolicyStage.Evaluate(request, key, publicKey, keys.IdentityOf(key.Settings.Owner), objects, d =>
+            {
+                policyLogged = true;
+                SignLog.PolicyDenied(log, key.Name, requestId, d.Rule, d.Kind);
+            });
             var presence = PresenceStage.Plan(request, key, plan, config.Presence);
             record = record.With("payload_sha256", plan.Hashes).With("intent", plan.Intent).With("presence", presence.Recorded);
             admitted = new AdmittedSignature(requestId, request, key, publicKey, plan, presence, record);
         }
         catch (Refusal refusal)
         {
-            LogRefusal(refusal, request, requestId);
+            LogRefusal(refusal, request, requestId, policyLogged);
             throw await stages.RefuseAsync(record, refusal).ConfigureAwait(false);
         }
 
@@ -103,7 +108,8 @@ public sealed class SigningPipeline(
         }
     }
 
-    private void LogRefusal(Refusal refusal, SignRequest request, string requestId)
+    /// <summary>Every refusal before the intent is one log line with its {Result} (the policy stage logs its own, by rule).</summary>
+    private void LogRefusal(Refusal refusal, SignRequest request, string requestId, bool policyLogged)
     {
         if (refusal.Decision == Contract.Audit.AuditDecisions.PermissionDenied)
         {
@@ -112,6 +118,10 @@ public sealed class SigningPipeline(
         else if (refusal.Decision == Contract.Audit.AuditDecisions.KeyNotTrusted)
         {
             SignLog.NotTrusted(log, request.KeyName, requestId);
+        }
+        else if (!policyLogged)
+        {
+            SignLog.Refused(log, Admission.Shown(request.KeyName), requestId, refusal.Decision, RequestResults.Of(refusal.Error));
         }
     }
 }

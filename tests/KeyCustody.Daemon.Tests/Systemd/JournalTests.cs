@@ -59,6 +59,35 @@ public sealed class JournalTests
     }
 
     [Fact]
+    public async Task Every_refused_request_ends_in_one_entry_with_its_result_bad_input_and_an_unusable_key_included()
+    {
+        await using var d = DaemonProcess.Create();
+        using var journal = new JournalSocket(Path.Combine(d.Root, "journal"));
+        Configure(d, journal.Path);
+        d.Launcher = start => WithJournalStream(start, "$(stat -L -c %d:%i /proc/self/fd/2)");
+        await d.StartAsync();
+        using var client = d.Client();
+        await Generate(client, "soft", "srv");
+
+        var (_, bad) = await Collect(client.Custody.SignJson(SignRequest("srv", System.Text.Encoding.UTF8.GetBytes("{\"note\":\"" + Marker + "\""))));
+        Assert.Equal(StatusCode.InvalidArgument, bad!.StatusCode);
+        var (_, absent) = await Collect(client.Custody.SignJson(SignRequest("absent", JsonObject.Of(("note", Marker)))));
+        Assert.NotNull(absent);
+
+        var entries = journal.Entries();
+        var decisions = ReadAudit(d).Where(r => r.GetString("kind") == "decision").ToList();
+        Assert.Equal(2, decisions.Count);
+        foreach (var decision in decisions)
+        {
+            Assert.Single(entries, e => e.GetValueOrDefault("KEYCUSTODY_REQUEST_ID") == decision.GetString("request_id") && e.ContainsKey("KEYCUSTODY_RESULT"));
+        }
+
+        Assert.Equal("srv", Assert.Single(entries, e => e.GetValueOrDefault("KEYCUSTODY_RESULT") == "bad_input")["KEYCUSTODY_KEY"]);
+        Assert.Equal("absent", Assert.Single(entries, e => e.GetValueOrDefault("KEYCUSTODY_RESULT") == "token_unavailable")["KEYCUSTODY_KEY"]);
+        Assert.DoesNotContain(entries, e => e.Values.Any(v => v.Contains(Marker, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task With_JOURNAL_STREAM_naming_another_stream_the_console_is_used()
     {
         await using var d = DaemonProcess.Create();
@@ -94,8 +123,9 @@ public sealed class JournalTests
             Key("usk", "soft", "usk", "user_signing"),
             Key("srv", "soft", "srv", "server", owner: "example.org", presence: "none", version: "1"),
             Key("unlisted", "soft", "other", "server", owner: "example.org", presence: "none", version: "2"),
+            Key("absent", "soft", "absent", "server", owner: "example.org", presence: "none", version: "3"),
         },
-        access = new[] { Rule(Me, ["usk", "srv"], "sign", "admin"), Rule(Me, ["*"], "admin") },
+        access = new[] { Rule(Me, ["usk", "srv", "absent"], "sign", "admin"), Rule(Me, ["*"], "admin") },
     });
 
     /// <summary>The daemon started by a shell that sets JOURNAL_STREAM (a shell word, expanded there) and execs it.</summary>

@@ -28,7 +28,7 @@ public sealed class ReloadFailureTests : IDisposable
         var access = new AccessRules([]);
         var status = new ServiceStatus(TimeProvider.System);
         using (var audit = AuditLog.Open(auditPath))
-        using (var reload = new ConfigReload(started, access, audit, status, NullLogger<ConfigReload>.Instance))
+        using (var reload = new ConfigReload(started, access, new KeyCustody.Daemon.Presence.ApprovalBroker(access, true, TimeProvider.System), audit, status, NullLogger<ConfigReload>.Instance))
         {
             Assert.False(await reload.ReloadAsync());
         }

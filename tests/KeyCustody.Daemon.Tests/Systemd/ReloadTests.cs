@@ -36,7 +36,9 @@ public sealed class ReloadTests : IAsyncLifetime
         _notify.Dispose();
     }
 
-    private object Config(object rule, string softPresence = "none") => new
+    private object Config(object rule, string softPresence = "none") => Config([rule], softPresence);
+
+    private object Config(object[] rules, string softPresence = "none") => new
     {
         tokens = new[] { Simulator(_d, "yk", Serial, touch: "manual", touchTimeoutMs: 300_000, demoKeys: false), Software(_d, "soft") },
         keys = new[]
@@ -44,7 +46,7 @@ public sealed class ReloadTests : IAsyncLifetime
             Key("yk-srv", "yk", "9a", "server", owner: "example.org", version: "yk"),
             Key("soft-srv", "soft", "srv", "server", owner: "example.org", presence: softPresence, version: "soft"),
         },
-        access = new[] { rule },
+        access = rules,
     };
 
     private static SignJsonRequest Payload(string key) => SignRequest(key, JsonObject.Of(("server_name", "example.org")));
@@ -76,6 +78,32 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.Equal("applied", reload.GetString("result"));
         Assert.Contains("Configuration reloaded: 1 access rules in force", _d.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_reload_that_widens_access_records_the_file_it_applied_and_the_rules_added_and_removed()
+    {
+        _d.Configure(Config([Rule(Me, ["*"], "sign", "admin"), Rule("uid:65534", ["soft-srv"], "sign", "approve")]));
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(_d.ConfigFile)));
+        await Reload();
+
+        var reload = Assert.Single(ReadAudit(_d), r => r.GetString("kind") == "config_reload");
+        Assert.Equal(("applied", sha256), (reload.GetString("result"), reload.GetString("config_sha256")));
+        const string Added = "uid:65534=uid:65534 keys=soft-srv ops=sign,approve";
+        var mine = $"{Me}={Me} keys=* ops=sign,admin";
+        Assert.Equal(new[] { mine, Added }, Strings(reload["rules"]));
+        Assert.Equal(new[] { Added }, Strings(reload["added"]));
+        Assert.Empty(Strings(reload["removed"]));
+        Assert.Contains($"(config SHA-256 {sha256}); added: {Added}; removed: none", _d.Output, StringComparison.Ordinal);
+
+        // Narrowed again: the removed rule is named.
+        _d.Configure(Config(Rule(Me, ["*"], "sign", "admin")));
+        await Reload();
+        var second = ReadAudit(_d).Last(r => r.GetString("kind") == "config_reload");
+        Assert.Equal(new[] { Added }, Strings(second["removed"]));
+        Assert.Empty(Strings(second["added"]));
+    }
+
+    private static List<string> Strings(JsonValue? array) => ((JsonArray)array!).Select(v => ((JsonString)v).Value).ToList();
 
     [Fact]
     public async Task An_invalid_file_or_one_that_changes_more_than_the_rules_is_refused_and_the_rules_in_force_stay()

@@ -53,6 +53,16 @@ public sealed class SocketActivationTests
     }
 
     [Fact]
+    public async Task A_passed_socket_owned_by_another_user_is_refused_naming_both_owners()
+    {
+        await using var d = Configured();
+        SocketActivate(d, "0660", owner: 65534);
+        var (exit, output) = await d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"is owned by uid 65534, but only root (uid 0) or keycustodyd's own uid ({Posix.Uid()}) may own it", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_passed_socket_on_another_path_than_listen_unixSocket_is_refused_naming_both()
     {
         await using var d = Configured();
@@ -80,9 +90,17 @@ public sealed class SocketActivationTests
     /// The daemon's start as systemd-socket-activate's child; the socket gets <paramref name="mode"/> once it is bound, as
     /// SocketMode= would give it, before anyone connects. systemd-socket-activate passes only the variables named with -E.
     /// </summary>
-    private static void SocketActivate(DaemonProcess d, string mode)
+    private static void SocketActivate(DaemonProcess d, string mode, uint? owner = null)
     {
-        d.BeforeFirstConnection = () => File.SetUnixFileMode(d.Socket, (UnixFileMode)Convert.ToInt32(mode, 8));
+        d.BeforeFirstConnection = () =>
+        {
+            File.SetUnixFileMode(d.Socket, (UnixFileMode)Convert.ToInt32(mode, 8));
+            if (owner is { } uid)
+            {
+                // As SocketUser= would: chown keeps the group.
+                Assert.Equal(0, KeyCustody.Tests.Shared.ChildProcess.Run("chown", [uid.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Socket]).ExitCode);
+            }
+        };
         d.Launcher = daemon =>
         {
             var start = new ProcessStartInfo("systemd-socket-activate") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

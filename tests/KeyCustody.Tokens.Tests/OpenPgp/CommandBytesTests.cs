@@ -66,6 +66,10 @@ public sealed class CommandBytesTests
         Assert.NotNull(VerifyCommands.FormatProblem(Password.Pw1Sign, "12345678"u8, 7));
         Assert.Null(VerifyCommands.FormatProblem(Password.Pw1Sign, "123456"u8, 127));
         Assert.Null(VerifyCommands.FormatProblem(Password.Pw3, "12345678"u8, 127));
+
+        // The message names the card's limits, never the configured PIN's length (a secret's property).
+        Assert.DoesNotContain("5", VerifyCommands.FormatProblem(Password.Pw1Sign, "wrong"u8, 127), StringComparison.Ordinal);
+        Assert.DoesNotContain("8", VerifyCommands.FormatProblem(Password.Pw1Sign, "12345678"u8, 7), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -36,7 +36,8 @@ internal static class VerifyCommands
         string what = password == Password.Pw3 ? "the OpenPGP admin PIN (PW3)" : "an OpenPGP PIN (PW1)";
         if (pin.Length < min || (maxLength > 0 && pin.Length > maxLength))
         {
-            return $"{what} is {min} to {(maxLength > 0 ? maxLength : 127)} characters on this card, this one has {pin.Length}";
+            // Not the configured PIN's length: that would tell whoever reads the message something about a secret.
+            return $"{what} is {min} to {(maxLength > 0 ? maxLength : 127)} characters on this card; the configured one is not";
         }
 
         foreach (var b in pin)
