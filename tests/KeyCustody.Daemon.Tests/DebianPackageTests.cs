@@ -154,6 +154,22 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(text);
         Assert.True(exit == 0, $"--check-config on the adapted example exited {exit}:\n{text}");
         Assert.Contains("keycustodyd: the configuration is valid and every token is reachable", text, StringComparison.Ordinal);
+
+        // From a shell, as README.Debian's step is typed: no CREDENTIALS_DIRECTORY. The refusal's hint is the command
+        // README.Debian gives, and that command (the package's paths mapped onto this test's) passes.
+        (exit, text) = ChildProcess.Run(daemon, ["--check-config", "--config", adapted], s => s.Environment.Remove("CREDENTIALS_DIRECTORY"));
+        Assert.True(exit == 2, text);
+        const string Documented = "CREDENTIALS_DIRECTORY=/etc/keycustody/credentials keycustodyd --check-config --config /etc/keycustody/keycustodyd.json";
+        Assert.Contains(Documented, text, StringComparison.Ordinal);
+        var step = File.ReadAllLines(Installed("usr/share/doc/keycustody/README.Debian")).Select(l => l.Trim()).Single(l => l.StartsWith("CREDENTIALS_DIRECTORY=", StringComparison.Ordinal));
+        Assert.Equal(Documented, step);
+        var mapped = step.Replace("/etc/keycustody/credentials", credentials, StringComparison.Ordinal)
+            .Replace("/etc/keycustody/keycustodyd.json", adapted, StringComparison.Ordinal)
+            .Replace(" keycustodyd ", $" {daemon} ", StringComparison.Ordinal);
+        (exit, text) = ChildProcess.Run("/bin/sh", ["-c", mapped], s => s.Environment.Remove("CREDENTIALS_DIRECTORY"));
+        output.WriteLine(text);
+        Assert.True(exit == 0, $"README.Debian's command ({mapped}) exited {exit}:\n{text}");
+        Assert.Contains("keycustodyd: the configuration is valid and every token is reachable", text, StringComparison.Ordinal);
     }
 
     /// <summary>bash with the installed completion, asking as the shell does (COMP_LINE, COMP_POINT, COMP_WORDS) with the installed CLI on PATH.</summary>
