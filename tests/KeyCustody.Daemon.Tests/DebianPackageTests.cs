@@ -69,6 +69,17 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         var documentation = File.ReadAllLines(Installed("usr/lib/systemd/system/keycustodyd.service")).Single(l => l.StartsWith("Documentation=", StringComparison.Ordinal)).Split(' ')[^1];
         Assert.True(File.Exists(Installed(documentation["file:/".Length..])), documentation + " is not in the package");
 
+        // One version: the package's (VERSION+gitCOMMIT) is what the installed programs print (VERSION+COMMIT...).
+        (exit, text) = ChildProcess.Run("dpkg-deb", ["--field", deb, "Version"]);
+        var packaged = text.Trim().Split("+git");
+        Assert.True(packaged.Length == 2, text);
+        foreach (var program in new[] { "usr/sbin/keycustodyd", "usr/bin/keycustody" })
+        {
+            (exit, text) = ChildProcess.Run(Installed(program), ["--version"]);
+            Assert.True(exit == 0, text);
+            Assert.Contains($"{packaged[0]}+{packaged[1]}", text, StringComparison.Ordinal);
+        }
+
         CheckConfigOnThePackagedExample();
         TheInstalledCompletionCompletes();
 
