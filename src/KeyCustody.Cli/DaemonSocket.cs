@@ -16,7 +16,7 @@ internal static class DaemonSocket
     public const string Variable = "KEYCUSTODY_SOCKET";
 
     public static string Description =>
-        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator()})";
+        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator() ?? "(none here: no HOME or XDG_RUNTIME_DIR)"})";
 
     public static string Default()
     {
@@ -25,7 +25,8 @@ internal static class DaemonSocket
             return given;
         }
 
-        return File.Exists(DaemonSockets.System) || !File.Exists(DaemonSockets.Simulator()) ? DaemonSockets.System : DaemonSockets.Simulator();
+        // The simulator's socket only when it has a place of its own (never one relative to the working directory).
+        return !File.Exists(DaemonSockets.System) && DaemonSockets.Simulator() is { } simulator && File.Exists(simulator) ? simulator : DaemonSockets.System;
     }
 
     /// <summary>A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>.</summary>

@@ -33,7 +33,11 @@ public static class SimulatorDefaults
     /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
     public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true)
     {
-        var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.SimulatorStateDirectory());
+        var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.FindSimulatorStateDirectory(out var none)
+            ?? throw new ConfigException([$"{none}: give --state-dir DIR (a directory of your own) for the simulator's cards, root CA, audit log and socket"]));
+        var root = stateDirectory is null
+            ? SimulatorRoot.FindDefaultPath(out var noRoot) ?? throw new ConfigException([$"{noRoot}: give --state-dir DIR (a directory of your own), which keeps the simulator's root CA too"])
+            : null;
         try
         {
             Prepare(state);
@@ -46,7 +50,7 @@ public static class SimulatorDefaults
         return new DaemonConfig
         {
             StateDirectory = state,
-            SimulatorRoot = stateDirectory is null ? SimulatorRoot.DefaultPath() : null,
+            SimulatorRoot = root,
             Listen = new ListenConfig { UnixSocket = Path.Combine(state, DaemonSockets.SocketFileName), SocketMode = "0600" },
             Tokens =
             [
