@@ -5,6 +5,10 @@
 # of a second keycustodyd, erasing the software copies from secret storage.
 # Usage (from run.sh): examples/migration/run-migration.sh DEMO_SOCKET STATE_DIR SIGNED_DEVICE_JSON
 set -euo pipefail
+if (($# != 3)); then
+    echo "usage: $0 DEMO_SOCKET STATE_DIR SIGNED_DEVICE_JSON (./run.sh runs it: the demo keycustodyd's socket, a state directory, the demo device's signed keys)" >&2
+    exit 2
+fi
 cd "$(dirname "$0")/../.."
 demo_socket=$1 state=$2/homeserver device=$3
 mkdir -m 700 -p "$state"
