@@ -13,7 +13,12 @@ cd "$(dirname "$0")/../.."
 demo_socket=$1 state=$2/homeserver device=$3
 mkdir -m 700 -p "$state"
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: no escape codes in a pipe or a log file (nor with NO_COLOR set), as run.sh's.
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 secret() { (umask 077; printf '%s' "$2" >"$state/$1"); echo "$state/$1"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done' EXIT

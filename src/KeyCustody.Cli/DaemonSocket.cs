@@ -29,6 +29,14 @@ internal static class DaemonSocket
         return !File.Exists(DaemonSockets.System) && DaemonSockets.Simulator() is { } simulator && File.Exists(simulator) ? simulator : DaemonSockets.System;
     }
 
+    /// <summary>Every place <see cref="Default"/> looks, in order, for a message when none has a socket.</summary>
+    public static string Tried() => string.Join(", ", new[]
+    {
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? $"${Variable}={given}" : $"${Variable} (not set)",
+        DaemonSockets.System,
+        DaemonSockets.Simulator() is { } simulator ? simulator : "your keycustodyd --simulator's socket (none here: " + (DaemonSockets.FindSimulatorStateDirectory(out var problem) is null ? problem : string.Empty) + ")",
+    });
+
     /// <summary>A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>.</summary>
     public static KeyCustodyClient Connect(string path)
     {
