@@ -10,7 +10,8 @@
 #
 # Usage: scripts/build-deb.sh [--output DIR] [--version VERSION] [--no-build] [--configuration NAME]
 #   --output DIR     where the .deb goes (default: the current directory); its path is printed last
-#   --version V      the package version (default: 0.1.0+git<commit>)
+#   --version V      the package version (default: VersionPrefix of Directory.Build.props, +git<commit>: the version
+#                    the programs' --version print)
 #   --no-build       package the existing build (dotnet build KeyCustody.sln -c Release)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,10 @@ while (($#)); do
     esac
 done
 if [[ -z $version ]]; then
-    version="0.1.0+git$(git -C "$here" rev-parse --short=10 HEAD 2>/dev/null || echo unknown)"
+    # The one version source, as the programs' --version show it (Directory.Build.props).
+    prefix=$(sed -n 's:.*<VersionPrefix>\(.*\)</VersionPrefix>.*:\1:p' "$here/Directory.Build.props")
+    [[ -n $prefix ]] || { echo "error: no <VersionPrefix> in $here/Directory.Build.props" >&2; exit 2; }
+    version="$prefix+git$(git -C "$here" rev-parse --short=10 HEAD 2>/dev/null || echo unknown)"
 fi
 
 arch=$(dpkg --print-architecture)

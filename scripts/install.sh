@@ -58,7 +58,15 @@ while (($#)); do
     esac
 done
 
-mkdir -p "$root"
+# Before anything is built: a target this user cannot write would otherwise show only after minutes of publishing.
+if [[ $root == / ]] && ((EUID != 0)); then
+    echo "error: installing into / needs root (sudo scripts/install.sh); to lay the files out elsewhere give --root DIR (or DESTDIR=DIR)" >&2
+    exit 2
+fi
+if ! mkdir -p "$root" 2>/dev/null || [[ ! -w $root ]]; then
+    echo "error: cannot write to $root as $(id -un): give --root DIR (or DESTDIR=DIR) with a directory you can write, or run as root" >&2
+    exit 2
+fi
 root=$(cd "$root" && pwd)
 [[ $root == / ]] && root=""
 lib=$root/usr/lib/keycustody

@@ -5,11 +5,20 @@
 # of a second keycustodyd, erasing the software copies from secret storage.
 # Usage (from run.sh): examples/migration/run-migration.sh DEMO_SOCKET STATE_DIR SIGNED_DEVICE_JSON
 set -euo pipefail
+if (($# != 3)); then
+    echo "usage: $0 DEMO_SOCKET STATE_DIR SIGNED_DEVICE_JSON (./run.sh runs it: the demo keycustodyd's socket, a state directory, the demo device's signed keys)" >&2
+    exit 2
+fi
 cd "$(dirname "$0")/../.."
 demo_socket=$1 state=$2/homeserver device=$3
 mkdir -m 700 -p "$state"
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: no escape codes in a pipe or a log file (nor with NO_COLOR set), as run.sh's.
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
 secret() { (umask 077; printf '%s' "$2" >"$state/$1"); echo "$state/$1"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done' EXIT

@@ -46,12 +46,14 @@ internal static class DaemonCommands
                     ("name", k.Name), ("role", k.Role), ("owner", k.Owner), ("public_key", k.PublicKey), ("key_id", k.KeyId), ("token", k.Token),
                     ("token_kind", k.TokenKind), ("token_serial", k.TokenSerial), ("hardware_backed", k.HardwareBacked), ("presence", k.Presence),
                     ("pin_policy", k.PinPolicy), ("touch_policy", k.TouchPolicy), ("operations", JsonOut.Array(k.Operations)),
-                    ("provenance", KeyTrustCommands.ToJson(k.Provenance)))));
+                    ("provenance", KeyTrustCommands.ToJson(k.Provenance)), ("problem", k.Problem))));
             }
 
+            // A key with a public key (pinned or configured) that cannot be used now says why instead of its trust: a
+            // pinned key missing from its token is not "trusted" (an empty key never made shows dashes, as before).
             foreach (var k in response.Keys)
             {
-                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{Dash(k.PublicKey)}\t{TokenLabel(k.TokenKind, k.TokenSerial)}\tpresence={Dash(k.Presence)}\tpin={Dash(k.PinPolicy)}\ttouch={Dash(k.TouchPolicy)}\t{string.Join(",", k.Operations)}\t{KeyTrustCommands.Summary(k.Provenance)}");
+                Console.Out.WriteLine($"{k.Name}\t{k.Role}\t{k.Owner}\t{Dash(k.PublicKey)}\t{TokenLabel(k.TokenKind, k.TokenSerial)}\tpresence={Dash(k.Presence)}\tpin={Dash(k.PinPolicy)}\ttouch={Dash(k.TouchPolicy)}\t{string.Join(",", k.Operations)}\t{(k.Problem.Length == 0 || k.PublicKey.Length == 0 ? KeyTrustCommands.Summary(k.Provenance) : "NOT USABLE: " + k.Problem)}");
             }
 
             return ExitCodes.Ok;

@@ -16,7 +16,7 @@ internal static class DaemonSocket
     public const string Variable = "KEYCUSTODY_SOCKET";
 
     public static string Description =>
-        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator()})";
+        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator() ?? "(none here: no HOME or XDG_RUNTIME_DIR)"})";
 
     public static string Default()
     {
@@ -25,8 +25,17 @@ internal static class DaemonSocket
             return given;
         }
 
-        return File.Exists(DaemonSockets.System) || !File.Exists(DaemonSockets.Simulator()) ? DaemonSockets.System : DaemonSockets.Simulator();
+        // The simulator's socket only when it has a place of its own (never one relative to the working directory).
+        return !File.Exists(DaemonSockets.System) && DaemonSockets.Simulator() is { } simulator && File.Exists(simulator) ? simulator : DaemonSockets.System;
     }
+
+    /// <summary>Every place <see cref="Default"/> looks, in order, for a message when none has a socket.</summary>
+    public static string Tried() => string.Join(", ", new[]
+    {
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? $"${Variable}={given}" : $"${Variable} (not set)",
+        DaemonSockets.System,
+        DaemonSockets.Simulator() is { } simulator ? simulator : "your keycustodyd --simulator's socket (none here: " + (DaemonSockets.FindSimulatorStateDirectory(out var problem) is null ? problem : string.Empty) + ")",
+    });
 
     /// <summary>A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>.</summary>
     public static KeyCustodyClient Connect(string path)

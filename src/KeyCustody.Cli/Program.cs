@@ -52,6 +52,18 @@ catch (Exception e) when (e is FormatException or UsageException or IOException 
     return ExitCodes.BadInput;
 }
 
+// The socket's mode (octal) when neither its group nor others may connect: then it is another user's, whatever the groups.
+static string? OwnerOnlyMode(string? path)
+{
+    if (path is null || !OperatingSystem.IsLinux() || !File.Exists(path))
+    {
+        return null;
+    }
+
+    var mode = File.GetUnixFileMode(path);
+    return (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0 ? Convert.ToString((int)mode, 8) : null;
+}
+
 // Why the daemon could not be reached, from the socket error underneath: a permission problem is not "is it running?".
 static string Unreachable(HttpRequestException e, string? socketPath)
 {
@@ -62,8 +74,16 @@ static string Unreachable(HttpRequestException e, string? socketPath)
     }
 
     var where = socketPath is null ? "its socket" : socketPath;
+    if (socketPath is not null && !File.Exists(socketPath) && socketPath == DaemonSocket.Default())
+    {
+        // Nothing given and nothing found: say everywhere keycustody looked, not only the last place.
+        return $"cannot reach keycustodyd: there is no socket where keycustody looks ({DaemonSocket.Tried()}); is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon";
+    }
+
     return (inner as System.Net.Sockets.SocketException)?.SocketErrorCode switch
     {
+        System.Net.Sockets.SocketError.AccessDenied when OwnerOnlyMode(socketPath) is { } mode =>
+            $"cannot reach keycustodyd: permission denied on {where}: the socket is open to its owner only (mode {mode}), so it is another user's keycustodyd; run your own (keycustodyd --simulator) or give --socket PATH",
         System.Net.Sockets.SocketError.AccessDenied => $"cannot reach keycustodyd: permission denied on {where} (the socket is for its group's members: ask to be added, then log in again)",
         System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused when socketPath == KeyCustody.Contract.DaemonSockets.System =>
             $"cannot reach keycustodyd at {where} (is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon)",

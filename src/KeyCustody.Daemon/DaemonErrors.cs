@@ -25,6 +25,8 @@ public enum DaemonErrorKind
     FreshPresenceRequired,
     /// <summary>A cross-signing key that is not attested and not accepted by an admin, or that was rejected.</summary>
     KeyNotTrusted,
+    /// <summary>A new key would replace a pinned public key (the key's identity) without an explicit overwrite.</summary>
+    PinnedKeyReplaced,
 }
 
 /// <summary>A refusal with a message a person can act on. Never carries a payload, PIN or key.</summary>
@@ -80,6 +82,11 @@ public static class DaemonErrors
     public static DaemonException KeyNotTrusted(string key, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' is not trusted to sign: {detail}; nothing was signed");
 
     public static DaemonException KeyDecisionRefused(string key, string decision, string detail) => new(DaemonErrorKind.KeyNotTrusted, $"key '{key}' cannot be {decision}: {detail}");
+
+    public static DaemonException PinnedKeyReplaced(string key, string pinned, string token, string slot, string problem) => new(DaemonErrorKind.PinnedKeyReplaced,
+        $"key '{key}' is pinned to public key {pinned}, and token {token} does not hold it in {slot} ({problem}): the card was reset or replaced. " +
+        $"A new key there changes the identity of '{key}' (its Matrix key id; everything signed or uploaded with the pinned key stops matching), so nothing was generated; " +
+        "generate with --overwrite to replace it deliberately");
 
     /// <summary>A name the caller sent, quoted back: escaped and clipped, never the caller's raw text.</summary>
     private static string Caller(string text) => Matrix.DisplayText.Clip(text, 80);

@@ -74,7 +74,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         });
 
         var pending = await WaitForPending(client);
-        Assert.Contains("3 signatures with key 'alice-ssk'", pending.Intent, StringComparison.Ordinal);
+        Assert.Contains("make 3 signatures with key 'alice-ssk'", pending.Intent, StringComparison.Ordinal);
         Assert.Contains("sign device DEV2 of @alice:example.org", pending.Intent, StringComparison.Ordinal);
         Assert.Equal(3, pending.PayloadSha256.Count);
 

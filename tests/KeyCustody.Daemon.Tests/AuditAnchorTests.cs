@@ -90,6 +90,55 @@ public sealed partial class AuditAnchorTests : IAsyncLifetime
         Assert.Contains("there is nothing to accept", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A newcomer's sequence with the simulator: one start writes one record, so after an accepted gap only one anchor slot
+    /// took the new head and the other still named the old one, which won at the next plain start (refused again), and a
+    /// second --accept-audit-gap was taken. After an accepted gap the anchor describes the new chain only.
+    /// </summary>
+    [Fact]
+    public async Task After_an_accepted_gap_plain_restarts_continue_and_a_second_acceptance_is_refused()
+    {
+        await using var sim = DaemonProcess.Create();
+        var state = Path.Combine(sim.Root, "sim");
+        sim.Socket = Path.Combine(state, KeyCustody.Contract.DaemonSockets.SocketFileName);
+        string[] plain = ["--simulator", "--state-dir", state];
+        sim.Arguments = plain;
+        await sim.StartAsync();
+        await sim.StopAsync();
+
+        var log = Path.Combine(state, "audit.jsonl");
+        var anchored = File.ReadAllLines(log).Length;
+        Assert.True(anchored > 3, $"the first run wrote {anchored} records");
+        File.WriteAllLines(log, File.ReadAllLines(log)[..2]);
+
+        var (exit, output) = await sim.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"--accept-audit-gap {anchored}", output, StringComparison.Ordinal);
+
+        string[] accepting = [.. plain, "--accept-audit-gap", anchored.ToString(CultureInfo.InvariantCulture)];
+        sim.Arguments = accepting;
+        await sim.StartAsync();
+        await sim.StopAsync();
+
+        sim.Arguments = plain;
+        for (var run = 0; run < 2; run++)
+        {
+            await sim.StartAsync();
+            await sim.StopAsync();
+        }
+
+        var starts = File.ReadAllLines(log).Select(l => CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l)))
+            .Where(r => r.GetString("kind") == "start").Select(r => r.GetObject("anchor")!.GetString("state")).ToList();
+        Assert.Equal(["created", "gap_accepted", "continued", "continued"], starts);
+
+        // Nothing to accept now: the option is refused, as --help says, and no second gap_accepted record is written.
+        sim.Arguments = accepting;
+        (exit, output) = await sim.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("there is nothing to accept", output, StringComparison.Ordinal);
+        Assert.Single(File.ReadAllLines(log), l => l.Contains("gap_accepted", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_deleted_log_is_refused_while_the_anchor_or_pinned_keys_remain()
     {

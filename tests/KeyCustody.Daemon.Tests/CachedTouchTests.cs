@@ -85,7 +85,7 @@ public sealed class CachedTouchTests : IAsyncLifetime
 
         var prompt = Assert.Single(events, e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired).PresenceRequired;
         Assert.Equal(PresenceRequired.Types.Method.Touch, prompt.Method);
-        Assert.StartsWith("20 signatures with key 'batch': ", prompt.Intent, StringComparison.Ordinal);
+        Assert.StartsWith("make 20 signatures with key 'batch': ", prompt.Intent, StringComparison.Ordinal);
         Assert.Contains("sign device DEV0 of", prompt.Intent, StringComparison.Ordinal);
         Assert.Contains("sign device DEV19 of", prompt.Intent, StringComparison.Ordinal);
         Assert.Equal(20, events[^1].Signed.SignedJson.Count);
@@ -106,7 +106,7 @@ public sealed class CachedTouchTests : IAsyncLifetime
         // The card's rule: one touch per signature. The person sees the whole batch at the first.
         var prompts = events.Where(e => e.EventCase == SignEvent.EventOneofCase.PresenceRequired).Select(e => e.PresenceRequired.Intent).ToList();
         Assert.Equal(3, prompts.Count);
-        Assert.StartsWith("3 signatures with key 'always': ", prompts[0], StringComparison.Ordinal);
+        Assert.StartsWith("make 3 signatures with key 'always': ", prompts[0], StringComparison.Ordinal);
         Assert.StartsWith("object 2 of 3: sign device B of", prompts[1], StringComparison.Ordinal);
         Assert.StartsWith("object 3 of 3: sign device C of", prompts[2], StringComparison.Ordinal);
         var outcome = ReadAudit(_d).For(events[0].Accepted.RequestId).Single(r => r.GetString("kind") == "outcome");

@@ -54,6 +54,34 @@ public sealed class ConfigurationTests
         Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An error in one key used to shift the index of later keys' backupOf errors (keys[0].backupOf for keys[2]), and a
+    /// backup of a key refused for its own reason was reported as wrong too.
+    /// </summary>
+    [Fact]
+    public async Task BackupOf_errors_name_the_entry_as_written_and_not_a_backup_of_a_refused_key()
+    {
+        await using var d = DaemonProcess.Create();
+        d.Configure(new
+        {
+            tokens = new[] { Simulator(d, "yk", 1), Simulator(d, "yk2", 2) },
+            keys = new object[]
+            {
+                new { name = "m", token = "yk", keyId = "9c", role = "master", owner = User, presence = "nonee" },
+                new { name = "m-backup", token = "yk2", keyId = "9c", role = "master", owner = User, backupOf = "m" },
+                new { name = "s", token = "yk", keyId = "9a", role = "self_signing", owner = User },
+                new { name = "s-backup", token = "yk", keyId = "9d", role = "self_signing", owner = User, backupOf = "s" },
+            },
+        });
+        var (exit, output) = await d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains("keys[0].presence", output, StringComparison.Ordinal);
+        Assert.Contains("keys[3].backupOf: 's' must be another configured key", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("keys[1].backupOf", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("keys[2].backupOf", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("keys[0].backupOf", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_configuration_file_others_can_write_is_refused()
     {

@@ -74,6 +74,17 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         var documentation = File.ReadAllLines(Installed("usr/lib/systemd/system/keycustodyd.service")).Single(l => l.StartsWith("Documentation=", StringComparison.Ordinal)).Split(' ')[^1];
         Assert.True(File.Exists(Installed(documentation["file:/".Length..])), documentation + " is not in the package");
 
+        // One version: the package's (VERSION+gitCOMMIT) is what the installed programs print (VERSION+COMMIT...).
+        (exit, text) = ChildProcess.Run("dpkg-deb", ["--field", deb, "Version"]);
+        var packaged = text.Trim().Split("+git");
+        Assert.True(packaged.Length == 2, text);
+        foreach (var program in new[] { "usr/sbin/keycustodyd", "usr/bin/keycustody" })
+        {
+            (exit, text) = ChildProcess.Run(Installed(program), ["--version"]);
+            Assert.True(exit == 0, text);
+            Assert.Contains($"{packaged[0]}+{packaged[1]}", text, StringComparison.Ordinal);
+        }
+
         CheckConfigOnThePackagedExample();
         TheInstalledCompletionCompletes();
 
@@ -164,6 +175,22 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         (exit, text) = ChildProcess.Run(daemon, ["--check-config", "--config", adapted], s => s.Environment["CREDENTIALS_DIRECTORY"] = credentials);
         output.WriteLine(text);
         Assert.True(exit == 0, $"--check-config on the adapted example exited {exit}:\n{text}");
+        Assert.Contains("keycustodyd: the configuration is valid and every token is reachable", text, StringComparison.Ordinal);
+
+        // From a shell, as README.Debian's step is typed: no CREDENTIALS_DIRECTORY. The refusal's hint is the command
+        // README.Debian gives, and that command (the package's paths mapped onto this test's) passes.
+        (exit, text) = ChildProcess.Run(daemon, ["--check-config", "--config", adapted], s => s.Environment.Remove("CREDENTIALS_DIRECTORY"));
+        Assert.True(exit == 2, text);
+        const string Documented = "CREDENTIALS_DIRECTORY=/etc/keycustody/credentials keycustodyd --check-config --config /etc/keycustody/keycustodyd.json";
+        Assert.Contains(Documented, text, StringComparison.Ordinal);
+        var step = File.ReadAllLines(Installed("usr/share/doc/keycustody/README.Debian")).Select(l => l.Trim()).Single(l => l.StartsWith("CREDENTIALS_DIRECTORY=", StringComparison.Ordinal));
+        Assert.Equal(Documented, step);
+        var mapped = step.Replace("/etc/keycustody/credentials", credentials, StringComparison.Ordinal)
+            .Replace("/etc/keycustody/keycustodyd.json", adapted, StringComparison.Ordinal)
+            .Replace(" keycustodyd ", $" {daemon} ", StringComparison.Ordinal);
+        (exit, text) = ChildProcess.Run("/bin/sh", ["-c", mapped], s => s.Environment.Remove("CREDENTIALS_DIRECTORY"));
+        output.WriteLine(text);
+        Assert.True(exit == 0, $"README.Debian's command ({mapped}) exited {exit}:\n{text}");
         Assert.Contains("keycustodyd: the configuration is valid and every token is reachable", text, StringComparison.Ordinal);
     }
 

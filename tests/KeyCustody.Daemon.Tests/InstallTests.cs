@@ -19,6 +19,24 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
 
     private string Root => Path.Combine(_work, "root");
 
+    /// <summary>Run as a user who cannot write the target, it stops before building, in one line (it used to publish and then fail at length).</summary>
+    [Fact]
+    public void The_install_script_as_a_user_who_cannot_write_the_target_stops_at_once_in_one_line()
+    {
+        var script = Path.Combine(TestPaths.RepoRoot, "scripts", "install.sh");
+        foreach (var (args, expected) in new[]
+        {
+            (Array.Empty<string>(), "error: installing into / needs root (sudo scripts/install.sh); to lay the files out elsewhere give --root DIR"),
+            (["--root", "/usr/keycustody-not-writable"], "error: cannot write to /usr/keycustody-not-writable as nobody: give --root DIR"),
+        })
+        {
+            var (exit, text) = ChildProcess.Run("runuser", ["-u", "nobody", "--", "bash", script, .. args]);
+            Assert.True(exit == 2, text);
+            var said = Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith(expected, said, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task The_install_script_lays_out_what_the_unit_names_and_the_installed_programs_run()
     {

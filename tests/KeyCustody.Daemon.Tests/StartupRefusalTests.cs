@@ -114,6 +114,16 @@ public sealed class StartupRefusalTests
         var (exit, output) = await d.RunExpectingFailureAsync();
         Assert.Equal(2, exit);
         Assert.Contains("tokens[0].pin.credential: 'yubikey-pin' is a systemd credential, but CREDENTIALS_DIRECTORY is not set", output, StringComparison.Ordinal);
+
+        // The hint says how to check it as the service will run, not to give up LoadCredential= for a file source.
+        var check = d.RunToEnd("--check-config", "--config", d.ConfigFile);
+        Assert.True(check.ExitCode == 2, check.Stdout + check.Stderr);
+        foreach (var text in new[] { output, check.Stderr })
+        {
+            Assert.Contains("CREDENTIALS_DIRECTORY=/etc/keycustody/credentials keycustodyd --check-config --config /etc/keycustody/keycustodyd.json", text, StringComparison.Ordinal);
+            Assert.Contains("systemd-run --pipe --wait -p LoadCredential=yubikey-pin:FILE keycustodyd --check-config", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("use a file or env source", text, StringComparison.Ordinal);
+        }
     }
 
     /// <summary>

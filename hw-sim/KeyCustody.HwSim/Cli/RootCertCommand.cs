@@ -8,11 +8,11 @@ internal static class RootCertCommand
 {
     public static Command Build()
     {
-        var root = new Option<string>("--root") { Description = "simulator root CA file", DefaultValueFactory = _ => SimulatorRoot.DefaultPath() };
+        var root = new Option<string?>("--root") { Description = "simulator root CA file (default: $XDG_DATA_HOME/keycustody-hwsim/root-ca.json, else under $HOME/.local/share)" };
         var command = new Command("root-cert", "Print the simulator root CA certificate that attestations chain to") { root };
         command.SetAction(result =>
         {
-            using var loaded = SimulatorRoot.LoadOrCreate(result.GetValue(root)!);
+            using var loaded = SimulatorRoot.LoadOrCreate(result.GetValue(root) ?? SimulatorRoot.DefaultPath());
             Console.WriteLine(loaded.Certificate.ExportCertificatePem());
             return 0;
         });

@@ -33,7 +33,7 @@ internal static class RunCommand
         };
         profile.AcceptOnlyFromAmong([.. CardProfile.All.Select(p => p.Name)]);
         var control = new Option<string?>("--control") { Description = "Unix socket for touch/mode/unplug/plug/status" };
-        var root = new Option<string>("--root") { Description = "simulator root CA file (created on first use)", DefaultValueFactory = _ => SimulatorRoot.DefaultPath() };
+        var root = new Option<string?>("--root") { Description = "simulator root CA file (created on first use; default: $XDG_DATA_HOME/keycustody-hwsim/root-ca.json, else under $HOME/.local/share)" };
         var latency = new Option<int>("--latency") { Description = "milliseconds added to every APDU" };
         var verbose = new Option<bool>("--verbose") { Description = "log every APDU header and status word" };
 
@@ -52,7 +52,7 @@ internal static class RunCommand
                 result.GetValue(mgm) is { } algorithm ? ParseAlgorithm(algorithm) : null,
                 CardProfile.Parse(result.GetValue(profile)!),
                 result.GetValue(control),
-                result.GetValue(root)!,
+                result.GetValue(root) ?? SimulatorRoot.DefaultPath(),
                 TimeSpan.FromMilliseconds(result.GetValue(latency)),
                 result.GetValue(verbose)),
             cancellation));

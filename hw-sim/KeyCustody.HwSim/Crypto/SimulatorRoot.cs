@@ -49,16 +49,28 @@ public sealed class SimulatorRoot : IDisposable
         return root;
     }
 
-    /// <summary>The default root file: $XDG_DATA_HOME/keycustody-hwsim/root-ca.json (or ~/.local/share/...).</summary>
-    public static string DefaultPath()
+    /// <summary>The default root file; <see cref="InvalidDataException"/> naming --root when there is none (<see cref="FindDefaultPath"/>).</summary>
+    public static string DefaultPath() => FindDefaultPath(out var problem) ?? throw new InvalidDataException(problem + ": give --root FILE");
+
+    /// <summary>
+    /// The default root file: $XDG_DATA_HOME/keycustody-hwsim/root-ca.json, else $HOME/.local/share/...; null when that base
+    /// is not an absolute directory that exists (<paramref name="problem"/> says which): a user without a home
+    /// (HOME=/nonexistent) would otherwise get a root CA relative to the working directory, in /tmp for anyone to replace.
+    /// </summary>
+    public static string? FindDefaultPath(out string problem)
     {
+        problem = string.Empty;
         var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-        if (string.IsNullOrEmpty(data))
+        var home = Environment.GetEnvironmentVariable("HOME");
+        var (variable, value) = data is { Length: > 0 } ? ("XDG_DATA_HOME", data) : ("HOME", home);
+        if (value is { Length: > 0 } && Path.IsPathRooted(value) && Directory.Exists(value))
         {
-            data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+            var bases = variable == "HOME" ? Path.Combine(value, ".local", "share") : value;
+            return Path.Combine(bases, "keycustody-hwsim", "root-ca.json");
         }
 
-        return Path.Combine(data, "keycustody-hwsim", "root-ca.json");
+        problem = $"there is no private place for hw-sim's root CA: {variable} is " + (value is null or "" ? "not set" : !Path.IsPathRooted(value) ? $"'{value}', not an absolute path" : $"{value}, which does not exist");
+        return null;
     }
 
     /// <summary>Issues a CA certificate for a card's attestation key (slot F9).</summary>

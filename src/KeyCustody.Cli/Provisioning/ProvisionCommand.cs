@@ -154,16 +154,18 @@ internal static class ProvisionCommand
         // The key being rotated is replaced; keys not generated yet are made; existing ones are kept, but only once they
         // pass the same checks again: nothing is built on a key that failed them in an earlier run.
         var toGenerate = byRole.Where(kv => kv.Key == request.Rotate || kv.Value.PublicKey.Length == 0).Select(kv => kv.Key).ToList();
+        if (request.Rotate is null && toGenerate.Count == 0)
+        {
+            // Before the existing keys are checked again: with nothing to build on them, their "checked again" lines
+            // would come before the one error: line a usage problem is.
+            throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
+        }
+
         var record = new List<JsonValue>();
         var gate = new AttestationGate(client, request.Attestation, GateCeremony.Provision);
         foreach (var shortName in ShortNames.Where(n => !toGenerate.Contains(n)))
         {
             record.Add(await gate.RecheckExistingAsync(byRole[shortName], shortName, ct));
-        }
-
-        if (request.Rotate is null && toGenerate.Count == 0)
-        {
-            throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
         }
 
         foreach (var shortName in new[] { "master", "ssk", "usk" })

@@ -46,6 +46,7 @@ public static class AuditDecisions
     public const string KeyUnavailable = "key_unavailable";
     public const string KeyNotTrusted = "key_not_trusted";
     public const string FreshPresenceRequired = "fresh_presence_required";
+    public const string PinnedKeyReplaced = "pinned_key_replaced";
 }
 
 /// <summary>

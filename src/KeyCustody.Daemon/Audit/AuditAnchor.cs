@@ -77,6 +77,20 @@ public sealed class AuditAnchor : IDisposable
         _nextSlot = 1 - _nextSlot;
     }
 
+    /// <summary>
+    /// Puts <paramref name="head"/> in both slots and makes it durable: at start, once the log was checked (or a gap in it
+    /// accepted), the anchor describes that chain only. Otherwise a slot still naming an older, longer chain (the head
+    /// before an accepted cut) outranks the new head until two group commits have overwritten both slots.
+    /// </summary>
+    public void Rebase(AuditHead head)
+    {
+        var slot = Slot(head);
+        RandomAccess.Write(_file.SafeFileHandle, slot, 0);
+        RandomAccess.Write(_file.SafeFileHandle, slot, SlotSize);
+        _file.Flush(flushToDisk: true);
+        _nextSlot = 0;
+    }
+
     /// <summary>Makes the last write durable (at close).</summary>
     public void Flush() => _file.Flush(flushToDisk: true);
 

@@ -116,6 +116,7 @@ public sealed class AuditLog : IDisposable
             {
                 start = start.With("anchor", Anchored(anchoring, lines, path));
                 anchor = AuditAnchor.Open(anchoring.AnchorPath);
+                anchor.Rebase(new AuditHead(check.Records, check.HeadHash ?? AuditChain.Genesis));
             }
 
             file.Seek(0, SeekOrigin.End);

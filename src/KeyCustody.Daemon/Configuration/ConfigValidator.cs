@@ -135,6 +135,7 @@ public static class ConfigValidator
         }
 
         var keys = new List<KeySettings>();
+        var indexes = new List<int>(); // keys[n] came from c.Keys[indexes[n]]: errors name the entry as written
         for (var i = 0; i < c.Keys.Count; i++)
         {
             if (c.Keys[i].Token is { } on && refusedTokens.Contains(on) && tokens.All(t => t.Name != on))
@@ -155,17 +156,23 @@ public static class ConfigValidator
                 }
 
                 keys.Add(k);
+                indexes.Add(i);
             }
         }
 
-        for (var i = 0; i < keys.Count; i++)
+        for (var n = 0; n < keys.Count; n++)
         {
-            if (keys[i].BackupOf is { } primaryName)
+            if (keys[n].BackupOf is { } primaryName)
             {
                 var primary = keys.FirstOrDefault(k => k.Name == primaryName);
-                if (primary is null || primary.BackupOf is not null || primary.Role != keys[i].Role || primary.Owner != keys[i].Owner || primary.Token == keys[i].Token)
+                if (primary is null && c.Keys.Any(k => k.Name == primaryName))
                 {
-                    Fail($"keys[{i}].backupOf", $"'{primaryName}' must be another configured key of the same role and owner, not itself a backup, on another token");
+                    continue; // The primary is configured but refused: its own error says why; this entry is not wrong.
+                }
+
+                if (primary is null || primary.BackupOf is not null || primary.Role != keys[n].Role || primary.Owner != keys[n].Owner || primary.Token == keys[n].Token)
+                {
+                    Fail($"keys[{indexes[n]}].backupOf", $"'{primaryName}' must be another configured key of the same role and owner, not itself a backup, on another token");
                 }
             }
         }

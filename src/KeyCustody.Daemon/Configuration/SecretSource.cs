@@ -34,7 +34,12 @@ public sealed record SecretSource(string Description, Func<Secret> Read)
 
         if (Environment.GetEnvironmentVariable(CredentialsDirectory) is not { Length: > 0 } dir)
         {
-            return $"'{name}' is a systemd credential, but CREDENTIALS_DIRECTORY is not set: keycustodyd is not running as a systemd service with LoadCredential={name}:FILE (outside systemd use a file or env source)";
+            // From a shell (--check-config before enabling the service) the service's credentials are not handed over: say
+            // how to check them as the service will get them, rather than pushing the operator off LoadCredential=.
+            return $"'{name}' is a systemd credential, but CREDENTIALS_DIRECTORY is not set: keycustodyd is not running as a systemd service with LoadCredential={name}:FILE. " +
+                "To check the configuration as the service will run, name the directory the unit's LoadCredential= lines read from " +
+                "(the package's: CREDENTIALS_DIRECTORY=/etc/keycustody/credentials keycustodyd --check-config --config /etc/keycustody/keycustodyd.json), " +
+                $"or run the check under systemd: systemd-run --pipe --wait -p LoadCredential={name}:FILE keycustodyd --check-config --config CONFIG";
         }
 
         var path = Path.Combine(dir, name);

@@ -28,6 +28,7 @@ internal static class KeyMessages
             Origin = k.Info is null ? string.Empty : k.Info.Origin.ToString().ToLowerInvariant(),
             BackupOf = k.Settings.BackupOf ?? string.Empty,
             Provenance = ProvenanceMessages.ToProto(k),
+            Problem = k.Problem ?? string.Empty,
         };
         foreach (var op in new[] { (Operations.Sign, "sign"), (Operations.Approve, "approve"), (Operations.Admin, "admin") })
         {

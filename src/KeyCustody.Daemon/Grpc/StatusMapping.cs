@@ -43,6 +43,7 @@ internal static class StatusMapping
         DaemonErrorKind.KeyUnavailable => StatusCode.Unavailable,
         DaemonErrorKind.FreshPresenceRequired => StatusCode.FailedPrecondition,
         DaemonErrorKind.KeyNotTrusted => StatusCode.FailedPrecondition,
+        DaemonErrorKind.PinnedKeyReplaced => StatusCode.FailedPrecondition,
         _ => StatusCode.Internal,
     };
 

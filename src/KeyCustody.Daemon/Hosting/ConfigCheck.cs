@@ -1,6 +1,7 @@
 using KeyCustody.Contract.Audit;
 using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Configuration;
+using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Tokens;
 using KeyCustody.HwSim.Crypto;
 using KeyCustody.Matrix.Signing;
@@ -95,7 +96,7 @@ public static class ConfigCheck
             Ok($"token {settings.Name} ({host.Kind}): reachable, serial {status.Serial}{(status.Firmware is { } fw ? ", firmware " + fw : string.Empty)}{(status.PinRetriesLeft is { } r ? $", {r} PIN retries left" : string.Empty)}");
             foreach (var key in cfg.Keys.Where(k => k.Token == settings.Name))
             {
-                CheckKey(host, key, Ok, Note, Bad);
+                CheckKey(host, key, KeyRegistry.PinnedIn(cfg.StateDirectory, key.Name), Ok, Note, Bad);
             }
         }
 
@@ -179,7 +180,8 @@ public static class ConfigCheck
         }
     }
 
-    private static void CheckKey(TokenHost host, KeySettings key, Action<string> ok, Action<string> note, Action<string> bad)
+    /// <summary>A configured key on its token, against the configured public key or the one pinned in pins.json (<paramref name="pinned"/>).</summary>
+    private static void CheckKey(TokenHost host, KeySettings key, Ed25519PublicKey? pinned, Action<string> ok, Action<string> note, Action<string> bad)
     {
         try
         {
@@ -189,10 +191,20 @@ public static class ConfigCheck
             {
                 bad($"key {key.Name}: {host.Name} holds {actual.Base64} in {key.KeyId}, but the configuration says {expected.Base64}");
             }
+            else if (key.PublicKey is null && pinned is not null && !pinned.Equals(actual))
+            {
+                bad($"key {key.Name}: {host.Name} holds {actual.Base64} in {key.KeyId}, but {key.Name} is pinned to {pinned.Base64}: it is not the card the key was made on, or the key was replaced");
+            }
             else
             {
                 ok($"key {key.Name}: {key.KeyId} on {host.Name} holds {actual.Base64}");
             }
+        }
+        catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound && (key.PublicKey ?? pinned) is { } expected)
+        {
+            bad($"key {key.Name}: {key.KeyId} on {host.Name} is empty, but {key.Name} is {(key.PublicKey is null ? "pinned" : "configured")} as {expected.Base64}: " +
+                "the card was reset or replaced (a simulator card without stateFile is new at every start); the key cannot sign until that card is back, " +
+                "and `keycustody keys generate --key " + key.Name + " --overwrite` would give it a new identity");
         }
         catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
         {

@@ -46,7 +46,7 @@ public sealed record DaemonCommandLine(
                                instead of generating demo keys for @demo:localhost at first start.
           --state-dir DIR      the state directory (stateDirectory). With --simulator everything of the demo
                                lives there (cards, root CA, audit log, socket); without it the demo uses
-                               {DaemonSockets.SimulatorStateDirectory()}
+                               {DaemonSockets.FindSimulatorStateDirectory(out _) ?? "(here: none, as HOME does not exist; give --state-dir)"}
                                (where `keycustody` looks) and hw-sim's root CA (what `keycustody-hwsim root-cert` prints).
           --socket PATH        the Unix socket to listen on (listen.unixSocket).
           --section:setting=value

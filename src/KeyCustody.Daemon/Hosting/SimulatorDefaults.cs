@@ -37,7 +37,11 @@ public static class SimulatorDefaults
     /// </param>
     public static DaemonConfig Create(string? stateDirectory, bool demoKeys = true, bool prepare = true)
     {
-        var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.SimulatorStateDirectory());
+        var state = Path.GetFullPath(stateDirectory ?? DaemonSockets.FindSimulatorStateDirectory(out var none)
+            ?? throw new ConfigException([$"{none}: give --state-dir DIR (a directory of your own) for the simulator's cards, root CA, audit log and socket"]));
+        var root = stateDirectory is null
+            ? SimulatorRoot.FindDefaultPath(out var noRoot) ?? throw new ConfigException([$"{noRoot}: give --state-dir DIR (a directory of your own), which keeps the simulator's root CA too"])
+            : null;
         try
         {
             if (prepare)
@@ -53,7 +57,7 @@ public static class SimulatorDefaults
         return new DaemonConfig
         {
             StateDirectory = state,
-            SimulatorRoot = stateDirectory is null ? SimulatorRoot.DefaultPath() : null,
+            SimulatorRoot = root,
             Listen = new ListenConfig { UnixSocket = Path.Combine(state, DaemonSockets.SocketFileName), SocketMode = "0600" },
             Tokens =
             [

@@ -27,6 +27,11 @@ public sealed class KeyAdministration(IReadOnlyList<TokenHost> tokens, KeyRegist
         {
             RequireAdmin(request.Caller, "generate keys");
             var (host, keyId) = Target(request);
+            if (!request.Overwrite)
+            {
+                RequireNoPinnedKeyLost(host, keyId);
+            }
+
             admitted = (host, keyId, Policies(request, keyId));
         }
         catch (Refusal refusal)
@@ -89,6 +94,23 @@ public sealed class KeyAdministration(IReadOnlyList<TokenHost> tokens, KeyRegist
         if (!access.AllowsGlobal(caller, Operations.Admin))
         {
             throw Refusal.Of(DaemonErrors.DeniedAdmin(caller.ToString(), what));
+        }
+    }
+
+    /// <summary>
+    /// A configured key of that slot with a pinned public key its token no longer holds (a simulator card restarted without
+    /// its stateFile, a reset or replaced card): the token sees an empty slot and would generate, and the pin would follow
+    /// the new key silently. Replacing a key's identity takes --overwrite, as replacing a key on the token does.
+    /// </summary>
+    private void RequireNoPinnedKeyLost(TokenHost host, string keyId)
+    {
+        foreach (var key in keys.All.Where(k => k.Token == host && k.Settings.KeyId == keyId))
+        {
+            keys.Refresh(key);
+            if (key.PublicKey is { } pinned && key.Problem is { } problem)
+            {
+                throw Refusal.Of(DaemonErrors.PinnedKeyReplaced(key.Name, pinned.Base64, host.Name, keyId, problem));
+            }
         }
     }
 

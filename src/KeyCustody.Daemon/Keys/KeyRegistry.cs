@@ -171,14 +171,22 @@ public sealed class KeyRegistry
     {
         lock (_pinLock)
         {
-            if (!File.Exists(_pinFile))
-            {
-                return null;
-            }
-
-            var pins = CanonicalJson.ParseObject(File.ReadAllBytes(_pinFile));
-            return pins.GetString(name) is { } b64 ? Ed25519PublicKey.FromBase64(b64) : null;
+            return ReadPin(_pinFile, name);
         }
+    }
+
+    /// <summary>The public key pinned for <paramref name="name"/> in <paramref name="stateDirectory"/>'s pins.json, read only (--check-config).</summary>
+    public static Ed25519PublicKey? PinnedIn(string stateDirectory, string name) => ReadPin(Path.Combine(stateDirectory, "pins.json"), name);
+
+    private static Ed25519PublicKey? ReadPin(string pinFile, string name)
+    {
+        if (!File.Exists(pinFile))
+        {
+            return null;
+        }
+
+        var pins = CanonicalJson.ParseObject(File.ReadAllBytes(pinFile));
+        return pins.GetString(name) is { } b64 ? Ed25519PublicKey.FromBase64(b64) : null;
     }
 
     private void Pin(string name, Ed25519PublicKey key)

@@ -32,6 +32,7 @@ public sealed class Refusal(DaemonException error, string decision, string? reas
         DaemonErrorKind.KeyUnavailable => AuditDecisions.KeyUnavailable,
         DaemonErrorKind.KeyNotTrusted => AuditDecisions.KeyNotTrusted,
         DaemonErrorKind.FreshPresenceRequired => AuditDecisions.FreshPresenceRequired,
+        DaemonErrorKind.PinnedKeyReplaced => AuditDecisions.PinnedKeyReplaced,
         DaemonErrorKind.QueueFull => "queue_full",
         DaemonErrorKind.ApprovalTimeout => "approval_timeout",
         DaemonErrorKind.ApprovalDenied => "approval_denied",

@@ -47,7 +47,7 @@ public sealed class TokenStageTests : IDisposable
         Assert.Equal(3, outcome.Signed.Signed.Count);
         var records = _rig.RecordsOf(outcome.RequestId);
         Assert.Equal(3, ((JsonArray)records[0]["payload_sha256"]!).Count);
-        Assert.StartsWith("3 signatures with key 'alice-ssk'", records[0].GetString("intent"), StringComparison.Ordinal);
+        Assert.StartsWith("make 3 signatures with key 'alice-ssk'", records[0].GetString("intent"), StringComparison.Ordinal);
         Assert.Equal(2, records.Count);
     }
 

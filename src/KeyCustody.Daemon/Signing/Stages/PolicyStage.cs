@@ -52,7 +52,7 @@ internal static class PolicyStage
         // What people read (the caller's progress, the approver's list, the touch prompt, the audit log): escaped once here.
         var intent = DisplayText.Escape(decisions.Count == 1
             ? decisions[0].Intent
-            : $"{decisions.Count} signatures with key '{key.Name}': " + string.Join("; ", decisions.Select(d => d.Intent)));
+            : $"make {decisions.Count} signatures with key '{key.Name}': " + string.Join("; ", decisions.Select(d => d.Intent)));
         return new SigningPlan(objects, decisions, signingBytes, Hashes(signingBytes), intent);
     }
 

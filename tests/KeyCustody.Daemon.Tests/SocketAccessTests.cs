@@ -1,0 +1,44 @@
+using Xunit;
+using static KeyCustody.Daemon.Tests.Harness;
+
+namespace KeyCustody.Daemon.Tests;
+
+/// <summary>
+/// `keycustody` refused by a socket's mode: a socket open to its owner only is another user's daemon, and asking to be
+/// added to its group (what the CLI used to say) cannot help.
+/// </summary>
+public sealed class SocketAccessTests : IAsyncLifetime
+{
+    private readonly DaemonProcess _d = DaemonProcess.Create();
+
+    public async Task InitializeAsync()
+    {
+        _d.Configure(new { listen = new { socketMode = "0600" }, tokens = new[] { Software(_d, "soft") } });
+        await _d.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _d.DisposeAsync();
+
+    [Fact]
+    public void Another_users_0600_socket_is_named_as_such()
+    {
+        var (exit, output) = RunCliAs(65534, 65534, new Dictionary<string, string>(), "--socket", _d.Socket, "keys", "list");
+        Assert.Equal(5, exit);
+        Assert.Contains($"permission denied on {_d.Socket}: the socket is open to its owner only (mode 600), so it is another user's keycustodyd", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ask to be added", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>With no socket anywhere, the error named only the system socket; it names every place keycustody looked.</summary>
+    [Fact]
+    public void No_socket_anywhere_names_every_place_looked()
+    {
+        var runtime = Directory.CreateDirectory(Path.Combine(_d.Root, "runtime")).FullName;
+        var (exit, output) = KeyCustody.Tests.Shared.ChildProcess.Run("dotnet", [KeyCustody.Tests.Shared.Binaries.Cli, "status"], start =>
+        {
+            start.Environment.Remove("KEYCUSTODY_SOCKET");
+            start.Environment["XDG_RUNTIME_DIR"] = runtime;
+        });
+        Assert.Equal(5, exit);
+        Assert.Contains($"there is no socket where keycustody looks ($KEYCUSTODY_SOCKET (not set), /run/keycustody/keycustodyd.sock, {runtime}/keycustody-simulator/keycustodyd.sock)", output, StringComparison.Ordinal);
+    }
+}
