@@ -23,7 +23,16 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void The_install_script_as_a_user_who_cannot_write_the_target_stops_at_once_in_one_line()
     {
-        var script = Path.Combine(TestPaths.RepoRoot, "scripts", "install.sh");
+        // A copy nobody can read: the clone itself may sit where nobody cannot go (a 0700 temporary directory, /root), and
+        // the script stops before it needs anything else of the repository.
+        var copy = Directory.CreateTempSubdirectory("keycustody-install-nobody-");
+        var script = Path.Combine(copy.FullName, "scripts", "install.sh");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.Copy(Path.Combine(TestPaths.RepoRoot, "scripts", "install.sh"), script);
+        var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(copy.FullName, readable);
+        File.SetUnixFileMode(Path.GetDirectoryName(script)!, readable);
+        File.SetUnixFileMode(script, readable);
         foreach (var (args, expected) in new[]
         {
             (Array.Empty<string>(), "error: installing into / needs root (sudo scripts/install.sh); to lay the files out elsewhere give --root DIR"),
@@ -35,6 +44,8 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
             var said = Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith(expected, said, StringComparison.Ordinal);
         }
+
+        copy.Delete(recursive: true);
     }
 
     [Fact]

@@ -58,6 +58,20 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
     }
 
     /// <summary>
+    /// No "checked again" line for a key that passes: set when nothing will be built on the existing keys, so a re-run on
+    /// a provisioned user ends in its one error: line, yet a key that fails is still named (exit 3).
+    /// </summary>
+    public bool Quiet { get; init; }
+
+    private void Checked(string line)
+    {
+        if (!Quiet)
+        {
+            Console.Error.WriteLine(line);
+        }
+    }
+
+    /// <summary>
     /// A key that exists already: checked again, against the daemon's record and the operator's roots, before anything
     /// is built on it. <paramref name="acceptAs"/>, when given, is the command's own reason to accept a key without
     /// attestation that no admin has accepted yet (migrate: the token holds exactly the key read from secret storage);
@@ -96,14 +110,14 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
                 throw Stop(key, shortName, $"{e.Message} (if this key is not what you expect, `keycustody keys reject` it)");
             }
 
-            Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' made on card {attested.Serial}, chain to {attested.RootSubject}");
+            Checked($"checked again: existing {shortName} key '{key.Name}' made on card {attested.Serial}, chain to {attested.RootSubject}");
             await AgreeWithDaemonAsync(key, known, key.PublicKey, shortName, attested, generatedNow: false, ct);
             return entry.With("attestation", Evidence(attestation, attested));
         }
 
         if (known.Accepted is { } accepted)
         {
-            Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' is not attested ({known.AttestationDetail}); accepted by {accepted.By}: {accepted.Reason}");
+            Checked($"checked again: existing {shortName} key '{key.Name}' is not attested ({known.AttestationDetail}); accepted by {accepted.By}: {accepted.Reason}");
             return entry.With("attestation", $"none: {known.AttestationDetail}; accepted by {accepted.By} at {Time(accepted.At)}: {accepted.Reason}");
         }
 
@@ -112,7 +126,7 @@ internal sealed class AttestationGate(KeyCustodyClient client, AttestationOption
             var origin = known.Origin + (known.By.Length > 0 ? $" by {known.By} at {Time(known.At)}" : string.Empty);
             var reason = $"{acceptAs}; already on its token ({origin})";
             await DecideAsync(key, key.PublicKey, accept: true, reason, ct);
-            Console.Error.WriteLine($"checked again: existing {shortName} key '{key.Name}' is not attested ({known.AttestationDetail}); accepted now: {reason}");
+            Checked($"checked again: existing {shortName} key '{key.Name}' is not attested ({known.AttestationDetail}); accepted now: {reason}");
             return entry.With("attestation", $"none: {known.AttestationDetail}; accepted: {reason}");
         }
 

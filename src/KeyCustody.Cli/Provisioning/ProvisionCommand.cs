@@ -154,18 +154,19 @@ internal static class ProvisionCommand
         // The key being rotated is replaced; keys not generated yet are made; existing ones are kept, but only once they
         // pass the same checks again: nothing is built on a key that failed them in an earlier run.
         var toGenerate = byRole.Where(kv => kv.Key == request.Rotate || kv.Value.PublicKey.Length == 0).Select(kv => kv.Key).ToList();
-        if (request.Rotate is null && toGenerate.Count == 0)
-        {
-            // Before the existing keys are checked again: with nothing to build on them, their "checked again" lines
-            // would come before the one error: line a usage problem is.
-            throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
-        }
-
+        // With nothing to build, the existing keys are still checked again (one that fails is named, exit 3: issue 12's
+        // re-run), quietly, so a provisioned user's re-run ends in its one error: line.
+        var nothingToBuild = request.Rotate is null && toGenerate.Count == 0;
         var record = new List<JsonValue>();
-        var gate = new AttestationGate(client, request.Attestation, GateCeremony.Provision);
+        var gate = new AttestationGate(client, request.Attestation, GateCeremony.Provision) { Quiet = nothingToBuild };
         foreach (var shortName in ShortNames.Where(n => !toGenerate.Contains(n)))
         {
             record.Add(await gate.RecheckExistingAsync(byRole[shortName], shortName, ct));
+        }
+
+        if (nothingToBuild)
+        {
+            throw new UsageException($"every cross-signing key of {request.User} already exists; this user is already provisioned (use --rotate to replace a key)");
         }
 
         foreach (var shortName in new[] { "master", "ssk", "usk" })
