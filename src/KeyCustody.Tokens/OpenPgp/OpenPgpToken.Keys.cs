@@ -76,7 +76,7 @@ public sealed partial class OpenPgpToken
         KeyGenerationRequest request, TokenInteraction interaction, string operation, Func<OpenPgpSession, OpenPgpKeySlot, AlgorithmAttributes, byte[]> write, bool attest, CancellationToken cancellation)
     {
         var slot = ParseSlot(request.KeyId);
-        await Enter(operation, cancellation).ConfigureAwait(false);
+        await _gate.EnterAsync(Name, operation, cancellation).ConfigureAwait(false);
         try
         {
             var plan = _link.Run(session => Plan(session, slot, request, operation, attest));

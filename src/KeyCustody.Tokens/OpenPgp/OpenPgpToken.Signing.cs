@@ -13,7 +13,7 @@ public sealed partial class OpenPgpToken
     {
         ArgumentNullException.ThrowIfNull(interaction);
         var slot = ParseSlot(keyId);
-        await Enter("signature", cancellation).ConfigureAwait(false);
+        await _gate.EnterAsync(Name, "signature", cancellation).ConfigureAwait(false);
         try
         {
             // The card's limit is known from when it was opened: a message over it never reaches the card.

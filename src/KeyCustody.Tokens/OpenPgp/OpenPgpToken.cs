@@ -19,10 +19,7 @@ public sealed partial class OpenPgpToken : ISigningToken
     private readonly bool _ownsReaders;
     private readonly OpenPgpTokenOptions _options;
     private readonly OpenPgpCardLink _link;
-#pragma warning disable CA2213 // Never disposed on purpose: threads may still wait on it after Dispose (see Dispose).
-    private readonly SemaphoreSlim _gate = new(1, 1);
-#pragma warning restore CA2213
-    private volatile bool _closed;
+    private readonly TokenGate _gate = new();
 
     private OpenPgpToken(ISmartCardReaders readers, bool ownsReaders, OpenPgpCardLink link, OpenPgpTokenOptions options)
     {
@@ -120,33 +117,15 @@ public sealed partial class OpenPgpToken : ISigningToken
         return Fresh(session => ToKey(RequireEd25519(session, slot), _link.LastData!), cancellation);
     }
 
-    /// <summary>
-    /// Closes the card connection once no operation holds it. Safe while other threads still hold this token: their
-    /// operations, running or waiting, end with <see cref="TokenRemovedException"/>. The gate is never disposed for
-    /// that reason (it allocates no wait handle).
-    /// </summary>
-    public void Dispose()
+    /// <summary>Closes the card connection once no operation holds it (<see cref="TokenGate.Close"/>: safe while others hold the token).</summary>
+    public void Dispose() => _gate.Close(() =>
     {
-        _gate.Wait();
-        try
+        _link.Dispose();
+        if (_ownsReaders)
         {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            _link.Dispose();
-            if (_ownsReaders)
-            {
-                _readers.Dispose();
-            }
+            _readers.Dispose();
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    });
 
     /// <summary>
     /// Waits (hot-plug notifications) until this card is back in a reader, e.g. after <see cref="TokenRemovedException"/>.
@@ -155,7 +134,7 @@ public sealed partial class OpenPgpToken : ISigningToken
     public bool WaitUntilPresent(TimeSpan timeout, CancellationToken cancellation = default)
     {
         var deadline = DateTime.UtcNow + timeout;
-        EnterSync("wait for the card", cancellation);
+        _gate.Enter(Name, "wait for the card", cancellation);
         try
         {
             while (true)
@@ -212,44 +191,6 @@ public sealed partial class OpenPgpToken : ISigningToken
 
     private OpenPgpKeySlot ParseSlot(string keyId) => OpenPgpKeySlot.Parse(keyId) ?? throw TokenErrors.KeyNotFound(Name, keyId);
 
-    private async Task Enter(string operation, CancellationToken cancellation)
-    {
-        try
-        {
-            await _gate.WaitAsync(cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, operation, e);
-        }
-
-        ThrowIfClosed(operation);
-    }
-
-    private void EnterSync(string operation, CancellationToken cancellation)
-    {
-        try
-        {
-            _gate.Wait(cancellation);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, operation, e);
-        }
-
-        ThrowIfClosed(operation);
-    }
-
-    /// <summary>Caller holds the gate; releases it and throws if the token was closed meanwhile.</summary>
-    private void ThrowIfClosed(string operation)
-    {
-        if (_closed)
-        {
-            _gate.Release();
-            throw TokenErrors.Closed(Name, operation);
-        }
-    }
-
     /// <summary>
     /// <see cref="Locked"/>, reading the card's data again first: another program may have changed its keys since
     /// (signatures keep what they read, and forget it when the card contradicts it).
@@ -264,7 +205,7 @@ public sealed partial class OpenPgpToken : ISigningToken
 
     private T Locked<T>(Func<OpenPgpSession, T> action, CancellationToken cancellation)
     {
-        EnterSync("operation", cancellation);
+        _gate.Enter(Name, "operation", cancellation);
         try
         {
             return _link.Run(action);

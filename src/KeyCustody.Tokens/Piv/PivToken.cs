@@ -19,10 +19,7 @@ public sealed class PivToken : ISigningToken
     private readonly ISmartCardReaders _readers;
     private readonly bool _ownsReaders;
     private readonly PivTokenOptions _options;
-#pragma warning disable CA2213 // Never disposed on purpose: threads may still wait on it after Dispose (see Dispose).
-    private readonly SemaphoreSlim _gate = new(1, 1);
-#pragma warning restore CA2213
-    private volatile bool _closed;
+    private readonly TokenGate _gate = new();
     private FoundCard? _card;
 
     private PivToken(ISmartCardReaders readers, bool ownsReaders, FoundCard card, PivTokenOptions options)
@@ -73,7 +70,7 @@ public sealed class PivToken : ISigningToken
     public bool WaitUntilPresent(TimeSpan timeout, CancellationToken cancellation = default)
     {
         var deadline = DateTime.UtcNow + timeout;
-        EnterSync("wait for the card", cancellation);
+        _gate.Enter(Name, "wait for the card", cancellation);
         try
         {
             while (true)
@@ -147,7 +144,7 @@ public sealed class PivToken : ISigningToken
         var slot = ParseSlot(request.KeyId);
         using var managementKey = await Ask(interaction.ManagementKey, operation, cancellation).ConfigureAwait(false)
             ?? throw TokenErrors.ManagementKeyRequired(Name);
-        await Enter(operation, cancellation).ConfigureAwait(false);
+        await _gate.EnterAsync(Name, operation, cancellation).ConfigureAwait(false);
         try
         {
             var managementKeyInfo = WithCard(session =>
@@ -190,7 +187,7 @@ public sealed class PivToken : ISigningToken
             throw TokenErrors.NotSupported(Name, $"signing messages over {SignCommand.MaxMessageLength} bytes (the YubiKey's APDU buffer is about 3 KB)");
         }
 
-        await Enter("signature", cancellation).ConfigureAwait(false);
+        await _gate.EnterAsync(Name, "signature", cancellation).ConfigureAwait(false);
         try
         {
             try
@@ -373,34 +370,15 @@ public sealed class PivToken : ISigningToken
             cancellation);
     }
 
-    /// <summary>
-    /// Closes the card connection once no operation holds it. Safe while other threads still hold this token (the
-    /// daemon opens a token again after a device error while its health probe or a signer may be using the old
-    /// handle): their operations, running or waiting, end with <see cref="TokenRemovedException"/>. The gate itself
-    /// is never disposed for that reason (it allocates no wait handle, so there is nothing to free).
-    /// </summary>
-    public void Dispose()
+    /// <summary>Closes the card connection once no operation holds it (<see cref="TokenGate.Close"/>: safe while others hold the token).</summary>
+    public void Dispose() => _gate.Close(() =>
     {
-        _gate.Wait();
-        try
+        DropCard();
+        if (_ownsReaders)
         {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            DropCard();
-            if (_ownsReaders)
-            {
-                _readers.Dispose();
-            }
+            _readers.Dispose();
         }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    });
 
     private KeyMetadata RequireEd25519(PivSession session, byte slot)
     {
@@ -461,47 +439,9 @@ public sealed class PivToken : ISigningToken
         }
     }
 
-    private async Task Enter(string operation, CancellationToken cancellation)
-    {
-        try
-        {
-            await _gate.WaitAsync(cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, operation, e);
-        }
-
-        ThrowIfClosed(operation);
-    }
-
-    private void EnterSync(string operation, CancellationToken cancellation)
-    {
-        try
-        {
-            _gate.Wait(cancellation);
-        }
-        catch (OperationCanceledException e)
-        {
-            throw TokenErrors.Cancelled(Name, operation, e);
-        }
-
-        ThrowIfClosed(operation);
-    }
-
-    /// <summary>Caller holds the gate; releases it and throws if the token was closed meanwhile.</summary>
-    private void ThrowIfClosed(string operation)
-    {
-        if (_closed)
-        {
-            _gate.Release();
-            throw TokenErrors.Closed(Name, operation);
-        }
-    }
-
     private T Locked<T>(Func<PivSession, T> action, CancellationToken cancellation)
     {
-        EnterSync("operation", cancellation);
+        _gate.Enter(Name, "operation", cancellation);
         try
         {
             return WithCard(action);
