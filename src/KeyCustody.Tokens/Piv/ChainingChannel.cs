@@ -10,8 +10,6 @@ internal sealed class ChainingChannel
 {
     private const int ChunkSize = 255;
     private const byte ChainBit = 0x10;
-    private const byte GetResponseIns = 0xC0;
-    private const int MaxResponse = 64 * 1024;
 
     private readonly IApduTransport _transport;
 
@@ -29,7 +27,7 @@ internal sealed class ChainingChannel
         try
         {
             var response = SendChained(command);
-            return response.Sw1 == StatusWords.MoreDataSw1 ? CollectChained(response) : response;
+            return response.Sw1 == StatusWords.MoreDataSw1 ? ResponseChaining.Collect(_transport, response) : response;
         }
         finally
         {
@@ -69,25 +67,5 @@ internal sealed class ChainingChannel
                 return response;
             }
         }
-    }
-
-    private ResponseApdu CollectChained(ResponseApdu first)
-    {
-        using var collected = new MemoryStream();
-        var response = first;
-        while (response.Sw1 == StatusWords.MoreDataSw1)
-        {
-            collected.Write(response.Data);
-            if (collected.Length > MaxResponse)
-            {
-                throw new InvalidDataException("response chaining did not end within 64 KiB");
-            }
-
-            var getResponse = new byte[] { 0x00, GetResponseIns, 0x00, 0x00, response.Sw2 };
-            response = ResponseApdu.Parse(_transport.Transmit(getResponse));
-        }
-
-        collected.Write(response.Data);
-        return new ResponseApdu(collected.ToArray(), response.StatusWord);
     }
 }

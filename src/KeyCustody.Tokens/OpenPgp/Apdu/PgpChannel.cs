@@ -25,7 +25,6 @@ internal sealed class PgpChannel
 {
     private const int ChunkSize = 255;
     private const byte ChainBit = 0x10;
-    private const int MaxResponse = 64 * 1024;
 
     private readonly IApduTransport _transport;
 
@@ -49,7 +48,7 @@ internal sealed class PgpChannel
                     LongCommands.Chained => SendChained(command),
                     _ => throw new InvalidOperationException($"a command of {command.Data.Length} bytes reached a card that takes at most {ChunkSize}: the message limit check was skipped"),
                 };
-            return response.Sw1 == StatusWords.MoreDataSw1 ? CollectChained(response) : response;
+            return response.Sw1 == StatusWords.MoreDataSw1 ? ResponseChaining.Collect(_transport, response) : response;
         }
         finally
         {
@@ -88,24 +87,5 @@ internal sealed class PgpChannel
                 return response;
             }
         }
-    }
-
-    private ResponseApdu CollectChained(ResponseApdu first)
-    {
-        using var collected = new MemoryStream();
-        var response = first;
-        while (response.Sw1 == StatusWords.MoreDataSw1)
-        {
-            collected.Write(response.Data);
-            if (collected.Length > MaxResponse)
-            {
-                throw new InvalidDataException("response chaining did not end within 64 KiB");
-            }
-
-            response = ResponseApdu.Parse(_transport.Transmit([0x00, 0xC0, 0x00, 0x00, response.Sw2]));
-        }
-
-        collected.Write(response.Data);
-        return new ResponseApdu(collected.ToArray(), response.StatusWord);
     }
 }
