@@ -95,7 +95,7 @@ public sealed class HealthTests : IAsyncLifetime
 
         await Collect(client.Custody.SignJson(SignRequest("hsm-server", System.Text.Encoding.UTF8.GetBytes("{\"note\": \"" + Marker + "\", \"bad\": 1.5}"))));
         var log = _d.Output;
-        Assert.Contains("intent recorded", log, StringComparison.Ordinal);
+        Assert.Contains("payload SHA-256", log, StringComparison.Ordinal);
         Assert.DoesNotContain(Marker, log, StringComparison.Ordinal);
         Assert.DoesNotContain(SoftHsmTokens.UserPin, log, StringComparison.Ordinal);
         Assert.DoesNotContain(Marker, File.ReadAllText(_d.AuditLog), StringComparison.Ordinal);

@@ -24,6 +24,8 @@ public sealed class AuditLog : IDisposable
     private string _head;
     private string? _failure;
     private List<PendingRecord> _queue = [];
+    private bool _urgentQueued;
+    private bool _holding;
     private bool _writing;
     private long _inFlightSince;
 
@@ -169,7 +171,25 @@ public sealed class AuditLog : IDisposable
     /// written together with one fsync after it (group commit): each caller still returns only when its own
     /// record is durable, and the chain order is the order in which records were handed over.
     /// </summary>
-    public Task AppendAsync(JsonObject record) => Enqueue(record);
+    public Task AppendAsync(JsonObject record) => Enqueue(record, urgent: true);
+
+    /// <summary>
+    /// How long a record nobody waits for on the way to a token (<see cref="AppendUnhurried"/>) may wait for company.
+    /// The next request's intent normally arrives well within it (a caller that has its signature sends the next one).
+    /// </summary>
+    public static readonly TimeSpan DefaultUnhurriedHold = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>This log's hold (<see cref="DefaultUnhurriedHold"/>; tests lengthen it to see the riding along deterministically).</summary>
+    internal TimeSpan UnhurriedHold { get; set; } = DefaultUnhurriedHold;
+
+    /// <summary>
+    /// Appends a record that no token operation waits for (a success's outcome: its caller already has the signature):
+    /// it is written with the next record someone does wait for (the next intent), or after <see cref="UnhurriedHold"/>
+    /// if none comes (<see cref="DefaultUnhurriedHold"/>), never alone right before such a record. So a request's intent does not queue behind the previous
+    /// request's outcome fsync, and a steady stream of requests pays one fsync per group of intents, outcomes riding
+    /// along. Chain order is still the order of handing over; the task completes once the record is on disk.
+    /// </summary>
+    public Task AppendUnhurried(JsonObject record) => Enqueue(record, urgent: false);
 
     /// <summary>
     /// Completes once every record handed over before it is on disk (or the log has failed: then it completes too).
@@ -179,7 +199,7 @@ public sealed class AuditLog : IDisposable
     {
         try
         {
-            return Enqueue(null).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return Enqueue(null, urgent: true).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         catch (DaemonException)
         {
@@ -187,10 +207,10 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    private Task Enqueue(JsonObject? record)
+    private Task Enqueue(JsonObject? record, bool urgent)
     {
         var pending = new PendingRecord(record, _time.GetTimestamp());
-        bool lead;
+        bool lead = false, hold = false;
         lock (_lock)
         {
             if (_failure is not null)
@@ -199,75 +219,152 @@ public sealed class AuditLog : IDisposable
             }
 
             _queue.Add(pending);
-            lead = !_writing;
-            _writing = true;
+            _urgentQueued |= urgent;
+            if (!_writing)
+            {
+                lead = urgent;
+                hold = !urgent && !_holding;
+                _writing = lead;
+                _holding |= hold;
+            }
         }
 
         if (lead)
         {
-            // The writer runs apart from every caller, so nobody waits for other callers' records.
-            _ = Task.Run(WriteQueued);
+            WriteAsLeader();
+        }
+        else if (hold)
+        {
+            _ = WriteAfterHoldAsync();
         }
 
         return pending.Done.Task;
     }
 
-    /// <summary>The leader writes batches until the queue is empty; everyone else just waits for their record.</summary>
-    private void WriteQueued()
+    /// <summary>
+    /// The caller that found no writer running writes the queue (its own record and any that came with it) itself, on its
+    /// own thread: no hand-over to another thread and back on the way to the token. Records that arrive during that write
+    /// are written by a writer of their own, so this caller waits for no one else's.
+    /// </summary>
+    private void WriteAsLeader()
     {
-        while (true)
+        WriteAndComplete(TakeBatch(all: true)!);
+        bool more;
+        lock (_lock)
         {
-            List<PendingRecord> batch;
-            lock (_lock)
-            {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    _inFlightSince = 0;
-                    return;
-                }
+            more = _urgentQueued && _queue.Count > 0;
+        }
 
-                batch = _queue;
-                _queue = [];
-                _inFlightSince = batch[0].Queued;
+        if (more)
+        {
+            _ = Task.Run(() => WriteQueued(all: false));
+        }
+        else
+        {
+            // Stops at once (clearing the writer's mark, holding unhurried records), or writes what came just now.
+            WriteQueued(all: false);
+        }
+    }
+
+    /// <summary>Unhurried records that found no company within the hold are written on their own.</summary>
+    private async Task WriteAfterHoldAsync()
+    {
+        await Task.Delay(UnhurriedHold).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _holding = false;
+            if (_writing || _queue.Count == 0)
+            {
+                return;
             }
 
-            string? failure;
-            lock (_lock)
-            {
-                failure = _failure;
-            }
+            _writing = true;
+        }
 
-            if (failure is null)
-            {
-                try
-                {
-                    failure = WriteBatch(batch);
-                }
-                catch (Exception e)
-                {
-                    // Anything but an I/O error (the log was closed under the daemon, a record that cannot be sealed):
-                    // the callers must still hear of it, never wait forever, and the log refuses everything after.
-                    failure = e is ObjectDisposedException ? "the audit log is closed" : $"{e.GetType().Name}: {e.Message}";
-                    lock (_lock)
-                    {
-                        _failure ??= failure;
-                    }
-                }
-            }
+        WriteQueued(all: true);
+    }
 
-            foreach (var p in batch)
+    /// <summary>
+    /// The leader writes batches while someone waits for a queued record (<paramref name="all"/>: the first batch in any
+    /// case); unhurried records left alone in the queue wait for the next urgent one or the hold. Everyone else just
+    /// waits for their record.
+    /// </summary>
+    private void WriteQueued(bool all)
+    {
+        while (TakeBatch(all) is { } batch)
+        {
+            all = false;
+            WriteAndComplete(batch);
+        }
+    }
+
+    /// <summary>Writes one batch and tells each of its callers; a failure is each one's error, and the log's from then on.</summary>
+    private void WriteAndComplete(List<PendingRecord> batch)
+    {
+        string? failure;
+        lock (_lock)
+        {
+            failure = _failure;
+        }
+
+        if (failure is null)
+        {
+            try
             {
-                if (failure is null)
+                failure = WriteBatch(batch);
+            }
+            catch (Exception e)
+            {
+                // Anything but an I/O error (the log was closed under the daemon, a record that cannot be sealed):
+                // the callers must still hear of it, never wait forever, and the log refuses everything after.
+                failure = e is ObjectDisposedException ? "the audit log is closed" : $"{e.GetType().Name}: {e.Message}";
+                lock (_lock)
                 {
-                    p.Done.TrySetResult();
-                }
-                else
-                {
-                    p.Done.TrySetException(DaemonErrors.AuditUnavailable(failure));
+                    _failure ??= failure;
                 }
             }
         }
+
+        foreach (var p in batch)
+        {
+            if (failure is null)
+            {
+                p.Done.TrySetResult();
+            }
+            else
+            {
+                p.Done.TrySetException(DaemonErrors.AuditUnavailable(failure));
+            }
+        }
+    }
+
+    /// <summary>The next batch to write, or null when the writer stops (arming the hold for unhurried records left).</summary>
+    private List<PendingRecord>? TakeBatch(bool all)
+    {
+        bool hold;
+        lock (_lock)
+        {
+            if (_queue.Count > 0 && (all || _urgentQueued))
+            {
+                var batch = _queue;
+                _queue = [];
+                _urgentQueued = false;
+                _inFlightSince = batch[0].Queued;
+                return batch;
+            }
+
+            _writing = false;
+            _inFlightSince = 0;
+            hold = _queue.Count > 0 && !_holding;
+            _holding |= hold;
+        }
+
+        if (hold)
+        {
+            _ = WriteAfterHoldAsync();
+        }
+
+        return null;
     }
 
     /// <summary>Seals, writes and fsyncs one batch; returns the failure, if any (then the log refuses everything).</summary>

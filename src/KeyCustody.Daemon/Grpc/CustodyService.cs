@@ -112,6 +112,10 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
                 await writeLock.WaitAsync(context.CancellationToken).ConfigureAwait(false);
                 try
                 {
+                    // ACCEPTED waits in the response buffer for the next event (QUEUED, PRESENCE_REQUIRED, SIGNED) or the
+                    // call's end, whichever comes first: a request that waits for nobody costs one write to the socket,
+                    // not two, and a request that waits tells its caller at once (those events flush).
+                    stream.WriteOptions = e.EventCase == SignEvent.EventOneofCase.Accepted ? BufferedUntilNext : null;
                     await stream.WriteAsync(e, context.CancellationToken).ConfigureAwait(false);
                 }
                 finally
@@ -141,6 +145,8 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
             throw StatusMapping.ToRpc(e, context);
         }
     }
+
+    private static readonly WriteOptions BufferedUntilNext = new(WriteFlags.BufferHint);
 
     internal static string SnakeCase(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

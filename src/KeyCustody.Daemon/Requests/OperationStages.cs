@@ -51,8 +51,9 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
             var result = await work.Token.UseAsync(token => TimedAsync(work, token, queued, cancellation), position => emit(new Queued(position)), cancellation).ConfigureAwait(false);
 
             // Handed over, not waited for: the intent is on disk, and a stop before this record is (docs/architecture.md,
-            // "The outcome record") is recorded at the next start as interrupted, outcome unknown.
-            return new Completed<T>(result, Durably(audit.AppendAsync(work.Succeeded(outcome, result))));
+            // "The outcome record") is recorded at the next start as interrupted, outcome unknown. Unhurried: it is
+            // written with the next intent (or within AuditLog.DefaultUnhurriedHold), so that intent does not wait behind it.
+            return new Completed<T>(result, Durably(audit.AppendUnhurried(work.Succeeded(outcome, result))));
         }
         catch (Exception e)
         {

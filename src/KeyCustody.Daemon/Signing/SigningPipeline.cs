@@ -74,7 +74,12 @@ public sealed class SigningPipeline(
 
         await emit(new Accepted(requestId, admitted.Plan.Intent)).ConfigureAwait(false);
         var (signed, recorded) = await SignAsync(admitted, emit, cancellation).ConfigureAwait(false);
-        SignLog.Signed(log, admitted.Key.Name, requestId);
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            var (who, hashes) = (request.Caller.ToString(), Hashes(admitted));
+            SignLog.Signed(log, who, admitted.Key.Name, requestId, hashes);
+        }
+
         if (admitted.Key.Settings.Role == KeyRole.Master)
         {
             identities.RememberSigned(admitted.Key.Settings.Owner, signed, keys.IdentityOf(admitted.Key.Settings.Owner));
@@ -90,10 +95,9 @@ public sealed class SigningPipeline(
         {
             return await stages.RunAsync(new SignatureWork(admitted, keys, emit), e =>
             {
-                if (e is IntentRecorded && log.IsEnabled(LogLevel.Information))
+                if (e is IntentRecorded && log.IsEnabled(LogLevel.Debug))
                 {
-                    var hashes = string.Join(",", admitted.Plan.Hashes.Select(h => ((JsonString)h).Value));
-                    var who = admitted.Request.Caller.ToString();
+                    var (who, hashes) = (admitted.Request.Caller.ToString(), Hashes(admitted));
                     SignLog.IntentRecorded(log, who, admitted.Key.Name, admitted.RequestId, hashes);
                 }
 
@@ -103,10 +107,21 @@ public sealed class SigningPipeline(
         catch (Exception e)
         {
             var what = SignatureWork.Failure(e).What;
-            SignLog.Failed(log, admitted.Key.Name, admitted.RequestId, what, RequestResults.Of(e));
+            var (who, hashes) = (admitted.Request.Caller.ToString(), Hashes(admitted));
+            SignLog.Failed(log, who, admitted.Key.Name, admitted.RequestId, what, RequestResults.Of(e), hashes);
             throw;
         }
     }
+
+    /// <summary>The payloads' SHA-256 for the log line: all of them up to <see cref="LoggedHashes"/>, then how many more (the audit log has every one).</summary>
+    private static string Hashes(AdmittedSignature admitted)
+    {
+        var all = admitted.Plan.Hashes;
+        var shown = string.Join(",", all.Take(LoggedHashes).Select(h => ((JsonString)h).Value));
+        return all.Count <= LoggedHashes ? shown : $"{shown} and {all.Count - LoggedHashes} more (the audit log's intent lists all)";
+    }
+
+    private const int LoggedHashes = 8;
 
     /// <summary>Every refusal before the intent is one log line with its {Result} (the policy stage logs its own, by rule).</summary>
     private void LogRefusal(Refusal refusal, SignRequest request, string requestId, bool policyLogged)

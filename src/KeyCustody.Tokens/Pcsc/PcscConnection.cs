@@ -7,7 +7,8 @@ namespace KeyCustody.Tokens.Pcsc;
 /// One shared-mode PC/SC connection to the card in a reader (T=1). Transactions are held only around a
 /// multi-APDU sequence so other PC/SC programs can use the card in between. A reset by another program is
 /// absorbed at the start of a transaction (reconnect) and counted in <see cref="Resets"/>; a removal is a
-/// <see cref="TokenRemovedException"/>.
+/// <see cref="TokenRemovedException"/>. A transaction's end (a round trip to pcscd) is sent after the operation has its
+/// answer, beside the caller's next steps rather than before them; the next use of the connection waits for it first.
 /// </summary>
 internal sealed class PcscConnection : ISmartCardConnection
 {
@@ -18,6 +19,7 @@ internal sealed class PcscConnection : ISmartCardConnection
     private readonly byte[] _receive = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
     private nuint _protocol;
     private long _resets;
+    private volatile Task _ending = Task.CompletedTask;
 
     public PcscConnection(SafeCardHandle card, nuint protocol, string reader)
     {
@@ -32,6 +34,7 @@ internal sealed class PcscConnection : ISmartCardConnection
 
     public unsafe byte[] Transmit(ReadOnlySpan<byte> command)
     {
+        AwaitEnding();
         var pci = new NativeMethods.IoRequest { Protocol = _protocol, PciLength = (nuint)sizeof(NativeMethods.IoRequest) };
         nuint length = ReceiveBufferSize;
         nint result;
@@ -61,6 +64,7 @@ internal sealed class PcscConnection : ISmartCardConnection
 
     public IDisposable BeginTransaction()
     {
+        AwaitEnding();
         var result = NativeMethods.SCardBeginTransaction(_card);
         if (Scard.Code(result) == Scard.WResetCard)
         {
@@ -75,12 +79,28 @@ internal sealed class PcscConnection : ISmartCardConnection
         }
 
         PcscErrors.ThrowIfFailed(result, Name, "SCardBeginTransaction");
-        return new Transaction(_card);
+        return new Transaction(this);
     }
 
-    public void Dispose() => _card.Dispose();
+    public void Dispose()
+    {
+        AwaitEnding();
+        _card.Dispose();
+    }
 
-    private sealed class Transaction(SafeCardHandle card) : IDisposable
+    /// <summary>The previous transaction's end has reached pcscd (the card's users are one at a time: see the class).</summary>
+    private void AwaitEnding() => _ending.GetAwaiter().GetResult();
+
+    private void EndTransaction()
+    {
+        if (!_card.IsClosed)
+        {
+            // Failure here means the card left; the next operation reports that.
+            _ = NativeMethods.SCardEndTransaction(_card, Scard.LeaveCard);
+        }
+    }
+
+    private sealed class Transaction(PcscConnection connection) : IDisposable
     {
         private bool _ended;
 
@@ -92,11 +112,7 @@ internal sealed class PcscConnection : ISmartCardConnection
             }
 
             _ended = true;
-            if (!card.IsClosed)
-            {
-                // Failure here means the card left; the next operation reports that.
-                _ = NativeMethods.SCardEndTransaction(card, Scard.LeaveCard);
-            }
+            connection._ending = Task.Run(connection.EndTransaction);
         }
     }
 }

@@ -71,7 +71,7 @@ public sealed class AdminOperationTests : IDisposable
         await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
         using var cancel = new CancellationTokenSource();
         var before = _rig.Records().Count;
-        var generating = Service().GenerateKey(new GenerateKeyRequest { Token = "card", KeyId = "9e", Overwrite = true }, new TestCall(Admin, cancel.Token));
+        var generating = Task.Run(() => Service().GenerateKey(new GenerateKeyRequest { Token = "card", KeyId = "9e", Overwrite = true }, new TestCall(Admin, cancel.Token)));
         await Until(() => _rig.CardHost.Queue.Waiting == 1, "the generation to wait for the card");
         await cancel.CancelAsync();
         var e = await Assert.ThrowsAsync<RpcException>(() => generating);

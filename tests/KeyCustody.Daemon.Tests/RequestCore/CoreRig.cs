@@ -211,7 +211,10 @@ internal sealed class CoreRig : IDisposable
         var seen = new List<Seen>();
         try
         {
-            var result = await Pipeline.RunAsync(
+            // As Kestrel runs a call: on a thread of its own, so a caller whose request blocks on the card (a touch) does
+            // not hold the test's thread (the audit log's leader writes its record inline, so the pipeline runs
+            // synchronously up to the card).
+            var result = await Task.Run(() => Pipeline.RunAsync(
                 new SignRequest(who, key, payloads.Select(p => (ReadOnlyMemory<byte>)p).ToList(), operation),
                 async e =>
                 {
@@ -230,7 +233,7 @@ internal sealed class CoreRig : IDisposable
                         await onEvent(s).ConfigureAwait(false);
                     }
                 },
-                cancellation).ConfigureAwait(false);
+                cancellation)).ConfigureAwait(false);
             await result.Recorded.ConfigureAwait(false);
             return new Outcome(seen, result, null);
         }
