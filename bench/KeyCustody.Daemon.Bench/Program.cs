@@ -67,9 +67,9 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 
             Console.Error.WriteLine($"{key}: batches...");
             cells.Add(await runner.BatchesAsync(key, 1, 3));
-            // Three each, like the one-client cell: with one batch each, the cell was mostly its own ramp (8 batches parsed
-            // at once, then the token's turns, then the last one alone), not the daemon's steady throughput.
-            cells.Add(await runner.BatchesAsync(key, 8, 3));
+            // Six each, one after the other: with one batch each, the cell was mostly its own ramp (8 batches parsed at
+            // once, then the token's turns, then the last one alone), not the daemon's steady throughput.
+            cells.Add(await runner.BatchesAsync(key, 8, 6));
         }
 
         peakSampled = sampler.PeakMB;
