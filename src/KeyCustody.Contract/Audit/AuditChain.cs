@@ -17,8 +17,33 @@ public static class AuditChain
     public static (byte[] Line, string Hash) Seal(JsonObject record, long seq, string prev)
     {
         var body = record.Without("hash").With("seq", seq).With("prev", prev);
-        var hash = Hash(body);
-        return (CanonicalJson.Encode(body.With("hash", hash)), hash);
+        var bodyBytes = CanonicalJson.Encode(body);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bodyBytes));
+        return (WithHashMember(body, bodyBytes, hash), hash);
+    }
+
+    /// <summary>
+    /// The line: the body's canonical bytes with the <c>hash</c> member put in at its place (canonical JSON orders an
+    /// object's members by key, with nothing between them but commas), so the body is encoded once, not twice: a batch's
+    /// intent record lists every payload. Equal to encoding the body with the member (<c>AuditChainTests</c>).
+    /// </summary>
+    private static byte[] WithHashMember(JsonObject body, byte[] bodyBytes, string hash)
+    {
+        // Keys compare by code point; "hash" is ASCII, so UTF-16 ordinal order agrees with UTF-8 byte order here.
+        var names = body.PropertyNames.ToArray();
+        var before = names.Count(k => string.CompareOrdinal(k, "hash") < 0);
+        var prefix = before == 0 ? 1 : CanonicalJson.Encode(body.Without(names.AsSpan(before))).Length - 1;
+        var member = System.Text.Encoding.ASCII.GetBytes(before == 0 ? $"\"hash\":\"{hash}\"," : $",\"hash\":\"{hash}\"");
+        if (names.Length == 0)
+        {
+            member = member.AsSpan(0, member.Length - 1).ToArray();
+        }
+
+        var line = new byte[bodyBytes.Length + member.Length];
+        bodyBytes.AsSpan(0, prefix).CopyTo(line);
+        member.CopyTo(line.AsSpan(prefix));
+        bodyBytes.AsSpan(prefix).CopyTo(line.AsSpan(prefix + member.Length));
+        return line;
     }
 
     public static string Hash(JsonObject recordWithoutHash) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(recordWithoutHash)));
