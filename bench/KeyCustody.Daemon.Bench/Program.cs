@@ -8,7 +8,8 @@ using KeyCustody.Protos.V1;
 // over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory. Idle memory
 // is read before any request; then 3 s of load and one batch per key warm the daemon up, unmeasured.
 // Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep,
-// --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three).
+// --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three),
+// --memory (only the daemon's memory: idle, a ~20 s burst, a minute after it, by mapping; see MemoryRun).
 var options = Options.Parse(args);
 var repo = FindRepo();
 var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
@@ -23,6 +24,16 @@ var loadAtStart = LoadAverage();
 var devices = Devices.Create(1000);
 var devicesFile = Path.Combine(work, "devices.jsonl");
 File.WriteAllLines(devicesFile, devices.Select(d => System.Text.Encoding.UTF8.GetString(d)));
+if (options.Memory)
+{
+    var status = await MemoryRun.RunAsync(daemonDll, work, devices, options.Keys ?? [DaemonUnderTest.SoftwareKey]);
+    if (!options.Keep)
+    {
+        Directory.Delete(work, recursive: true);
+    }
+
+    return status;
+}
 
 Console.Error.WriteLine("python-signedjson yardstick...");
 var python = Yardstick.Run(devicesFile);
@@ -156,11 +167,11 @@ static string Tool(string program, params string[] arguments)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys)
+internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys, bool Memory)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(null, 5, 2, null, false, null);
+        var o = new Options(null, 5, 2, null, false, null, false);
         for (var i = 0; i < args.Length; i++)
         {
             o = args[i] switch
@@ -171,7 +182,8 @@ internal sealed record Options(string? Daemon, double Seconds, double Warmup, st
                 "--out" => o with { Out = args[++i] },
                 "--keep" => o with { Keep = true },
                 "--keys" => o with { Keys = args[++i].Split(',') },
-                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk)"),
+                "--memory" => o with { Memory = true },
+                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk, --memory)"),
             };
         }
 
