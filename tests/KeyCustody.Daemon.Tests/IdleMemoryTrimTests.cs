@@ -17,7 +17,7 @@ public sealed class IdleMemoryTrimTests
             trims++;
             collections++; // the trim's own collection
             return Task.CompletedTask;
-        });
+        }, CancellationToken.None);
 
         // Idle since start: nothing to give back.
         Assert.False(await trim.TickAsync());
@@ -55,7 +55,7 @@ public sealed class IdleMemoryTrimTests
             collections++;
             compiled++; // the trim's own first call compiles
             return Task.CompletedTask;
-        });
+        }, CancellationToken.None);
 
         // A burst ends while the JIT is still compiling: the collections' trim does not wait for the JIT.
         collections += 5;
@@ -85,6 +85,34 @@ public sealed class IdleMemoryTrimTests
         Assert.Equal(2, trims);
         Assert.True(await trim.TickAsync());
         Assert.Equal(3, trims);
+    }
+
+    [Fact]
+    public async Task Trims_once_as_soon_as_the_daemon_serves_and_not_before()
+    {
+        using var serving = new CancellationTokenSource();
+        var trimmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trims = 0;
+        var trim = new IdleMemoryTrim(NullLogger<IdleMemoryTrim>.Instance, () => new RuntimeWork(10, 500), () =>
+        {
+            Interlocked.Increment(ref trims);
+            trimmed.TrySetResult();
+            return Task.CompletedTask;
+        }, serving.Token);
+
+        await trim.StartAsync(CancellationToken.None);
+        try
+        {
+            // Start-up is not over until the host says it serves: the trim waits for that, not for a collection.
+            Assert.Equal(0, Volatile.Read(ref trims));
+            await serving.CancelAsync();
+            await trimmed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, Volatile.Read(ref trims));
+        }
+        finally
+        {
+            await trim.StopAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
