@@ -6,9 +6,11 @@ using KeyCustody.Protos.V1;
 
 // keycustodyd under load, one run: python-signedjson in-process first (the yardstick), then the real daemon
 // over its Unix socket with 1, 8 and 32 clients per token, batches of 1,000, and the daemon's memory. Idle memory
-// is read before any request; then 3 s of load and one batch per key warm the daemon up, unmeasured.
+// is read before any request, 3 s after start and once it settles (IdleMemory); then 3 s of load and one batch per
+// key warm the daemon up, unmeasured.
 // Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep,
-// --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three).
+// --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three),
+// --memory (only the daemon's memory: idle, a ~20 s burst, a minute after it, by mapping; see MemoryRun).
 var options = Options.Parse(args);
 var repo = FindRepo();
 var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
@@ -23,6 +25,16 @@ var loadAtStart = LoadAverage();
 var devices = Devices.Create(1000);
 var devicesFile = Path.Combine(work, "devices.jsonl");
 File.WriteAllLines(devicesFile, devices.Select(d => System.Text.Encoding.UTF8.GetString(d)));
+if (options.Memory)
+{
+    var status = await MemoryRun.RunAsync(daemonDll, work, devices, options.Keys ?? [DaemonUnderTest.SoftwareKey]);
+    if (!options.Keep)
+    {
+        Directory.Delete(work, recursive: true);
+    }
+
+    return status;
+}
 
 Console.Error.WriteLine("python-signedjson yardstick...");
 var python = Yardstick.Run(devicesFile);
@@ -34,10 +46,13 @@ Console.Error.WriteLine("starting keycustodyd...");
 var cells = new List<CellResult>();
 var keyNotes = new List<string>();
 double idle, peakSampled, peakHwm, idleAfter, idleAfterSeconds;
+IdleMemory.Reading idleReading;
 await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 {
-    await Task.Delay(TimeSpan.FromSeconds(3));
-    idle = daemon.MemoryMB("VmRSS");
+    // Idle as an operator sees it: once the daemon has finished starting (its start-up trim, the first tiering), not 3 s in.
+    Console.Error.WriteLine("idle memory (until VmRSS settles, at most 90 s)...");
+    idleReading = await IdleMemory.ReadAsync(daemon);
+    idle = idleReading.SettledMB;
     var runner = new LoadRunner(daemon, devices);
     await using (var sampler = new MemorySampler(daemon))
     {
@@ -90,7 +105,7 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 
 var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {Tool("/usr/bin/python3", "--version")}, " +
     $"python3-signedjson {Package("python3-signedjson")}, softhsm2 {Package("softhsm2")}; state directory (audit log, fsync per record) on {FileSystem(work)}";
-var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, floor, keyNotes, cells, idle, peakSampled, peakHwm, idleAfter, idleAfterSeconds);
+var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, floor, keyNotes, cells, idleReading, peakSampled, peakHwm, idleAfter, idleAfterSeconds);
 var (markdown, allMet) = Report.Render(result, "bench/run-daemon.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty));
 Console.WriteLine(markdown);
 if (options.Out is not null)
@@ -156,11 +171,11 @@ static string Tool(string program, params string[] arguments)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys)
+internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys, bool Memory)
 {
     public static Options Parse(string[] args)
     {
-        var o = new Options(null, 5, 2, null, false, null);
+        var o = new Options(null, 5, 2, null, false, null, false);
         for (var i = 0; i < args.Length; i++)
         {
             o = args[i] switch
@@ -171,7 +186,8 @@ internal sealed record Options(string? Daemon, double Seconds, double Warmup, st
                 "--out" => o with { Out = args[++i] },
                 "--keep" => o with { Keep = true },
                 "--keys" => o with { Keys = args[++i].Split(',') },
-                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk)"),
+                "--memory" => o with { Memory = true },
+                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk, --memory)"),
             };
         }
 
