@@ -229,7 +229,12 @@ public sealed class AuditLog : IDisposable
             }
         }
 
-        if (lead)
+        if (lead && record is null)
+        {
+            // A barrier (a stop, the tail) waits with its own bound (Dispose: 30 s): its write never runs on its caller.
+            _ = Task.Run(WriteAsLeader);
+        }
+        else if (lead)
         {
             WriteAsLeader();
         }
@@ -244,25 +249,30 @@ public sealed class AuditLog : IDisposable
     /// <summary>
     /// The caller that found no writer running writes the queue (its own record and any that came with it) itself, on its
     /// own thread: no hand-over to another thread and back on the way to the token. Records that arrive during that write
-    /// are written by a writer of their own, so this caller waits for no one else's.
+    /// are written by a writer of their own, so this caller writes one batch and waits for no one else's.
     /// </summary>
     private void WriteAsLeader()
     {
         WriteAndComplete(TakeBatch(all: true)!);
-        bool more;
+        bool handOver, hold = false;
         lock (_lock)
         {
-            more = _urgentQueued && _queue.Count > 0;
+            // Decided under one hold of the lock: records that came meanwhile go to a writer of their own, so this caller
+            // never writes a second batch (a stream of others' records would otherwise keep it from its token).
+            handOver = _urgentQueued && _queue.Count > 0;
+            if (!handOver)
+            {
+                hold = StopWriting();
+            }
         }
 
-        if (more)
+        if (handOver)
         {
             _ = Task.Run(() => WriteQueued(all: false));
         }
-        else
+        else if (hold)
         {
-            // Stops at once (clearing the writer's mark, holding unhurried records), or writes what came just now.
-            WriteQueued(all: false);
+            _ = WriteAfterHoldAsync();
         }
     }
 
@@ -353,10 +363,7 @@ public sealed class AuditLog : IDisposable
                 return batch;
             }
 
-            _writing = false;
-            _inFlightSince = 0;
-            hold = _queue.Count > 0 && !_holding;
-            _holding |= hold;
+            hold = StopWriting();
         }
 
         if (hold)
@@ -365,6 +372,16 @@ public sealed class AuditLog : IDisposable
         }
 
         return null;
+    }
+
+    /// <summary>Under the lock: the writer stops; true when unhurried records are left and nobody holds them yet (arm the hold).</summary>
+    private bool StopWriting()
+    {
+        _writing = false;
+        _inFlightSince = 0;
+        var hold = _queue.Count > 0 && !_holding;
+        _holding |= hold;
+        return hold;
     }
 
     /// <summary>Seals, writes and fsyncs one batch; returns the failure, if any (then the log refuses everything).</summary>

@@ -106,16 +106,18 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
         try
         {
             var caller = Callers.Resolve(context);
+            var acceptedOptions = AnswersAtOnce(keyName) ? BufferedUntilNext : null;
             using var writeLock = new SemaphoreSlim(1, 1);
             async Task Emit(SignEvent e)
             {
                 await writeLock.WaitAsync(context.CancellationToken).ConfigureAwait(false);
                 try
                 {
-                    // ACCEPTED waits in the response buffer for the next event (QUEUED, PRESENCE_REQUIRED, SIGNED) or the
-                    // call's end, whichever comes first: a request that waits for nobody costs one write to the socket,
-                    // not two, and a request that waits tells its caller at once (those events flush).
-                    stream.WriteOptions = e.EventCase == SignEvent.EventOneofCase.Accepted ? BufferedUntilNext : null;
+                    // On a token that answers at once, ACCEPTED waits in the response buffer for the next event (QUEUED,
+                    // PRESENCE_REQUIRED, SIGNED) or the call's end: a request that waits for nobody costs one write to the
+                    // socket, not two, and one that waits tells its caller at once (those events flush). On a card it goes
+                    // at once: a card's work takes tens of milliseconds, and may need a touch the daemon believed cached.
+                    stream.WriteOptions = e.EventCase == SignEvent.EventOneofCase.Accepted ? acceptedOptions : null;
                     await stream.WriteAsync(e, context.CancellationToken).ConfigureAwait(false);
                 }
                 finally
@@ -147,6 +149,10 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
     }
 
     private static readonly WriteOptions BufferedUntilNext = new(WriteFlags.BufferHint);
+
+    /// <summary>Whether the key's token answers without a person or a card's own time (software, PKCS#11): see ACCEPTED above.</summary>
+    private bool AnswersAtOnce(string keyName) =>
+        keys.Find(keyName)?.Token.Settings.Kind is Configuration.TokenKind.Software or Configuration.TokenKind.Pkcs11;
 
     internal static string SnakeCase(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -53,7 +53,7 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
             // Handed over, not waited for: the intent is on disk, and a stop before this record is (docs/architecture.md,
             // "The outcome record") is recorded at the next start as interrupted, outcome unknown. Unhurried: it is
             // written with the next intent (or within AuditLog.DefaultUnhurriedHold), so that intent does not wait behind it.
-            return new Completed<T>(result, Durably(audit.AppendUnhurried(work.Succeeded(outcome, result))));
+            return new Completed<T>(result, audit.AppendUnhurried(work.Succeeded(outcome, result)));
         }
         catch (Exception e)
         {
@@ -74,9 +74,6 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
     private Task<T> TimedAsync<T>(TokenWork<T> work, KeyCustody.Tokens.ISigningToken token, long queued, CancellationToken cancellation) =>
         metrics is null ? work.RunAsync(token, cancellation) : metrics.TimeTokenWorkAsync(work, token, queued, cancellation);
 
-    /// <summary>The record's write as a task that never fails: a log that fails refuses everything after, which is the report.</summary>
-    private static Task Durably(Task append) =>
-        append.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Waits for an operator (listed meanwhile); the approval is on disk before the token is asked. Returns the approver.</summary>
     private async Task<string> ApproveAsync(string requestId, string tokenSerial, ApprovalRequest approval, Func<RequestEvent, Task> emit, CancellationToken cancellation)
@@ -90,5 +87,8 @@ public sealed class OperationStages(AuditLog audit, ApprovalBroker approvals, Ti
     }
 }
 
-/// <summary>An operation's result, and its outcome record's write (complete once the record is on disk; never fails).</summary>
+/// <summary>
+/// An operation's result, and its outcome record's write: complete once the record is on disk, failed (AuditUnavailable)
+/// if it could not be written; the log then refuses everything after.
+/// </summary>
 public sealed record Completed<T>(T Result, Task Recorded);
