@@ -78,6 +78,7 @@ public sealed class DaemonHost : IAsyncDisposable
 
             var hosts = cfg.Tokens.Select(t => TokenHost.Create(t, cfg.Limits, root)).ToList();
             owned.AddRange(hosts);
+            RoomForBlockingTokens(hosts);
 #pragma warning disable CA2000 // Owned from here on: disposed with the host, or in the catch below.
             if (SimulatorControl.Start(cfg.StateDirectory, hosts) is { } control)
 #pragma warning restore CA2000
@@ -283,6 +284,24 @@ public sealed class DaemonHost : IAsyncDisposable
         if (mode != cfg.SocketMode || gid != group)
         {
             throw new DaemonStartException($"the socket systemd passed ({inherited.Path}) has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')} and group {gid}, but listen.socketMode is {Convert.ToString((int)cfg.SocketMode, 8).PadLeft(4, '0')} and listen.socketGroup {group}: make SocketMode= and SocketGroup= in keycustodyd.socket say the same");
+        }
+    }
+
+    /// <summary>
+    /// A card or PKCS#11 operation blocks the thread that runs it for the token's whole answer (a YubiKey signs in about
+    /// 75 ms), one thread per concurrent operation the token allows. The thread pool starts with one thread per core and
+    /// grows slowly when they block, so with several cards busy the calls' own work waited for threads: in a run of
+    /// bench/run-cards.sh, 8 cards were busy 72% of the time, not 96%. The pool's minimum is raised by what the tokens can
+    /// block at once, so their work never takes the threads the requests need.
+    /// </summary>
+    private static void RoomForBlockingTokens(IReadOnlyList<TokenHost> hosts)
+    {
+        var blocking = hosts.Where(h => h.Settings.Kind != TokenKind.Software).Sum(h => h.Queue.Concurrency);
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Environment.ProcessorCount + blocking;
+        if (wanted > workers)
+        {
+            ThreadPool.SetMinThreads(wanted, io);
         }
     }
 

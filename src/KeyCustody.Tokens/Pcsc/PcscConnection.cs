@@ -7,8 +7,7 @@ namespace KeyCustody.Tokens.Pcsc;
 /// One shared-mode PC/SC connection to the card in a reader (T=1). Transactions are held only around a
 /// multi-APDU sequence so other PC/SC programs can use the card in between. A reset by another program is
 /// absorbed at the start of a transaction (reconnect) and counted in <see cref="Resets"/>; a removal is a
-/// <see cref="TokenRemovedException"/>. A transaction's end (a round trip to pcscd) is sent after the operation has its
-/// answer, beside the caller's next steps rather than before them; the next use of the connection waits for it first.
+/// <see cref="TokenRemovedException"/>.
 /// </summary>
 internal sealed class PcscConnection : ISmartCardConnection
 {
@@ -19,7 +18,6 @@ internal sealed class PcscConnection : ISmartCardConnection
     private readonly byte[] _receive = GC.AllocateArray<byte>(ReceiveBufferSize, pinned: true);
     private nuint _protocol;
     private long _resets;
-    private volatile Task _ending = Task.CompletedTask;
 
     public PcscConnection(SafeCardHandle card, nuint protocol, string reader)
     {
@@ -34,7 +32,6 @@ internal sealed class PcscConnection : ISmartCardConnection
 
     public unsafe byte[] Transmit(ReadOnlySpan<byte> command)
     {
-        AwaitEnding();
         var pci = new NativeMethods.IoRequest { Protocol = _protocol, PciLength = (nuint)sizeof(NativeMethods.IoRequest) };
         nuint length = ReceiveBufferSize;
         nint result;
@@ -64,7 +61,6 @@ internal sealed class PcscConnection : ISmartCardConnection
 
     public IDisposable BeginTransaction()
     {
-        AwaitEnding();
         var result = NativeMethods.SCardBeginTransaction(_card);
         if (Scard.Code(result) == Scard.WResetCard)
         {
@@ -79,28 +75,12 @@ internal sealed class PcscConnection : ISmartCardConnection
         }
 
         PcscErrors.ThrowIfFailed(result, Name, "SCardBeginTransaction");
-        return new Transaction(this);
+        return new Transaction(_card);
     }
 
-    public void Dispose()
-    {
-        AwaitEnding();
-        _card.Dispose();
-    }
+    public void Dispose() => _card.Dispose();
 
-    /// <summary>The previous transaction's end has reached pcscd (the card's users are one at a time: see the class).</summary>
-    private void AwaitEnding() => _ending.GetAwaiter().GetResult();
-
-    private void EndTransaction()
-    {
-        if (!_card.IsClosed)
-        {
-            // Failure here means the card left; the next operation reports that.
-            _ = NativeMethods.SCardEndTransaction(_card, Scard.LeaveCard);
-        }
-    }
-
-    private sealed class Transaction(PcscConnection connection) : IDisposable
+    private sealed class Transaction(SafeCardHandle card) : IDisposable
     {
         private bool _ended;
 
@@ -112,7 +92,11 @@ internal sealed class PcscConnection : ISmartCardConnection
             }
 
             _ended = true;
-            connection._ending = Task.Run(connection.EndTransaction);
+            if (!card.IsClosed)
+            {
+                // Failure here means the card left; the next operation reports that.
+                _ = NativeMethods.SCardEndTransaction(card, Scard.LeaveCard);
+            }
         }
     }
 }
