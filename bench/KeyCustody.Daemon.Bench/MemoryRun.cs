@@ -28,7 +28,7 @@ internal static class MemoryRun
         report.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Fields.Length)) + "|");
         await using var daemon = await DaemonUnderTest.StartAsync(daemonDll, work);
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Row(report, "idle after start (3 s, as the full run reads it)", daemon.Pid);
+        Row(report, "idle 3 s after start (the full run reads it once settled)", daemon.Pid);
 
         // The runtime goes on compiling (tiering up start-up code) for a minute or so: idle is read again after it.
         await Task.Delay(TimeSpan.FromSeconds(SettledSeconds - 3));

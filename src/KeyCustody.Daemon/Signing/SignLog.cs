@@ -17,8 +17,8 @@ internal static partial class SignLog
     public static partial void Denied(ILogger log, string principal, string key, string requestId, string result = RequestResults.RefusedRule);
 
     // The rule, not the reason: the reason quotes the payload (user and device ids), which stays out of the log.
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why ({Result})")]
-    public static partial void PolicyDenied(ILogger log, string key, string requestId, string rule, PayloadKind payloadKind, string result = RequestResults.RefusedPolicy);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} refused by policy: rule {Rule} ({PayloadKind}); the caller was told why ({Result})")]
+    public static partial void PolicyDenied(ILogger log, string principal, string key, string requestId, string rule, PayloadKind payloadKind, string result = RequestResults.RefusedPolicy);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} failed: {Outcome} ({Result}); payload SHA-256 {PayloadSha256}")]
     public static partial void Failed(ILogger log, string principal, string key, string requestId, string outcome, string result, string payloadSha256);
@@ -27,9 +27,9 @@ internal static partial class SignLog
     public static partial void Signed(ILogger log, string principal, string key, string requestId, string payloadSha256, string result = RequestResults.Signed);
 
     // The decision word, not the reason: a reason can quote the payload (bad JSON, a role's object) or the caller's text.
-    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: {Decision} ({Result})")]
-    public static partial void Refused(ILogger log, string key, string requestId, string decision, string result);
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} refused: {Decision} ({Result})")]
+    public static partial void Refused(ILogger log, string principal, string key, string requestId, string decision, string result);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which) ({Result})")]
-    public static partial void NotTrusted(ILogger log, string key, string requestId, string result = RequestResults.RefusedUntrusted);
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} refused: the key is neither attested nor accepted by an admin, or was rejected (keycustody keys list says which) ({Result})")]
+    public static partial void NotTrusted(ILogger log, string principal, string key, string requestId, string result = RequestResults.RefusedUntrusted);
 }

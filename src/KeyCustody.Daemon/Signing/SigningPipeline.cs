@@ -60,7 +60,7 @@ public sealed class SigningPipeline(
             var plan = PolicyStage.Evaluate(request, key, publicKey, keys.IdentityOf(key.Settings.Owner), objects, d =>
             {
                 policyLogged = true;
-                SignLog.PolicyDenied(log, key.Name, requestId, d.Rule, d.Kind);
+                SignLog.PolicyDenied(log, request.Caller.ToString(), key.Name, requestId, d.Rule, d.Kind);
             });
             var presence = PresenceStage.Plan(request, key, plan, config.Presence);
             record = record.With("payload_sha256", plan.Hashes).With("intent", plan.Intent).With("presence", presence.Recorded);
@@ -132,11 +132,11 @@ public sealed class SigningPipeline(
         }
         else if (refusal.Decision == Contract.Audit.AuditDecisions.KeyNotTrusted)
         {
-            SignLog.NotTrusted(log, request.KeyName, requestId);
+            SignLog.NotTrusted(log, request.Caller.ToString(), request.KeyName, requestId);
         }
         else if (!policyLogged)
         {
-            SignLog.Refused(log, Admission.Shown(request.KeyName), requestId, refusal.Decision, RequestResults.Of(refusal.Error));
+            SignLog.Refused(log, request.Caller.ToString(), Admission.Shown(request.KeyName), requestId, refusal.Decision, RequestResults.Of(refusal.Error));
         }
     }
 }

@@ -45,6 +45,7 @@ public sealed class JournalTests
         Assert.Equal("keycustodyd", refused["SYSLOG_IDENTIFIER"]);
         Assert.Equal("102", refused["KEYCUSTODY_EVENT_ID"]);
         Assert.False(string.IsNullOrEmpty(refused["KEYCUSTODY_RULE"]));
+        Assert.StartsWith("uid:", refused["KEYCUSTODY_PRINCIPAL"], StringComparison.Ordinal);
         Assert.Contains("refused by policy", refused["MESSAGE"], StringComparison.Ordinal);
         var decision = Assert.Single(ReadAudit(d), r => r.GetString("decision") == "policy_denied");
         Assert.Equal(decision.GetString("request_id"), refused["KEYCUSTODY_REQUEST_ID"]);
