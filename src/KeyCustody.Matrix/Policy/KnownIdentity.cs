@@ -9,7 +9,9 @@ namespace KeyCustody.Matrix.Policy;
 /// </summary>
 public sealed class KnownIdentity
 {
+    // Filled only by With, on a copy no one else has seen yet: an identity is never changed once returned.
     private readonly Dictionary<KeyUsage, List<Ed25519PublicKey>> _keys = [];
+    private (KeyUsage Usage, Ed25519PublicKey PublicKey)[]? _all;
 
     /// <summary>Nothing is known: a master key then signs no self-signing or user-signing key object.</summary>
     public static KnownIdentity None { get; } = new();
@@ -36,7 +38,7 @@ public sealed class KnownIdentity
     /// <summary>The known public keys of <paramref name="usage"/> (empty when none is known).</summary>
     public IReadOnlyList<Ed25519PublicKey> Of(KeyUsage usage) => _keys.TryGetValue(usage, out var keys) ? keys : [];
 
-    /// <summary>Every known key with its usage.</summary>
-    public IEnumerable<(KeyUsage Usage, Ed25519PublicKey PublicKey)> All =>
-        _keys.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value.Select(k => (kv.Key, k)));
+    /// <summary>Every known key with its usage, by usage. Built once: the policy reads it for every device of a batch.</summary>
+    public IReadOnlyList<(KeyUsage Usage, Ed25519PublicKey PublicKey)> All =>
+        _all ??= _keys.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value.Select(k => (kv.Key, k))).ToArray();
 }

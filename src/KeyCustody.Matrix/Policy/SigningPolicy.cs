@@ -185,8 +185,10 @@ public static class SigningPolicy
             return "collides with the self-signing key itself";
         }
 
-        foreach (var (usage, key) in known.All)
+        var all = known.All;
+        for (var i = 0; i < all.Count; i++)
         {
+            var (usage, key) = all[i];
             if (Names(key))
             {
                 return $"has the ID of {device.UserId}'s {usage.Describe()}: clients would take the one for the other (the spec forbids device IDs equal to cross-signing keys)";
