@@ -115,15 +115,9 @@ public sealed class DaemonHost : IAsyncDisposable
             owned.Add(roots);
             var provenance = new KeyProvenanceBook(provenanceFile, roots, TimeProvider.System) { Audit = r => audit.Append(r) };
             var registry = new KeyRegistry(cfg.Keys.Select(k => new KeyEntry(k, hosts.First(h => h.Name == k.Token))), cfg.StateDirectory, cfg.AllowSoftwareMasterKey, provenance);
-            foreach (var problem in registry.Refresh())
-            {
-                Log.Warning("Key not usable yet: {Problem}", problem);
-            }
-
-            foreach (var key in registry.All.Where(k => k.Problem is null && !k.Trust.Trusted))
-            {
-                Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
-            }
+            // Reported only after the simulator bootstrap below: on a first start the demo keys it is about to generate
+            // are missing here, and a warning about them would be false a moment later.
+            registry.Refresh();
 
             var s = builder.Services;
             s.AddSingleton(cfg);
@@ -182,6 +176,7 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
             }
 
+            LogKeyProblems(registry);
             metrics.Watch(hosts, app.Services.GetRequiredService<ApprovalBroker>(), audit);
             app.Services.GetRequiredService<HealthMonitor>().Check();
             if (inherited is null)
@@ -240,6 +235,20 @@ public sealed class DaemonHost : IAsyncDisposable
     /// Among the first lines: where the socket will be and whether `keycustody` finds it without --socket (the daemon may
     /// spend a while making demo keys before it listens).
     /// </summary>
+    /// <summary>Every configured key that cannot sign, once the keys are as this start leaves them (demo keys generated).</summary>
+    private static void LogKeyProblems(KeyRegistry registry)
+    {
+        foreach (var key in registry.All.Where(k => k.Problem is not null))
+        {
+            Log.Warning("Key not usable yet: {Key}: {Problem}", key.Name, key.Problem);
+        }
+
+        foreach (var key in registry.All.Where(k => k.Problem is null && !k.Trust.Trusted))
+        {
+            Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
+        }
+    }
+
     private static void LogWhereToReach(ValidatedConfig cfg)
     {
         if (cfg.UnixSocket is not { } socket)

@@ -90,20 +90,13 @@ public sealed class KeyRegistry
         All.Where(k => k.Settings.Owner == owner && k.PublicKey is not null && k.Settings.Role.ToUsage() is not null)
             .Aggregate(KnownIdentity.None, (known, k) => known.With(k.Settings.Role.ToUsage()!.Value, k.PublicKey!));
 
-    /// <summary>Reads every key from its token; returns the problems found (also kept on each entry).</summary>
-    public IReadOnlyList<string> Refresh()
+    /// <summary>Reads every key from its token; a problem found is kept on its entry (<see cref="KeyEntry.Problem"/>).</summary>
+    public void Refresh()
     {
-        var problems = new List<string>();
         foreach (var key in All)
         {
             Refresh(key);
-            if (key.Problem is not null)
-            {
-                problems.Add($"{key.Name}: {key.Problem}");
-            }
         }
-
-        return problems;
     }
 
     /// <summary>Reads <paramref name="key"/> from its token (no turn on its queue: a read) and checks it against its pin.</summary>
