@@ -11,9 +11,7 @@ cd "$(dirname "$0")"
 started=$(date +%s)
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
-dotnet build src/KeyCustody.Cli -c Release -nologo -v quiet
-dotnet build homeserver-sim/KeyCustody.HomeserverSim -c Release -nologo -v quiet
+scripts/build.sh src/KeyCustody.Daemon src/KeyCustody.Cli homeserver-sim/KeyCustody.HomeserverSim
 built=$(date +%s)
 
 state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)

@@ -8,7 +8,7 @@ scripts/ensure-deps.sh
 # Element's SDKs (matrix-js-sdk, matrix-sdk-crypto-wasm), pinned by tests/js/package-lock.json, judge the migration tests.
 tests/js/ensure.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build KeyCustody.sln -c Release -nologo -v quiet
+scripts/build.sh KeyCustody.sln
 # A test that makes no progress for 10 minutes (the longest, the short fault run, takes about 1) is a hang: the test
 # host is stopped and the run fails naming the test, instead of waiting for CI's time limit.
 dotnet test KeyCustody.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" \

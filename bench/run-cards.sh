@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
-dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
-dotnet build bench/KeyCustody.Cards.Bench -c Release -nologo -v quiet
+scripts/build.sh src/KeyCustody.Daemon bench/KeyCustody.Cards.Bench
 echo "uptime before: $(uptime)"
 status=0
 dotnet bench/KeyCustody.Cards.Bench/bin/Release/net10.0/KeyCustody.Cards.Bench.dll "$@" || status=$?

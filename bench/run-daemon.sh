@@ -10,8 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
-dotnet build src/KeyCustody.Daemon -c Release -nologo -v quiet
-dotnet build bench/KeyCustody.Daemon.Bench -c Release -nologo -v quiet
+scripts/build.sh src/KeyCustody.Daemon bench/KeyCustody.Daemon.Bench
 echo "uptime before: $(uptime)"
 status=0
 dotnet bench/KeyCustody.Daemon.Bench/bin/Release/net10.0/KeyCustody.Daemon.Bench.dll "$@" || status=$?

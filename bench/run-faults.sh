@@ -12,7 +12,7 @@ seconds="${1:-1200}"
 signers="${2:-6}"
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build tests/KeyCustody.Daemon.Tests -c Release -nologo -v quiet
+scripts/build.sh tests/KeyCustody.Daemon.Tests
 report="$(mktemp /tmp/keycustody-faults-XXXXXX.md)"
 export KEYCUSTODY_FAULT_SECONDS="$seconds" KEYCUSTODY_FAULT_SIGNERS="$signers" KEYCUSTODY_FAULT_REPORT="$report"
 if [[ -n "${3:-}" ]]; then

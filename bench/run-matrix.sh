@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 out=$(mktemp -d)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-dotnet build bench/KeyCustody.Bench -c Release -nologo -v quiet
+scripts/build.sh bench/KeyCustody.Bench
 dotnet bench/KeyCustody.Bench/bin/Release/net10.0/KeyCustody.Bench.dll \
   --filter '*MatrixBenchmarks*' --exporters json --artifacts "$out/bdn" >"$out/bdn.log"
 /usr/bin/python3 bench/python_matrix.py bench/data >"$out/python.json"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/ensure-deps.sh
 out=$(mktemp -d)
-dotnet build bench/KeyCustody.Tokens.Bench -c Release -nologo -v quiet
+scripts/build.sh bench/KeyCustody.Tokens.Bench
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg); $(dotnet --version); softhsm2 $(dpkg-query -W -f='${Version}' softhsm2); pcscd $(dpkg-query -W -f='${Version}' pcscd); libssl3 $(dpkg-query -W -f='${Version}' libssl3)"
 dotnet bench/KeyCustody.Tokens.Bench/bin/Release/net10.0/KeyCustody.Tokens.Bench.dll --artifacts "$out" "$@" >"$out/bdn.log" 2>&1 \
   || { tail -40 "$out/bdn.log"; exit 1; }
