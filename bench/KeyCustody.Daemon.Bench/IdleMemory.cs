@@ -17,6 +17,11 @@ internal static class IdleMemory
     private const int Window = 15;
     private const double Band = 1.0;
 
+    /// <summary>When the reading is taken, for the bench's progress line.</summary>
+    public static string Rule { get; } = string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"until {Window} readings a second apart span at most {Band:F0} MB, at most {Longest.TotalSeconds:F0} s after start");
+
     public sealed record Reading(double AtStartMB, double SettledMB, double SettledSeconds, bool Stable);
 
     /// <summary>Call as soon as DaemonUnderTest.StartAsync returns (the daemon serves): times count from then.</summary>

@@ -26,13 +26,18 @@ internal static class MemoryRun
         report.AppendLine();
         report.AppendLine("| when | " + string.Join(" | ", Fields) + " |");
         report.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Fields.Length)) + "|");
+        Console.Error.WriteLine("starting keycustodyd...");
         await using var daemon = await DaemonUnderTest.StartAsync(daemonDll, work);
+        // Progress on stderr, like the full run's: the wait below is a minute and a half of silence otherwise.
+        Console.Error.WriteLine($"idle memory: read 3 s and {SettledSeconds} s after start, once the runtime has finished tiering up start-up code (about {SettledSeconds} s)...");
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Row(report, "idle 3 s after start (the full run reads it once settled)", daemon.Pid);
+        var atStart = Row(report, "idle 3 s after start (the full run reads it once settled)", daemon.Pid);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle memory 3 s after start: VmRSS {atStart:F1} MB; the next reading in {SettledSeconds - 3} s..."));
 
         // The runtime goes on compiling (tiering up start-up code) for a minute or so: idle is read again after it.
         await Task.Delay(TimeSpan.FromSeconds(SettledSeconds - 3));
-        Row(report, $"idle {SettledSeconds} s after start", daemon.Pid);
+        var settled = Row(report, $"idle {SettledSeconds} s after start", daemon.Pid);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle memory {SettledSeconds} s after start: VmRSS {settled:F1} MB"));
         var idleMappings = ProcessMemory.ByMapping(daemon.Pid);
 
         var runner = new LoadRunner(daemon, devices);
@@ -50,12 +55,13 @@ internal static class MemoryRun
             peak = sampler.PeakMB;
         }
 
-        Row(report, $"end of the burst (peak {peak:F1})", daemon.Pid);
+        _ = Row(report, $"end of the burst (peak {peak:F1})", daemon.Pid);
+        Console.Error.WriteLine("after the burst: memory read every 5 s for a minute...");
         var after = Stopwatch.StartNew();
         for (var s = 5; s <= 60; s += 5)
         {
             await Task.Delay(TimeSpan.FromSeconds(s) - after.Elapsed);
-            Row(report, $"{s} s after", daemon.Pid);
+            _ = Row(report, $"{s} s after", daemon.Pid);
         }
 
         report.AppendLine();
@@ -73,11 +79,13 @@ internal static class MemoryRun
         return 0;
     }
 
-    private static void Row(StringBuilder report, string when, int pid)
+    /// <summary>Adds one row of the table; returns its VmRSS in MB (for the progress line).</summary>
+    private static double Row(StringBuilder report, string when, int pid)
     {
         var kb = ProcessMemory.Rollup(pid);
         var values = string.Join(" | ", Fields.Select(f => Mb(kb[f]).ToString("F1", CultureInfo.InvariantCulture)));
         report.AppendLine(CultureInfo.InvariantCulture, $"| {when} | {values} |");
+        return Mb(kb["VmRSS"]);
     }
 
     private static double Mb(long kb) => kb * 1024 / 1e6;

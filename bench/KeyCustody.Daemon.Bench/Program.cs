@@ -50,8 +50,11 @@ IdleMemory.Reading idleReading;
 await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 {
     // Idle as an operator sees it: once the daemon has finished starting (its start-up trim, the first tiering), not 3 s in.
-    Console.Error.WriteLine("idle memory (until VmRSS settles, at most 90 s)...");
+    Console.Error.WriteLine($"idle memory ({IdleMemory.Rule})...");
     idleReading = await IdleMemory.ReadAsync(daemon);
+    Console.Error.WriteLine(idleReading.Stable
+        ? string.Create(CultureInfo.InvariantCulture, $"idle memory settled: VmRSS {idleReading.SettledMB:F1} MB, {idleReading.SettledSeconds:F0} s after start")
+        : string.Create(CultureInfo.InvariantCulture, $"idle memory not settled after {idleReading.SettledSeconds:F0} s: the last reading, VmRSS {idleReading.SettledMB:F1} MB, is taken"));
     idle = idleReading.SettledMB;
     var runner = new LoadRunner(daemon, devices);
     await using (var sampler = new MemorySampler(daemon))
