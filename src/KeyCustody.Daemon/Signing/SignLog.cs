@@ -26,6 +26,11 @@ internal static partial class SignLog
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Sign request {RequestId} by {Principal} with key {Key}: {Result}, payload SHA-256 {PayloadSha256}")]
     public static partial void Signed(ILogger log, string principal, string key, string requestId, string payloadSha256, string result = RequestResults.Signed);
 
+    // Admitted, and its caller gone before it heard so: no intent, nothing signed, and no audit record (docs/architecture.md,
+    // "A signing request, end to end", step 8 says why), so this line is where an operator sees the request at all.
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} abandoned: ACCEPTED could not be delivered, nothing was recorded or signed ({Result})")]
+    public static partial void Abandoned(ILogger log, string principal, string key, string requestId, string result);
+
     // The decision word, not the reason: a reason can quote the payload (bad JSON, a role's object) or the caller's text.
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Sign request {RequestId} by {Principal} with key {Key} refused: {Decision} ({Result})")]
     public static partial void Refused(ILogger log, string principal, string key, string requestId, string decision, string result);

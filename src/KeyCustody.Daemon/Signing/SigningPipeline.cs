@@ -72,7 +72,7 @@ public sealed class SigningPipeline(
             throw await stages.RefuseAsync(record, refusal).ConfigureAwait(false);
         }
 
-        await emit(new Accepted(requestId, admitted.Plan.Intent)).ConfigureAwait(false);
+        await AcceptAsync(admitted, emit).ConfigureAwait(false);
         var (signed, recorded) = await SignAsync(admitted, emit, cancellation).ConfigureAwait(false);
         if (log.IsEnabled(LogLevel.Information))
         {
@@ -86,6 +86,20 @@ public sealed class SigningPipeline(
         }
 
         return new SignResult(requestId, SignedJson.Ed25519Prefix + admitted.Key.Settings.MatrixKeyName(admitted.PublicKey), signed) { Recorded = recorded };
+    }
+
+    /// <summary>ACCEPTED to the caller; a caller gone before it (the only end of an admitted request with no intent) is one log line.</summary>
+    private async Task AcceptAsync(AdmittedSignature admitted, Func<RequestEvent, Task> emit)
+    {
+        try
+        {
+            await emit(new Accepted(admitted.RequestId, admitted.Plan.Intent)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            SignLog.Abandoned(log, admitted.Request.Caller.ToString(), admitted.Key.Name, admitted.RequestId, RequestResults.Of(e));
+            throw;
+        }
     }
 
     /// <summary>The shared stages with this request's work; the intent and a failure go to the daemon's log too.</summary>

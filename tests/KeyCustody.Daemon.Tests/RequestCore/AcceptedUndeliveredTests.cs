@@ -1,0 +1,57 @@
+using KeyCustody.Daemon.Requests;
+using KeyCustody.Daemon.Signing;
+using KeyCustody.HwSim.Touch;
+using Microsoft.Extensions.Logging;
+using Xunit;
+using static KeyCustody.Daemon.Tests.RequestCore.CoreRig;
+
+namespace KeyCustody.Daemon.Tests.RequestCore;
+
+/// <summary>
+/// An admitted request whose caller is gone before ACCEPTED reaches it (the gRPC layer's write throws, as CustodyService's
+/// does on a call already cancelled): it ends there, before its intent, so nothing is signed and nothing is audited
+/// (docs/architecture.md, step 8); the daemon's log has its one line with who, which key, the request id and the result.
+/// </summary>
+public sealed class AcceptedUndeliveredTests : IDisposable
+{
+    private readonly CoreRig _rig = CoreRig.Start();
+
+    public void Dispose() => _rig.Dispose();
+
+    [Fact]
+    public async Task A_caller_gone_before_ACCEPTED_is_one_log_line_with_no_intent_and_nothing_signed()
+    {
+        var log = new CapturedLog<SigningPipeline>();
+        var pipeline = new SigningPipeline(_rig.Keys, _rig.Config.Access, _rig.Stages, _rig.Identities, _rig.Config, log);
+        _rig.Card.Button.Configure(TouchMode.Auto, TimeSpan.Zero);
+        var signatures = _rig.CardSignatures;
+        var before = _rig.Records().Count;
+        var gone = new CancellationToken(canceled: true);
+        string? requestId = null;
+        Task Emit(RequestEvent e)
+        {
+            if (e is Accepted accepted)
+            {
+                requestId = accepted.RequestId;
+                return Task.FromCanceled(gone);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        var request = new SignRequest(Alice, "card-ssk", [Bytes(_rig.Device())], SignOperation.SignJson);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Run(() => pipeline.RunAsync(request, Emit, CancellationToken.None)));
+
+        Assert.NotNull(requestId);
+        var line = Assert.Single(log.Lines);
+        Assert.Equal((106, LogLevel.Warning), (line.EventId, line.Level));
+        Assert.Equal(requestId, line.Properties["RequestId"]);
+        Assert.Equal((Alice.ToString(), "card-ssk", RequestResults.Cancelled), (line.Properties["Principal"], line.Properties["Key"], line.Properties["Result"]));
+        Assert.DoesNotContain("PHONE", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PHONE", string.Concat(line.Properties.Values), StringComparison.Ordinal);
+
+        Assert.Empty(_rig.RecordsSince(before));
+        Assert.Equal(signatures, _rig.CardSignatures);
+        _rig.AssertSettled();
+    }
+}
