@@ -1,0 +1,91 @@
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Daemon.Grpc;
+using KeyCustody.Matrix.Json;
+using KeyCustody.Matrix.Signing;
+using KeyCustody.Protos.V1;
+using Xunit;
+using static KeyCustody.Daemon.Tests.RequestCore.CoreRig;
+
+namespace KeyCustody.Daemon.Tests.RequestCore;
+
+/// <summary>
+/// The outcome record's write fails after SIGNED (docs/architecture.md, "The outcome record"): the caller has its
+/// signatures, then the call ends UNAVAILABLE (the record is not durable), and the log refuses everything after. The
+/// audit log's own descriptor starts failing with ENOSPC (<see cref="FullDisk"/>) once the intent is on disk and the
+/// card waits for its touch; the custody service is called directly, as Kestrel would.
+/// </summary>
+public sealed class OutcomeWriteFailureTests : IDisposable
+{
+    private readonly CoreRig _rig = CoreRig.Start();
+
+    public void Dispose() => _rig.Dispose();
+
+    [Fact]
+    public async Task The_caller_gets_SIGNED_then_UNAVAILABLE_when_the_outcome_cannot_be_written_and_the_log_refuses_everything_after()
+    {
+        var service = new CustodyService(_rig.Pipeline, _rig.Keys, _rig.Config.Access, _rig.Identities, _rig.Audit);
+        var stream = new CollectedEvents();
+        var request = new SignJsonRequest { Key = "card-ssk", Json = ByteString.CopyFrom(Bytes(_rig.Device())) };
+        var call = Task.Run(() => service.SignJson(request, stream, new TestCall(Alice)));
+        await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
+        var requestId = stream.Events[0].Accepted.RequestId;
+        Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
+
+        // The card has the signing command (it waits for the touch with it): the count includes this signature.
+        var signatures = _rig.CardSignatures;
+
+        using (FullDisk.Under(_rig.Config.AuditPath))
+        {
+            _rig.Card.Button.Touch();
+            var error = await Assert.ThrowsAsync<RpcException>(() => call);
+
+            // SIGNED first, with a signature that verifies; then the status says the record is not durable.
+            Assert.Equal([SignEvent.EventOneofCase.Accepted, SignEvent.EventOneofCase.PresenceRequired, SignEvent.EventOneofCase.Signed], stream.Events.Select(e => e.EventCase));
+            var signed = stream.Events[^1].Signed;
+            var key = _rig.Keys.Find("card-ssk")!;
+            var obj = CanonicalJson.ParseObject(Assert.Single(signed.SignedJson).Span);
+            Assert.True(SignedJson.Verify(obj, User, signed.KeyId, key.PublicKey!).IsValid);
+            Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+            Assert.Contains("the audit log cannot be written", error.Status.Detail, StringComparison.Ordinal);
+            Assert.Contains("No space left on device", _rig.Audit.Failure, StringComparison.Ordinal);
+
+            // The log refuses everything after: the next request fails before its intent, and the card is not asked.
+            var next = await Assert.ThrowsAsync<RpcException>(() => service.SignJson(request, new CollectedEvents(), new TestCall(Alice)));
+            Assert.Equal(StatusCode.Unavailable, next.StatusCode);
+            Assert.Equal(signatures, _rig.CardSignatures);
+
+            // On disk: the intent, and no outcome (the next start records the request as interrupted).
+            Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
+        }
+    }
+
+    /// <summary>What the caller received on the call's stream.</summary>
+    private sealed class CollectedEvents : IServerStreamWriter<SignEvent>
+    {
+        private readonly List<SignEvent> _events = [];
+
+        public WriteOptions? WriteOptions { get; set; }
+
+        public IReadOnlyList<SignEvent> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return _events.ToList();
+                }
+            }
+        }
+
+        public Task WriteAsync(SignEvent message)
+        {
+            lock (_events)
+            {
+                _events.Add(message);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
