@@ -1,6 +1,10 @@
+using Google.Protobuf;
+using Grpc.Core;
+using KeyCustody.Daemon.Grpc;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.HwSim.Touch;
+using SignJsonRequest = KeyCustody.Protos.V1.SignJsonRequest;
 using Microsoft.Extensions.Logging;
 using Xunit;
 using static KeyCustody.Daemon.Tests.RequestCore.CoreRig;
@@ -22,7 +26,7 @@ public sealed class AcceptedUndeliveredTests : IDisposable
     public async Task A_caller_gone_before_ACCEPTED_is_one_log_line_with_no_intent_and_nothing_signed()
     {
         var log = new CapturedLog<SigningPipeline>();
-        var pipeline = new SigningPipeline(_rig.Keys, _rig.Config.Access, _rig.Stages, _rig.Identities, _rig.Config, log);
+        var pipeline = Pipeline(log);
         _rig.Card.Button.Configure(TouchMode.Auto, TimeSpan.Zero);
         var signatures = _rig.CardSignatures;
         var before = _rig.Records().Count;
@@ -54,4 +58,26 @@ public sealed class AcceptedUndeliveredTests : IDisposable
         Assert.Equal(signatures, _rig.CardSignatures);
         _rig.AssertSettled();
     }
+
+    [Fact]
+    public async Task A_call_cancelled_before_ACCEPTED_ends_CANCELLED_with_its_log_line_and_no_record()
+    {
+        var log = new CapturedLog<SigningPipeline>();
+        var service = new CustodyService(Pipeline(log), _rig.Keys, _rig.Config.Access, _rig.Identities, _rig.Audit);
+        var before = _rig.Records().Count;
+        var stream = new CollectedEvents();
+        var request = new SignJsonRequest { Key = "alice-ssk", Json = ByteString.CopyFrom(Bytes(_rig.Device())) };
+
+        // The caller hung up after its request was read: the call's token is cancelled, so writing ACCEPTED throws.
+        var error = await Assert.ThrowsAsync<RpcException>(() => service.SignJson(request, stream, new TestCall(Alice, new CancellationToken(canceled: true))));
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        Assert.Empty(stream.Events);
+        var line = Assert.Single(log.Lines);
+        Assert.Equal((106, "alice-ssk", RequestResults.Cancelled), (line.EventId, line.Properties["Key"], line.Properties["Result"]));
+        Assert.StartsWith("r-", line.Properties["RequestId"], StringComparison.Ordinal);
+        Assert.Empty(_rig.RecordsSince(before));
+        _rig.AssertSettled();
+    }
+
+    private SigningPipeline Pipeline(CapturedLog<SigningPipeline> log) => new(_rig.Keys, _rig.Config.Access, _rig.Stages, _rig.Identities, _rig.Config, log);
 }

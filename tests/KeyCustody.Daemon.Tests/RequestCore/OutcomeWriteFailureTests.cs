@@ -59,33 +59,4 @@ public sealed class OutcomeWriteFailureTests : IDisposable
             Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
         }
     }
-
-    /// <summary>What the caller received on the call's stream.</summary>
-    private sealed class CollectedEvents : IServerStreamWriter<SignEvent>
-    {
-        private readonly List<SignEvent> _events = [];
-
-        public WriteOptions? WriteOptions { get; set; }
-
-        public IReadOnlyList<SignEvent> Events
-        {
-            get
-            {
-                lock (_events)
-                {
-                    return _events.ToList();
-                }
-            }
-        }
-
-        public Task WriteAsync(SignEvent message)
-        {
-            lock (_events)
-            {
-                _events.Add(message);
-            }
-
-            return Task.CompletedTask;
-        }
-    }
 }
