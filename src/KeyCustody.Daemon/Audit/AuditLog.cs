@@ -109,6 +109,10 @@ public sealed class AuditLog : IDisposable
             Access = FileAccess.ReadWrite,
             Share = FileShare.Read,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+
+            // Unbuffered: a batch is one write of its own buffer anyway, and a write that fails (a full disk) must leave
+            // nothing behind in a buffer, which closing the file would try to write again and throw at the stop.
+            BufferSize = 0,
         });
         try
         {

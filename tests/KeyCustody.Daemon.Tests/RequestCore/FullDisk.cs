@@ -37,9 +37,14 @@ internal sealed class FullDisk : IDisposable
         return new FullDisk(fds[0], saved);
     }
 
+    /// <summary>Points the descriptor back at the file, unless its owner closed it meanwhile (its number may be another file's now).</summary>
     public void Dispose()
     {
-        Check(NativeMethods.dup2(_saved, _fd), "dup2");
+        if (new FileInfo($"/proc/self/fd/{_fd}").LinkTarget == "/dev/full")
+        {
+            Check(NativeMethods.dup2(_saved, _fd), "dup2");
+        }
+
         Check(NativeMethods.close(_saved), "close");
     }
 

@@ -59,4 +59,25 @@ public sealed class OutcomeWriteFailureTests : IDisposable
             Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
         }
     }
+
+    [Fact]
+    public async Task A_stop_while_the_disk_is_still_full_closes_the_log_without_an_error()
+    {
+        var service = new CustodyService(_rig.Pipeline, _rig.Keys, _rig.Config.Access, _rig.Identities, _rig.Audit);
+        var request = new SignJsonRequest { Key = "card-ssk", Json = ByteString.CopyFrom(Bytes(_rig.Device())) };
+        var stream = new CollectedEvents();
+        var call = Task.Run(() => service.SignJson(request, stream, new TestCall(Alice)));
+        await Until(() => _rig.Card.Button.IsWaiting, "the card to wait for a touch");
+        var requestId = stream.Events[0].Accepted.RequestId;
+        using (FullDisk.Under(_rig.Config.AuditPath))
+        {
+            _rig.Card.Button.Touch();
+            Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => call)).StatusCode);
+
+            // The failed write left nothing to write again: closing the log (the daemon's stop) does not throw.
+            _rig.Audit.Dispose();
+        }
+
+        Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
+    }
 }
