@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using KeyCustody.Daemon.Audit;
 using KeyCustody.Daemon.Grpc;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.Signing;
@@ -58,6 +59,43 @@ public sealed class OutcomeWriteFailureTests : IDisposable
             // On disk: the intent, and no outcome (the next start records the request as interrupted).
             Assert.Equal(["intent"], _rig.RecordsOf(requestId).Select(r => r.GetString("kind")));
         }
+
+        // The disk has room again; a clean stop must not write the failed outcome after all (it once sat in the file's
+        // write buffer and went out at close), and the next start records the request as interrupted.
+        Assert.Equal(["intent:", "outcome:interrupted"], await AfterStopAndStart(requestId));
+    }
+
+    [Fact]
+    public async Task An_intent_whose_write_failed_is_not_on_disk_after_a_clean_stop_and_the_next_start()
+    {
+        var before = _rig.Records().Count;
+        string? requestId = null;
+        using (FullDisk.Under(_rig.Config.AuditPath))
+        {
+            var outcome = await _rig.SignAsync(Alice, "alice-ssk", _rig.Device(), e =>
+            {
+                requestId ??= e.RequestId;
+                return Task.CompletedTask;
+            });
+            Assert.NotNull(outcome.Error);
+        }
+
+        // The caller heard UNAVAILABLE and nothing was signed: no intent may appear later, and nothing interrupted.
+        Assert.NotNull(requestId);
+        Assert.Empty(await AfterStopAndStart(requestId));
+        Assert.Equal(["start"], _rig.RecordsSince(before).Select(r => r.GetString("kind")));
+    }
+
+    /// <summary>Stops the log (the daemon's stop) and opens it again (the next start): the request's records then.</summary>
+    private async Task<List<string>> AfterStopAndStart(string requestId)
+    {
+        _rig.Audit.Dispose();
+        using (var reopened = AuditLog.Open(_rig.Config.AuditPath))
+        {
+            await reopened.DrainAsync();
+        }
+
+        return _rig.RecordsOf(requestId).Select(r => r.GetString("kind") + ":" + r.GetString("outcome")).ToList();
     }
 
     [Fact]
