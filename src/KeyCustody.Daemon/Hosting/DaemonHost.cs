@@ -171,7 +171,9 @@ public sealed class DaemonHost : IAsyncDisposable
                 }
                 catch (Exception e) when (e is DaemonException or KeyCustody.Tokens.TokenException)
                 {
-                    // The validator rules out what it can foresee (DemoKeysChecks); anything else is still one line, exit 2.
+                    // The validator rules out what it can foresee (DemoKeysChecks); anything else is still one line, exit 2,
+                    // after the keys' own problems (an untrusted master key, a missing key), which may say why.
+                    LogKeyProblems(registry);
                     throw new DaemonStartException($"demo keys: {e.Message}", e);
                 }
             }
@@ -231,10 +233,6 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Among the first lines: where the socket will be and whether `keycustody` finds it without --socket (the daemon may
-    /// spend a while making demo keys before it listens).
-    /// </summary>
     /// <summary>Every configured key that cannot sign, once the keys are as this start leaves them (demo keys generated).</summary>
     private static void LogKeyProblems(KeyRegistry registry)
     {
@@ -249,6 +247,10 @@ public sealed class DaemonHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Among the first lines: where the socket will be and whether `keycustody` finds it without --socket (the daemon may
+    /// spend a while making demo keys before it listens).
+    /// </summary>
     private static void LogWhereToReach(ValidatedConfig cfg)
     {
         if (cfg.UnixSocket is not { } socket)
