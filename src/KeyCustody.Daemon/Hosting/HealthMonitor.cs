@@ -16,9 +16,6 @@ internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyL
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often a token that keeps working is probed all the same (for its PIN retries): see TokenHost.Probe.</summary>
-    public static readonly TimeSpan BusyRefresh = TimeSpan.FromSeconds(10);
-
     private readonly Dictionary<string, bool> _present = new(StringComparer.Ordinal);
     private bool _auditFailed;
 
@@ -29,7 +26,7 @@ internal sealed partial class HealthMonitor(HealthServiceImpl health, IReadOnlyL
         var presence = new List<(string, bool)>(tokens.Count);
         foreach (var host in tokens)
         {
-            var (status, error) = host.Probe(Interval, BusyRefresh);
+            var (status, error) = host.Probe();
             var present = status is not null;
             if (_present.TryGetValue(host.Name, out var was) && was != present)
             {

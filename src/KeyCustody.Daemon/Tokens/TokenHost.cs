@@ -23,18 +23,11 @@ public sealed class TokenHost : IDisposable
 
     private readonly LiveToken _live;
     private readonly IDisposable? _owned;
-    private readonly TimeProvider _time;
-    private long _lastWorkedTicks;
-
-    // The health round's last probe (only the health monitor's one thread calls Probe(recent, busyRefresh)).
-    private TokenStatus? _lastProbe;
-    private DateTimeOffset _lastProbeAt;
 
     private TokenHost(TokenSettings settings, Func<ISigningToken> open, int concurrency, int maxQueue, IDisposable? owned, VirtualCard? simulated, TimeProvider? time = null)
     {
         Settings = settings;
-        _time = time ?? TimeProvider.System;
-        Touches = new Presence.TouchCache(_time, settings.TouchCacheSeconds is { } cache ? TimeSpan.FromSeconds(cache) : null);
+        Touches = new Presence.TouchCache(time ?? TimeProvider.System, settings.TouchCacheSeconds is { } cache ? TimeSpan.FromSeconds(cache) : null);
         _live = new LiveToken(open);
         _live.Lost += Touches.CardLost;
         _owned = owned;
@@ -96,7 +89,7 @@ public sealed class TokenHost : IDisposable
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
             case TokenKind.OpenPgp:
-                return new TokenHost(s, () => OpenPgpToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null, time)
+                return new TokenHost(s, () => OpenPgpToken.Open(PcscReaders.Open(), s.Serial!.Value, ownsReaders: true), 1, limits.MaxQueuePerToken, null, null)
                 {
                     Serial = s.Serial!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 };
@@ -152,18 +145,7 @@ public sealed class TokenHost : IDisposable
     {
         using (await Queue.EnterAsync(onQueued ?? NoPosition, cancellation).ConfigureAwait(false))
         {
-            try
-            {
-                var result = await _live.UseAsync(work).ConfigureAwait(false);
-                Interlocked.Exchange(ref _lastWorkedTicks, _time.GetUtcNow().UtcTicks);
-                return result;
-            }
-            catch
-            {
-                // Whatever failed (the device gone, or not), the next health round reads the token itself.
-                Interlocked.Exchange(ref _lastWorkedTicks, 0);
-                throw;
-            }
+            return await _live.UseAsync(work).ConfigureAwait(false);
         }
     }
 
@@ -175,26 +157,6 @@ public sealed class TokenHost : IDisposable
 
     /// <summary>Drops <paramref name="failed"/> if it is still the handle, so the next use opens the token again.</summary>
     public void Reset(ISigningToken failed) => _live.Drop(failed);
-
-    /// <summary>
-    /// The health round's status. A token that finished an operation within <paramref name="recent"/> is present, and
-    /// while it keeps working its status (PIN retries) is read again at most every <paramref name="busyRefresh"/>: each
-    /// probe is a transaction on the device beside the callers' operations, which wait for it (on a card, its commands'
-    /// time). A token that has not worked within <paramref name="recent"/> is probed every time.
-    /// </summary>
-    public (TokenStatus? Status, string? Error) Probe(TimeSpan recent, TimeSpan busyRefresh)
-    {
-        var now = _time.GetUtcNow();
-        var worked = new DateTimeOffset(Interlocked.Read(ref _lastWorkedTicks), TimeSpan.Zero);
-        if (_lastProbe is { } last && now - worked < recent && now - _lastProbeAt < busyRefresh)
-        {
-            return (last, null);
-        }
-
-        var (status, error) = Probe();
-        (_lastProbe, _lastProbeAt) = (status, now);
-        return (status, error);
-    }
 
     /// <summary>Status, or the reason the token is not usable.</summary>
     public (TokenStatus? Status, string? Error) Probe()
