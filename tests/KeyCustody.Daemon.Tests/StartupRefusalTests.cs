@@ -67,6 +67,37 @@ public sealed class StartupRefusalTests
     }
 
     /// <summary>A PIN file others can read made the token invalid, and then each of its three keys said "no token named".</summary>
+    /// <summary>A simulated card's state file that is not one (truncated, edited by hand) stopped the start with a stack trace.</summary>
+    [Fact]
+    public async Task A_simulated_card_whose_state_file_is_corrupt_is_one_error_at_start_and_in_the_check()
+    {
+        await using var d = DaemonProcess.Create();
+        var card = Path.Combine(d.Root, "yk.card.json");
+        File.WriteAllText(card, "{\"garbage\":");
+        File.SetUnixFileMode(card, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var token = Simulator(d, "yk", 4_100_009, demoKeys: false);
+        d.Configure(new
+        {
+            tokens = new object[] { new Dictionary<string, object?>(ToMembers(token)) { ["stateFile"] = card } },
+            keys = new[] { Key("s", "yk", "9a", "self_signing") },
+        });
+        var (exit, output) = await d.RunExpectingFailureAsync();
+        Assert.Equal(2, exit);
+        Assert.Contains($"token yk: state file {card} is not a valid hw-sim state file", output, StringComparison.Ordinal);
+        Assert.Contains("move it away to start that simulated card blank", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", output, StringComparison.Ordinal);
+
+        var (checkExit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.Equal(2, checkExit);
+        Assert.Contains($"state file {card} is not a valid hw-sim state file", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        Assert.Equal("{\"garbage\":", File.ReadAllText(card));
+    }
+
+    private static IEnumerable<KeyValuePair<string, object?>> ToMembers(object anonymous) =>
+        anonymous.GetType().GetProperties().Select(p => new KeyValuePair<string, object?>(p.Name, p.GetValue(anonymous)));
+
     [Fact]
     public async Task A_bad_pin_file_is_one_error_not_one_per_key_of_its_token()
     {

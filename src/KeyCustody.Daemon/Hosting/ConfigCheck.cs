@@ -85,7 +85,15 @@ public static class ConfigCheck
                 continue;
             }
 
-            using var host = TokenHost.Create(settings, cfg.Limits, root);
+#pragma warning disable CA2000 // Disposed by the using declaration; null when the token's host could not be made.
+            using var host = TryCreate(settings, cfg.Limits, root, out var unreadable);
+#pragma warning restore CA2000
+            if (host is null)
+            {
+                Bad(unreadable!);
+                continue;
+            }
+
             var (status, error) = Probe(host);
             if (status is null)
             {
@@ -108,6 +116,21 @@ public static class ConfigCheck
 
         errors.WriteLine($"keycustodyd: {problems} problem{(problems == 1 ? string.Empty : "s")} found");
         return 2;
+    }
+
+    /// <summary>The token's host, or null with what is wrong (a simulated card's state file that is not one).</summary>
+    private static TokenHost? TryCreate(TokenSettings settings, LimitsConfig limits, SimulatorRoot? root, out string? problem)
+    {
+        problem = null;
+        try
+        {
+            return TokenHost.Create(settings, limits, root);
+        }
+        catch (InvalidDataException e)
+        {
+            problem = DaemonHost.SimulatorStateProblem(settings, e);
+            return null;
+        }
     }
 
     private static string? ReadProblem(SecretSource source)

@@ -76,8 +76,14 @@ public sealed class DaemonHost : IAsyncDisposable
                 Log.Information("Simulator: attestations chain to the root CA in {Root} (keycustody-hwsim root-cert --root {Root} prints it)", cfg.SimulatorRoot);
             }
 
-            var hosts = cfg.Tokens.Select(t => TokenHost.Create(t, cfg.Limits, root)).ToList();
-            owned.AddRange(hosts);
+            var hosts = new List<TokenHost>(cfg.Tokens.Count);
+            foreach (var t in cfg.Tokens)
+            {
+                var host = OpenHost(t, cfg.Limits, root);
+                owned.Add(host);
+                hosts.Add(host);
+            }
+
             RoomForBlockingTokens(hosts);
 #pragma warning disable CA2000 // Owned from here on: disposed with the host, or in the catch below.
             if (SimulatorControl.Start(cfg.StateDirectory, hosts) is { } control)
@@ -232,6 +238,24 @@ public sealed class DaemonHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>A token's host; a simulated card whose state file is not one (truncated, edited) is one line at start, exit 2.</summary>
+    private static TokenHost OpenHost(TokenSettings settings, LimitsConfig limits, SimulatorRoot? root)
+    {
+        try
+        {
+            return TokenHost.Create(settings, limits, root);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DaemonStartException(SimulatorStateProblem(settings, e));
+        }
+    }
+
+    /// <summary>What to say of a simulated card's state file that cannot be read, and what to do.</summary>
+    internal static string SimulatorStateProblem(TokenSettings settings, InvalidDataException e) =>
+        $"token {settings.Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : string.Empty)}; " +
+        "restore it from a backup, or move it away to start that simulated card blank (its keys are then gone)";
 
     /// <summary>Every configured key that cannot sign, once the keys are as this start leaves them (demo keys generated).</summary>
     private static void LogKeyProblems(KeyRegistry registry)
