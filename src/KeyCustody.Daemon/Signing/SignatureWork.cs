@@ -68,6 +68,9 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
     public static (string What, string Message) Failure(Exception e) => e switch
     {
         OperationCanceledException => (AuditOutcomes.Cancelled, "the caller cancelled or its deadline passed; the token was not asked or its answer was discarded"),
+
+        // The token's own word for the same event (a cancelled wait inside the middleware): one outcome word for both.
+        TokenException { Kind: TokenErrorKind.OperationCancelled } t => (AuditOutcomes.Cancelled, t.Message),
         DaemonException d => (d.Kind.ToString().ToLowerInvariant(), d.Message),
         TokenException t => (t.Kind.ToString().ToLowerInvariant(), t.Message),
         MatrixFormatException m => (AuditOutcomes.SignatureRejected, m.Message),
