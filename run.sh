@@ -11,6 +11,13 @@ cd "$(dirname "$0")"
 started=$(date +%s)
 scripts/ensure-deps.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Bold headings on a terminal only: no escape codes in a pipe or a log file (nor with NO_COLOR set).
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n== %s\n' "$*"; }
+fi
+step "building keycustodyd, the CLI and the homeserver simulator (the first time takes a minute or two; silent when all is well)"
 scripts/build.sh src/KeyCustody.Daemon src/KeyCustody.Cli homeserver-sim/KeyCustody.HomeserverSim
 built=$(date +%s)
 
@@ -20,16 +27,11 @@ dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --n
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
-# Bold headings on a terminal only: no escape codes in a pipe or a log file (nor with NO_COLOR set).
-if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
-  step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-else
-  step() { printf '\n== %s\n' "$*"; }
-fi
 
 for _ in $(seq 1 300); do [[ -S "$socket" ]] && kc --socket "$socket" status >/dev/null 2>&1 && break; sleep 0.1; done
 step "keycustodyd --simulator is up: two blank simulated YubiKeys (log: $state/daemon.log)"
 grep -E "SIMULATOR|Listening" "$state/daemon.log" | sed 's/^/  /'
+echo "  The simulated cards touch themselves (touch: auto): the touch prompts below are shown, nobody needs to touch."
 kc --socket "$socket" status
 
 step "provision @demo:localhost: master alone on card 10000001, self-signing and user-signing on card 10000002"
@@ -59,8 +61,17 @@ cat "$state/signatures-upload.json"
 # The homeserver simulator: publishing there, and migrating a pre-made identity from secret storage (its own script).
 examples/migration/run-migration.sh "$socket" "$state" "$state/device.json"
 
-step "the audit log: hash chain checked"
+step "the audit logs: hash chains checked (this demo's daemon, then the migration's)"
 kc audit verify "$state/audit.jsonl"
+for log in "$state"/*/keycustodyd/audit.jsonl; do
+  [[ -f "$log" ]] && kc audit verify "$log"
+done
 
 finished=$(date +%s)
 step "done in $((finished - started)) s ($((built - started)) s building, $((finished - built)) s running); everything is in $state"
+cat <<NEXT
+The daemon stopped with this script. To go on by hand with these cards and keys (README, "Provisioning, publishing, and a Python client"):
+  dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --no-demo-keys --state-dir $state &
+  dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll --socket $state/keycustodyd.sock keys list
+Each run keeps its own /tmp/keycustody-demo-* directory; remove them when done.
+NEXT
