@@ -161,6 +161,12 @@ internal static class DaemonCommands
                     ("payload_sha256", JsonOut.Array(p.PayloadSha256)))));
             }
 
+            if (response.Pending.Count == 0)
+            {
+                // On stderr: stdout stays one line per request (nothing here), for scripts.
+                Console.Error.WriteLine("no requests are waiting for approval");
+            }
+
             foreach (var p in response.Pending)
             {
                 var left = DateTimeOffset.FromUnixTimeSeconds(p.Expires) - DateTimeOffset.UtcNow;

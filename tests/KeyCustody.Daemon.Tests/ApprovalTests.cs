@@ -98,6 +98,15 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal("uid:65534 gid:65534", ReadAudit(_d).For(pending.RequestId).Single(r => r.GetString("kind") == "approval").GetString("approver"));
     }
 
+    /// <summary>An approver with nothing to approve used to get no output at all (the newcomer's note).</summary>
+    [Fact]
+    public void Pending_with_nothing_waiting_says_so()
+    {
+        var (exit, output) = RunCliAs(Nobody, Nobody, "--socket", _d.Socket, "pending");
+        Assert.Equal(0, exit);
+        Assert.Equal("no requests are waiting for approval", output.Trim());
+    }
+
     [Fact]
     public async Task A_reload_that_takes_the_requesters_sign_right_away_cancels_its_pending_request()
     {
