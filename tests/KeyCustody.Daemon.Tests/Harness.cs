@@ -15,11 +15,11 @@ internal static class Harness
     public const string Other = "@bob:example.org";
 
     /// <summary>An in-process simulated YubiKey in the daemon (kind "simulator"); with demoKeys, keys in 9c/9a/9d are generated at start.</summary>
-    public static object Simulator(DaemonProcess d, string name, uint serial, string touch = "auto", int touchTimeoutMs = 15_000, bool demoKeys = true, int? touchCacheSeconds = null)
+    public static object Simulator(DaemonProcess d, string name, uint serial, string touch = "auto", int touchTimeoutMs = 15_000, bool demoKeys = true, int? touchCacheSeconds = null, string? stateFile = null)
     {
         var pin = SecretFile(d, name + ".pin", "123456");
         var mgm = SecretFile(d, name + ".mgm", "010203040506070801020304050607080102030405060708");
-        return new { name, kind = "simulator", serial, touch, touchDelayMs = 20, touchTimeoutMs, touchCacheSeconds, demoKeys, pin = new { file = pin }, managementKey = new { file = mgm } };
+        return new { name, kind = "simulator", serial, touch, touchDelayMs = 20, touchTimeoutMs, touchCacheSeconds, demoKeys, stateFile, pin = new { file = pin }, managementKey = new { file = mgm } };
     }
 
     public static object Software(DaemonProcess d, string name)

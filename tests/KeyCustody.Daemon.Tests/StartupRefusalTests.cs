@@ -75,10 +75,9 @@ public sealed class StartupRefusalTests
         var card = Path.Combine(d.Root, "yk.card.json");
         File.WriteAllText(card, "{\"garbage\":");
         File.SetUnixFileMode(card, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var token = Simulator(d, "yk", 4_100_009, demoKeys: false);
         d.Configure(new
         {
-            tokens = new object[] { new Dictionary<string, object?>(ToMembers(token)) { ["stateFile"] = card } },
+            tokens = new[] { Simulator(d, "yk", 4_100_009, demoKeys: false, stateFile: card) },
             keys = new[] { Key("s", "yk", "9a", "self_signing") },
         });
         var (exit, output) = await d.RunExpectingFailureAsync();
@@ -94,9 +93,6 @@ public sealed class StartupRefusalTests
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
         Assert.Equal("{\"garbage\":", File.ReadAllText(card));
     }
-
-    private static IEnumerable<KeyValuePair<string, object?>> ToMembers(object anonymous) =>
-        anonymous.GetType().GetProperties().Select(p => new KeyValuePair<string, object?>(p.Name, p.GetValue(anonymous)));
 
     [Fact]
     public async Task A_bad_pin_file_is_one_error_not_one_per_key_of_its_token()
