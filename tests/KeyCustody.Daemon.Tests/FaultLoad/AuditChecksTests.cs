@@ -56,6 +56,21 @@ public sealed class AuditChecksTests : IDisposable
         Assert.Contains(violations, v => v.Contains("is recorded interrupted, but no kill happened during the call", StringComparison.Ordinal));
     }
 
+    /// <summary>SIGNED goes out before the outcome's write: a kill just after it leaves the request interrupted (seed 28434).</summary>
+    [Fact]
+    public void A_signature_delivered_just_before_a_kill_may_be_recorded_interrupted()
+    {
+        var violations = Check(InterruptedAfterTheKill, Call(CallKind.Normal, StatusCode.OK, endedAt: 1, signed: true), KillAt(1));
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void A_signature_delivered_long_before_any_kill_must_be_recorded_signed()
+    {
+        var violations = Check(InterruptedAfterTheKill, Call(CallKind.Normal, StatusCode.OK, endedAt: 1, signed: true), KillAt(10));
+        Assert.Contains(violations, v => v.Contains("the client got a signature, the audit log says interrupted", StringComparison.Ordinal));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private List<string> Check(JsonObject[] records, CallRecord call, FaultEvent kill)
@@ -81,8 +96,8 @@ public sealed class AuditChecksTests : IDisposable
     private static JsonObject Start(params string[] interrupted) =>
         JsonObject.Of(("kind", "start"), ("interrupted", new JsonArray(interrupted.Select(id => (JsonValue)id).ToArray())));
 
-    private static CallRecord Call(CallKind kind, StatusCode status, int endedAt, int startedAt = 0) =>
-        new(0, "alice-ssk", kind, "r-1", status, false, status.ToString(), T0.AddSeconds(startedAt), T0.AddSeconds(endedAt));
+    private static CallRecord Call(CallKind kind, StatusCode status, int endedAt, int startedAt = 0, bool signed = false) =>
+        new(0, "alice-ssk", kind, "r-1", status, signed, status.ToString(), T0.AddSeconds(startedAt), T0.AddSeconds(endedAt));
 
     private static FaultEvent KillAt(int second) => new(FaultKind.DaemonKilled, "keycustodyd", T0.AddSeconds(second), T0.AddSeconds(second + 1));
 }

@@ -90,6 +90,7 @@ internal sealed class FaultReport
 
         Row("signed, caller gone before delivery (recorded as signed)", N(Audit.SignedNotDelivered));
         Row("accepted, then killed before the intent was written", N(Audit.AcceptedThenKilled));
+        Row("signed and delivered, then killed before the outcome was written (recorded interrupted)", N(Audit.SignedThenKilled));
         Row("log and audit lines searched for PINs, the management key and payloads (found: a violation)", N(LogLinesSearched));
         Row("**violations**: lost (a signature received without a \"signed\" record, an intent without outcome), a bad or unentitled signature, a secret or payload in a log", N(Violations.Count));
         if (Resources.Count > 0)
