@@ -23,6 +23,9 @@ public sealed class ConfigurationTests
         { "misspelt setting", "keys[0].presense: no such setting (misspelt?)" },
         { "unknown approver", "keys[0].requireApprover: 'user:nosuchuser' is not uid:N" },
         { "touch cache on a real card", "tokens[0].touchCacheSeconds: only simulator tokens: a real card caches a touch for as long as its maker fixed (a YubiKey 15 s)" },
+        { "serial not a number", "tokens[0].serial: '0x12G4' is not a card serial: decimal digits, or hex as 0x1A2B3C4D (at most 32 bits)" },
+        { "serial over 32 bits", "tokens[0].serial: '4294967296' is not a card serial" },
+        { "a number setting given words", "configuration: Failed to convert configuration value 'two' at 'Tokens:0:Sessions' to type 'System.Int32'." },
     };
 
     [Theory]
@@ -45,6 +48,9 @@ public sealed class ConfigurationTests
             "no presence for a master key" => new { tokens = new[] { Simulator(d, "yk", 1) }, keys = new[] { Key("k", "yk", "9c", "master", presence: "none") } },
             "misspelt setting" => new { tokens = new[] { soft }, keys = new object[] { new { name = "k", token = "soft", keyId = "x", role = "server", owner = "example.org", version = "1", presense = "none" } } },
             "touch cache on a real card" => new { tokens = new object[] { new { name = "p", kind = "piv", serial = 1, touchCacheSeconds = 600 } } },
+            "serial not a number" => new { tokens = new object[] { new { name = "p", kind = "piv", serial = "0x12G4" } } },
+            "serial over 32 bits" => new { tokens = new object[] { new { name = "p", kind = "piv", serial = 4294967296 } } },
+            "a number setting given words" => new { tokens = new object[] { new { name = "h", kind = "pkcs11", module = "/nonexistent.so", tokenLabel = "x", sessions = "two" } } },
             "unknown approver" => new { tokens = new[] { soft }, keys = new[] { Key("k", "soft", "x", "self_signing", requireApprover: "user:nosuchuser") } },
             _ => new { listen = new { tcp = new { endpoint = "127.0.0.1:7443" } }, tokens = new[] { soft } },
         };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using KeyCustody.Daemon.Security;
 using KeyCustody.HwSim;
 using KeyCustody.Matrix;
@@ -315,6 +316,24 @@ public static class ConfigValidator
             : new TcpSettings(tcp.Endpoint[..colon], port, tcp.Certificate, tcp.PrivateKey, tcp.ClientCa, tcp.HandshakeTimeoutSeconds);
     }
 
+    /// <summary>A card serial: decimal digits, or hex after "0x" (an OpenPGP card whose serial is not all digits).</summary>
+    private static uint? ParseSerial(string? text, Action<string, string> bad)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (uint.TryParse(hex ? text.AsSpan(2) : text.AsSpan(), hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var serial))
+        {
+            return serial;
+        }
+
+        bad("serial", $"'{text}' is not a card serial: decimal digits, or hex as 0x1A2B3C4D (at most 32 bits)");
+        return null;
+    }
+
     private static TokenSettings? ValidateToken(TokenConfig t, string at, Action<string, string> fail)
     {
         var ok = true;
@@ -340,6 +359,7 @@ public static class ConfigValidator
             default: Bad("kind", $"'{t.Kind}' is not one of piv, openpgp, pkcs11, software, simulator"); break;
         }
 
+        var serial = ParseSerial(t.Serial, Bad);
         if (kind is TokenKind.Piv or TokenKind.Simulator && t.Serial is null)
         {
             Bad("serial", "required: YubiKeys are chosen by serial, never by reader");
@@ -415,7 +435,7 @@ public static class ConfigValidator
         var mgm = ValidateSecret(t.ManagementKey, $"{at}.managementKey", fail, ref ok);
         var adminPin = ValidateSecret(t.AdminPin, $"{at}.adminPin", fail, ref ok);
         return ok
-            ? new TokenSettings(t.Name!, kind, t.Serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
+            ? new TokenSettings(t.Name!, kind, serial, t.Module, t.TokenLabel, t.TokenSerial, t.Sessions, t.Directory is null ? null : Path.GetFullPath(t.Directory),
                 pin, mgm, t.Touch ?? "auto", t.TouchDelayMs, t.TouchTimeoutMs, t.DemoKeys, t.StateFile is null ? null : Path.GetFullPath(t.StateFile), t.Profile)
             {
                 AdminPin = adminPin,

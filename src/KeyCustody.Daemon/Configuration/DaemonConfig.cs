@@ -154,8 +154,10 @@ public sealed class TokenConfig
     /// <summary>
     /// PIV: the YubiKey serial (never a reader name). OpenPGP: the serial in the card's AID (a YubiKey's printed serial;
     /// another card's serial as hex, e.g. "0x1A2B3C4D", when it is not all digits). Simulator: the simulated card's serial.
+    /// Text here (a JSON number or string alike), read by the validator: the configuration binder the daemon is
+    /// compiled with parses integers in decimal only.
     /// </summary>
-    public uint? Serial { get; set; }
+    public string? Serial { get; set; }
 
     /// <summary>PKCS#11: module path.</summary>
     public string? Module { get; set; }

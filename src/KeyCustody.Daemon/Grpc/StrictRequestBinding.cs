@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
@@ -15,6 +16,13 @@ namespace KeyCustody.Daemon.Grpc;
 /// </summary>
 internal static class StrictRequestBinding
 {
+    /// <summary>
+    /// What Grpc.AspNetCore requires of a service type (its own binder's annotation): kept by the ahead-of-time compiler
+    /// for every service type bound here, so the overrides found by name below exist in the native daemon.
+    /// </summary>
+    public const DynamicallyAccessedMemberTypes ServiceMembers =
+        DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods;
+
     /// <summary>Replaces Grpc.AspNetCore's binder (call after <c>AddGrpc</c>).</summary>
     public static IServiceCollection UseStrictRequestBinding(this IServiceCollection services)
     {
@@ -52,7 +60,7 @@ internal static class StrictRequestBinding
 }
 
 /// <summary>Finds the generated <c>BindService(ServiceBinderBase, TBase)</c> and lets <see cref="StrictBinder{TService}"/> bind.</summary>
-internal sealed class StrictServiceMethodProvider<TService> : IServiceMethodProvider<TService>
+internal sealed class StrictServiceMethodProvider<[DynamicallyAccessedMembers(StrictRequestBinding.ServiceMembers)] TService> : IServiceMethodProvider<TService>
     where TService : class
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
@@ -76,7 +84,7 @@ internal sealed class StrictServiceMethodProvider<TService> : IServiceMethodProv
 }
 
 /// <summary>Adds each method with <see cref="StrictRequestBinding.Strict{TRequest, TResponse}"/>, invoking the service's override.</summary>
-internal sealed class StrictBinder<TService>(ServiceMethodProviderContext<TService> context, Type baseType) : ServiceBinderBase
+internal sealed class StrictBinder<[DynamicallyAccessedMembers(StrictRequestBinding.ServiceMembers)] TService>(ServiceMethodProviderContext<TService> context, Type baseType) : ServiceBinderBase
     where TService : class
 {
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using KeyCustody.Daemon.Configuration;
 
@@ -43,7 +44,7 @@ public static class ConfigLoader
         if (commandLine.Simulator && file is null)
         {
             var defaults = SimulatorDefaults.Create(commandLine.StateDirectory, commandLine.DemoKeys, prepare: commandLine.Action != DaemonAction.CheckConfig);
-            builder.AddJsonStream(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(defaults, SimulatorDefaults.JsonOptions)));
+            builder.AddJsonStream(new MemoryStream(SimulatorDefaults.ToJson(defaults)));
         }
 
         if (file is not null)
@@ -92,7 +93,10 @@ public static class ConfigLoader
         }
         catch (InvalidOperationException e)
         {
-            throw new ConfigException([$"configuration: {Innermost(e).Message}"]);
+            // The binder names the setting ("Failed to convert configuration value at 'tokens:0:sessions' to type
+            // 'System.Int32'."), the innermost exception the value ("The input string 'two' was not in a correct format.").
+            var innermost = Innermost(e).Message;
+            throw new ConfigException([ReferenceEquals(Innermost(e), e) ? $"configuration: {e.Message}" : $"configuration: {e.Message} {innermost}"]);
         }
 
         var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -180,7 +184,9 @@ public static class ConfigLoader
     }
 
     /// <summary>Names every setting under <paramref name="section"/> that <paramref name="type"/> has no property for, as "keys[0].presense".</summary>
-    private static void FindUnknown(IConfiguration section, Type type, string path, List<string> unknown)
+    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "As IL2072 below.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The nested types are the configuration classes of this assembly, which the daemon's project roots whole for its ahead-of-time build (TrimmerRootAssembly): their properties are all kept.")]
+    private static void FindUnknown(IConfiguration section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, string path, List<string> unknown)
     {
         foreach (var child in section.GetChildren())
         {

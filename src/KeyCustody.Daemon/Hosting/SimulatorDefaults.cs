@@ -22,12 +22,8 @@ public static class SimulatorDefaults
     public const string DemoUser = "@demo:localhost";
     public const uint Serial = 10_000_001;
 
-    /// <summary>How the defaults become the configuration's first layer (the file's spelling, nulls left out).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    /// <summary>The defaults as the configuration's first layer: JSON in the file's spelling, nulls left out.</summary>
+    public static byte[] ToJson(DaemonConfig defaults) => JsonSerializer.SerializeToUtf8Bytes(defaults, SimulatorDefaultsJson.Default.DaemonConfig);
 
     /// <param name="stateDirectory">Where the cards, the audit log and the socket live; null for the per-user default.</param>
     /// <param name="demoKeys">Generate the demo keys at first start; without, the cards start blank for `keycustody provision`.</param>
@@ -81,7 +77,7 @@ public static class SimulatorDefaults
     {
         Name = name,
         Kind = "simulator",
-        Serial = serial,
+        Serial = serial.ToString(System.Globalization.CultureInfo.InvariantCulture),
         Touch = "auto",
         TouchDelayMs = 300,
         DemoKeys = demoKeys,
@@ -124,3 +120,10 @@ public static class SimulatorDefaults
         f.Write(value);
     }
 }
+
+/// <summary>The serializer for <see cref="SimulatorDefaults.ToJson"/>, generated at build time (no reflection: the daemon is compiled ahead of time).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(DaemonConfig))]
+internal sealed partial class SimulatorDefaultsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -152,7 +152,7 @@ internal sealed class CoreRig : IDisposable
             new TokenConfig { Name = "soft", Kind = "software", Directory = softDir },
             new TokenConfig
             {
-                Name = "card", Kind = "simulator", Serial = 31000001, Touch = "manual", TouchTimeoutMs = 120_000,
+                Name = "card", Kind = "simulator", Serial = "31000001", Touch = "manual", TouchTimeoutMs = 120_000,
                 Pin = new SecretRef { File = SecretFile(root, "card.pin", Pin) },
                 ManagementKey = new SecretRef { File = SecretFile(root, "card.mgm", ManagementKey) },
             },
