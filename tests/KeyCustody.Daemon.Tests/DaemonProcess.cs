@@ -124,17 +124,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     /// <summary>Starts the daemon and waits until it answers on its socket.</summary>
     public async Task StartAsync(TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Binaries.Daemon);
-        foreach (var a in Arguments ?? ["--config", ConfigFile])
-        {
-            start.ArgumentList.Add(a);
-        }
+        var start = Binaries.DaemonStart(Arguments ?? ["--config", ConfigFile]);
 
         foreach (var k in Unset)
         {
@@ -210,12 +200,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     /// <summary>Runs keycustodyd to its end with these arguments (--help, --check-config...) and this test's environment.</summary>
     public (int ExitCode, string Stdout, string Stderr) RunToEnd(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Binaries.Daemon);
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
+        var start = Binaries.DaemonStart(arguments);
 
         foreach (var k in Unset)
         {

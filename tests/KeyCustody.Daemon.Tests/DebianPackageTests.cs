@@ -106,7 +106,8 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         }
 
         var daemonPage = Unescape(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "packaging/man/keycustodyd.8")));
-        var (_, help) = ChildProcess.Run("dotnet", [Binaries.Daemon, "--help"]);
+        var (daemon, leading) = Binaries.DaemonCommand;
+        var (_, help) = ChildProcess.Run(daemon, [.. leading, "--help"]);
         var options = help.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("--", StringComparison.Ordinal) && !l.StartsWith("--section", StringComparison.Ordinal)).Select(l => l.Split(' ')[0].TrimEnd(',', ':')).Distinct().ToList();
         Assert.NotEmpty(options);
         Assert.All(options, o => Assert.Contains(o, daemonPage, StringComparison.Ordinal));

@@ -18,7 +18,8 @@ public sealed class SimulatorPlacesTests : IDisposable
     [Fact]
     public void The_simulator_without_a_home_is_refused_naming_state_dir()
     {
-        var (exit, output) = Homeless(Binaries.Daemon, "--simulator", "--check-config");
+        var (program, leading) = Binaries.DaemonCommand;
+        var (exit, output) = Homeless(program, [.. leading, "--simulator", "--check-config"]);
         Assert.True(exit == 2, output);
         Assert.Contains("HOME is /nonexistent, which does not exist", output, StringComparison.Ordinal);
         Assert.Contains("give --state-dir DIR", output, StringComparison.Ordinal);
@@ -31,7 +32,7 @@ public sealed class SimulatorPlacesTests : IDisposable
         // What the old lookup found: ./.local/state/keycustody-simulator/keycustodyd.sock, planted by anyone.
         var planted = Directory.CreateDirectory(Path.Combine(_cwd, ".local", "state", "keycustody-simulator")).FullName;
         File.WriteAllText(Path.Combine(planted, "keycustodyd.sock"), string.Empty);
-        var (exit, output) = Homeless(Binaries.Cli, "status");
+        var (exit, output) = Homeless("dotnet", Binaries.Cli, "status");
         Assert.True(exit == 5, output);
         Assert.DoesNotContain(".local/state", output, StringComparison.Ordinal);
         Assert.Contains("/run/keycustody/keycustodyd.sock", output, StringComparison.Ordinal);
@@ -40,13 +41,13 @@ public sealed class SimulatorPlacesTests : IDisposable
     [Fact]
     public void Hwsim_without_a_home_is_refused_naming_root()
     {
-        var (exit, output) = Homeless(Binaries.HwSim, "root-cert");
+        var (exit, output) = Homeless("dotnet", Binaries.HwSim, "root-cert");
         Assert.True(exit == 2, output);
         Assert.Contains("error: there is no private place for hw-sim's root CA: HOME is /nonexistent, which does not exist: give --root FILE", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_cwd, ".local")), "the root CA was put under the working directory");
     }
 
-    private (int ExitCode, string Output) Homeless(string dll, params string[] args) => ChildProcess.Run("dotnet", [dll, .. args], (ProcessStartInfo start) =>
+    private (int ExitCode, string Output) Homeless(string program, params string[] args) => ChildProcess.Run(program, args, (ProcessStartInfo start) =>
     {
         start.WorkingDirectory = _cwd;
         start.Environment["HOME"] = "/nonexistent";

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace KeyCustody.Tests.Shared;
 
 /// <summary>
@@ -12,6 +14,22 @@ internal static class Binaries
     public static string Cli => Output("src/KeyCustody.Cli", "keycustody.dll");
 
     public static string Daemon => Output("src/KeyCustody.Daemon", "keycustodyd.dll");
+
+    /// <summary>The program and leading arguments that run keycustodyd: <c>dotnet keycustodyd.dll</c>.</summary>
+    public static (string Program, string[] Arguments) DaemonCommand => ("dotnet", [Daemon]);
+
+    /// <summary>keycustodyd with these arguments, its output redirected (the caller reads or drains it).</summary>
+    public static ProcessStartInfo DaemonStart(params IEnumerable<string> arguments)
+    {
+        var (program, leading) = DaemonCommand;
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in leading.Concat(arguments))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        return start;
+    }
 
     public static string HwSim => Output("hw-sim/KeyCustody.HwSim", "keycustody-hwsim.dll");
 

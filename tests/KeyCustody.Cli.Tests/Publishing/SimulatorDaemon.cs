@@ -39,12 +39,7 @@ public sealed class SimulatorDaemon : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Binaries.Daemon, "--simulator", "--state-dir", StateDirectory })
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        var start = Binaries.DaemonStart("--simulator", "--state-dir", StateDirectory);
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -43,10 +43,7 @@ internal sealed class FaultDaemon : IDisposable
     /// <summary>Starts keycustodyd and waits until it answers ListKeys on its socket (generous: the machine may be loaded).</summary>
     public async Task StartAsync()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Binaries.Daemon);
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigFile);
+        var start = Binaries.DaemonStart("--config", ConfigFile);
         // The run is configured by its file alone: no inherited KEYCUSTODYD_ setting, nor a KEYCUSTODY_ one in the old spelling.
         foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("KEYCUSTODY", StringComparison.Ordinal)).ToList())
         {

@@ -17,9 +17,7 @@ public sealed class SimulatorGuardTests
     [Fact]
     public async Task Without_a_configuration_the_daemon_refuses_to_start_instead_of_running_the_demo()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Binaries.Daemon);
-        using var p = Process.Start(start)!;
+        using var p = Process.Start(Binaries.DaemonStart())!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
