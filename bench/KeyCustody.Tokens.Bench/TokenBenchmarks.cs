@@ -64,7 +64,18 @@ public class TokenBenchmarks : IDisposable
         _pool1.GenerateKeyAsync(new KeyGenerationRequest(KeyLabel, PinPolicy.Once), pin).GetAwaiter().GetResult();
         _pool1.LoginAsync(pin).GetAwaiter().GetResult();
 
-        // Raw Pkcs11Interop on the same (already initialised) module: one session, C_SignInit + C_Sign.
+        // Raw Pkcs11Interop on the same (already initialised) module: one session, C_SignInit + C_Sign. It P/Invokes
+        // "libdl", which Debian 12 has only as libdl.so.2 (Pkcs11Interop #239): resolve it, once per process.
+        try
+        {
+            System.Runtime.InteropServices.NativeLibrary.SetDllImportResolver(typeof(LowLevel.Pkcs11Library).Assembly, (name, _, _) =>
+                name == "libdl" && System.Runtime.InteropServices.NativeLibrary.TryLoad("libdl.so.2", out var handle) ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // An earlier case's setup in this process installed it.
+        }
+
         _raw = new LowLevel.Pkcs11Library(SoftHsm.Module);
         ulong count = 0;
         Check(_raw.C_GetSlotList(true, null, ref count));

@@ -4,7 +4,8 @@ namespace KeyCustody.Tokens;
 
 /// <summary>
 /// A secret (PIN, management key, seed) in a pinned byte array this object owns and zeroes on dispose. Never a
-/// string; never logged (<see cref="ToString"/> hides it).
+/// string; never logged (<see cref="ToString"/> hides it). Pinned, so native code (C_Login) reads it where it lies and
+/// the GC leaves no copy behind.
 /// </summary>
 public sealed class Secret : IDisposable
 {
@@ -46,16 +47,6 @@ public sealed class Secret : IDisposable
 
     /// <summary>The bytes; valid until disposed.</summary>
     public ReadOnlySpan<byte> Span
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _bytes;
-        }
-    }
-
-    /// <summary>The owned array itself, for APIs that insist on byte[] (Pkcs11Interop). Do not keep it.</summary>
-    internal byte[] UnsafeArray
     {
         get
         {

@@ -1,11 +1,11 @@
-using Net.Pkcs11Interop.Common;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
-/// <summary>CKR codes as domain errors, in the one place they come out of Pkcs11Interop.</summary>
+/// <summary>CKR codes as domain errors, in the one place they come out of our PKCS#11 binding.</summary>
 internal static class Pkcs11Errors
 {
-    public static TokenException ToError(Pkcs11Exception e, string token, string operation, int? retriesLeft = null) => e.RV switch
+    public static TokenException ToError(Pkcs11CallException e, string token, string operation, int? retriesLeft = null) => e.RV switch
     {
         CKR.CKR_PIN_INCORRECT => TokenErrors.PinIncorrect(token, retriesLeft),
         CKR.CKR_PIN_LOCKED => TokenErrors.PinBlocked(token),
@@ -22,5 +22,5 @@ internal static class Pkcs11Errors
     };
 
     public static TokenException ToError(CKR rv, string token, string operation, int? retriesLeft = null) =>
-        ToError(new Pkcs11Exception(operation, rv), token, operation, retriesLeft);
+        ToError(new Pkcs11CallException(operation, rv), token, operation, retriesLeft);
 }

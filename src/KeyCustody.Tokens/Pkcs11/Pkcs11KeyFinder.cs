@@ -1,6 +1,5 @@
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
 using KeyCustody.Tokens.Piv;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
@@ -13,31 +12,31 @@ internal sealed record Pkcs11Key(TokenKey Info, ulong? PrivateHandle, bool IsPri
 /// vendor attributes where the module has them (ykcs11 2.3+), otherwise CKA_ALWAYS_AUTHENTICATE and CKA_PRIVATE.
 /// One session, the caller's lock.
 /// </summary>
-internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? ykcs11, bool loggedIn)
+internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Version? ykcs11, bool loggedIn)
 {
-    private static readonly List<ulong> PrivateAttributes =
-        [(ulong)CKA.CKA_PRIVATE, (ulong)CKA.CKA_ALWAYS_AUTHENTICATE, (ulong)CKA.CKA_LOCAL, Pkcs11Native.CkaYubicoPinPolicy, Pkcs11Native.CkaYubicoTouchPolicy];
+    private static readonly ulong[] PrivateAttributes =
+        [CKA.CKA_PRIVATE, CKA.CKA_ALWAYS_AUTHENTICATE, CKA.CKA_LOCAL, Pkcs11Native.CkaYubicoPinPolicy, Pkcs11Native.CkaYubicoTouchPolicy];
 
     public Pkcs11Key Find(Pkcs11KeyName name)
     {
         var publicKey = Single(Objects(CKO.CKO_PUBLIC_KEY, name), name);
-        IObjectHandle? privateKey;
+        ulong? privateKey;
         if (publicKey is not null)
         {
-            var (id, label) = IdAndLabel(publicKey);
+            var (id, label) = IdAndLabel(publicKey.Value);
             privateKey = Partner(CKO.CKO_PRIVATE_KEY, id, label, name);
         }
         else
         {
             // The name may be the private half's (ykcs11: "Private key for Digital Signature"), visible after login.
             privateKey = Single(Objects(CKO.CKO_PRIVATE_KEY, name), name) ?? throw NotFound(name);
-            var (id, label) = IdAndLabel(privateKey);
+            var (id, label) = IdAndLabel(privateKey.Value);
             publicKey = Partner(CKO.CKO_PUBLIC_KEY, id, label, name)
                 ?? throw TokenErrors.KeyNotFound(token, $"{name.Text} (its private key is there, but no public key has its CKA_ID)");
         }
 
-        RequireEd25519(publicKey, name);
-        var point = session.GetAttributeValue(publicKey, [CKA.CKA_EC_POINT])[0].GetValueAsByteArray();
+        RequireEd25519(publicKey.Value, name);
+        var point = session.GetAttributeValue(publicKey.Value, [CKA.CKA_EC_POINT])[0].AsBytes();
         var raw = Pkcs11Native.PublicKeyFromEcPoint(point)
             ?? throw TokenErrors.Device(token, $"key {name.Text} has a CKA_EC_POINT that is not an Ed25519 point", "bad CKA_EC_POINT");
         if (privateKey is null)
@@ -48,10 +47,10 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
                 : new Pkcs11Key(new TokenKey(name.Text, raw, PinPolicy.Once, TouchPolicy.Never, KeyOrigin.Unknown), null, true, false);
         }
 
-        var attributes = session.GetAttributeValue(privateKey, PrivateAttributes);
-        bool isPrivate = attributes[0].CannotBeRead || attributes[0].GetValueAsBool();
-        bool always = !attributes[1].CannotBeRead && attributes[1].GetValueAsBool();
-        bool local = !attributes[2].CannotBeRead && attributes[2].GetValueAsBool();
+        var attributes = session.GetAttributeValue(privateKey.Value, PrivateAttributes);
+        bool isPrivate = attributes[0].AsBool() ?? true;
+        bool always = attributes[1].AsBool() ?? false;
+        bool local = attributes[2].AsBool() ?? false;
         var pin = VendorByte(attributes[3]) is { } pinCode && PivPolicy.DecodePin(pinCode) is not PinPolicy.Default and var vendorPin
             ? vendorPin
             : always ? PinPolicy.Always : isPrivate ? PinPolicy.Once : PinPolicy.Never;
@@ -59,7 +58,7 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
             ? vendorTouch
             : TouchPolicy.Never;
         var info = new TokenKey(name.Text, raw, pin, touch, local ? KeyOrigin.Generated : KeyOrigin.Imported);
-        return new Pkcs11Key(info, privateKey.ObjectId, isPrivate, always);
+        return new Pkcs11Key(info, privateKey.Value, isPrivate, always);
     }
 
     /// <summary>
@@ -68,7 +67,7 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
     /// </summary>
     public List<string> Names()
     {
-        var keys = session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
+        var keys = session.FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
             .Select(IdAndLabel)
             .ToList();
         var names = new List<string>();
@@ -91,10 +90,10 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
     }
 
     /// <summary>The objects of <paramref name="kind"/> with the name's label or id (any key type: a wrong type is named).</summary>
-    public List<IObjectHandle> Objects(CKO kind, Pkcs11KeyName name) => session.FindAllObjects(
-        [Attribute(CKA.CKA_CLASS, (ulong)kind), name.Label is not null ? Attribute(CKA.CKA_LABEL, name.Label) : Attribute(CKA.CKA_ID, name.Id!)]);
+    public List<ulong> Objects(ulong kind, Pkcs11KeyName name) => session.FindAllObjects(
+        [Attribute(CKA.CKA_CLASS, kind), name.Label is not null ? Attribute(CKA.CKA_LABEL, name.Label) : Attribute(CKA.CKA_ID, name.Id!)]);
 
-    private IObjectHandle? Single(List<IObjectHandle> found, Pkcs11KeyName name) => found.Count switch
+    private ulong? Single(List<ulong> found, Pkcs11KeyName name) => found.Count switch
     {
         0 => null,
         1 => found[0],
@@ -102,14 +101,14 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
     };
 
     /// <summary>The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie).</summary>
-    private IObjectHandle? Partner(CKO kind, byte[] id, string label, Pkcs11KeyName name)
+    private ulong? Partner(ulong kind, byte[] id, string label, Pkcs11KeyName name)
     {
         if (id.Length == 0)
         {
-            return label.Length == 0 ? null : Single(session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)kind), Attribute(CKA.CKA_LABEL, label)]), name);
+            return label.Length == 0 ? null : Single(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_LABEL, label)]), name);
         }
 
-        var found = session.FindAllObjects([Attribute(CKA.CKA_CLASS, (ulong)kind), Attribute(CKA.CKA_ID, id)]);
+        var found = session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, id)]);
         if (found.Count > 1)
         {
             found = found.Where(handle => IdAndLabel(handle).Label == label).ToList();
@@ -118,15 +117,14 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
         return Single(found, name);
     }
 
-    private void RequireEd25519(IObjectHandle key, Pkcs11KeyName name)
+    private void RequireEd25519(ulong key, Pkcs11KeyName name)
     {
         ulong? type;
         try
         {
-            var value = session.GetAttributeValue(key, [CKA.CKA_KEY_TYPE])[0];
-            type = value.CannotBeRead ? null : value.GetValueAsUlong();
+            type = session.GetAttributeValue(key, [CKA.CKA_KEY_TYPE])[0].AsNumber();
         }
-        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_FUNCTION_FAILED or CKR.CKR_ATTRIBUTE_TYPE_INVALID or CKR.CKR_ATTRIBUTE_SENSITIVE)
+        catch (Pkcs11CallException e) when (e.RV is CKR.CKR_FUNCTION_FAILED or CKR.CKR_ATTRIBUTE_TYPE_INVALID or CKR.CKR_ATTRIBUTE_SENSITIVE)
         {
             // ykcs11 2.2.0 answers CKR_FUNCTION_FAILED for the type of a key it does not know (a YubiKey's Ed25519).
             type = null;
@@ -149,31 +147,28 @@ internal sealed class Pkcs11KeyFinder(ISession session, string token, Version? y
         throw TokenErrors.KeyNotFound(token, $"{name.Text} (the key of that name is {(type is { } known ? TypeName(known) : "of a type the module does not report")})");
     }
 
-    private (byte[] Id, string Label) IdAndLabel(IObjectHandle handle)
+    private (byte[] Id, string Label) IdAndLabel(ulong handle)
     {
         var values = session.GetAttributeValue(handle, [CKA.CKA_ID, CKA.CKA_LABEL]);
-        return (values[0].CannotBeRead ? [] : values[0].GetValueAsByteArray() ?? [], values[1].CannotBeRead ? string.Empty : values[1].GetValueAsString() ?? string.Empty);
+        return (values[0].AsBytes(), values[1].AsText());
     }
 
     private KeyNotFoundOnTokenException NotFound(Pkcs11KeyName name) => TokenErrors.KeyNotFound(
         token, loggedIn ? name.Text : $"{name.Text} (of a private key only its public half is visible before login)");
 
-    private static byte? VendorByte(IObjectAttribute attribute) =>
-        attribute.CannotBeRead || attribute.GetValueAsByteArray() is not { Length: 1 } value ? null : value[0];
+    private static byte? VendorByte(Pkcs11AttributeValue attribute) => attribute.Value is [var value] ? value : null;
 
     private static string TypeName(ulong type) => type switch
     {
-        (ulong)CKK.CKK_RSA => "an RSA key",
-        (ulong)CKK.CKK_EC => "an EC (ECDSA/ECDH) key",
+        CKK.CKK_RSA => "an RSA key",
+        CKK.CKK_EC => "an EC (ECDSA/ECDH) key",
         0x41 => "an X25519 key",
         _ => $"a key of type 0x{type:x}",
     };
 
-    private IObjectAttribute Attribute(CKA type, object value) => value switch
-    {
-        ulong number => session.Factories.ObjectAttributeFactory.Create(type, number),
-        string text => session.Factories.ObjectAttributeFactory.Create(type, text),
-        byte[] bytes => session.Factories.ObjectAttributeFactory.Create(type, bytes),
-        _ => throw new ArgumentException($"unsupported attribute value {value.GetType()}", nameof(value)),
-    };
+    private static Pkcs11Attribute Attribute(ulong type, ulong value) => Pkcs11Attribute.Of(type, value);
+
+    private static Pkcs11Attribute Attribute(ulong type, string value) => Pkcs11Attribute.Of(type, value);
+
+    private static Pkcs11Attribute Attribute(ulong type, byte[] value) => Pkcs11Attribute.Of(type, value);
 }

@@ -1,13 +1,10 @@
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
-using LowLevel = Net.Pkcs11Interop.LowLevelAPI80;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
 /// <summary>
 /// One loaded PKCS#11 module per path, shared by every token opened from it (C_Initialize once per process,
-/// C_Finalize when the last token closes). Beside the high-level API it keeps a low-level handle on the same
-/// module for the signing path: C_SignInit, C_Login(CKU_CONTEXT_SPECIFIC) for always-authenticate keys, C_Sign.
+/// C_Finalize and unloading when the last token closes), through our own binding (<see cref="Cryptoki"/>).
 /// </summary>
 internal sealed class Pkcs11Module
 {
@@ -16,12 +13,11 @@ internal sealed class Pkcs11Module
 
     private int _references;
 
-    private Pkcs11Module(string path, IPkcs11Library library, LowLevel.Pkcs11Library raw, ILibraryInfo? info)
+    private Pkcs11Module(string path, Cryptoki library, Pkcs11LibraryInfo? info)
     {
         Path = path;
         Library = library;
-        Raw = raw;
-        Description = info is null ? path : $"{info.ManufacturerId.Trim()} {info.LibraryDescription.Trim()} {info.LibraryVersion}".Trim();
+        Description = info is null ? path : $"{info.ManufacturerId} {info.LibraryDescription} {info.LibraryVersion}".Trim();
         Ykcs11Version = info is null ? null : Pkcs11Native.Ykcs11Version(info.ManufacturerId, info.LibraryDescription, info.LibraryVersion);
     }
 
@@ -33,55 +29,81 @@ internal sealed class Pkcs11Module
     /// <summary>Yubico's PIV module (ykcs11): its version (2.7.2 for "2.72"); null for any other module.</summary>
     public Version? Ykcs11Version { get; }
 
-    public IPkcs11Library Library { get; }
-
-    public LowLevel.Pkcs11Library Raw { get; }
+    public Cryptoki Library { get; }
 
     public static Pkcs11Module Acquire(string path)
     {
-        Pkcs11Native.EnsureLoadable();
         lock (LoadGate)
         {
             if (!Loaded.TryGetValue(path, out var module))
             {
-                if (!File.Exists(path))
-                {
-                    throw TokenErrors.TokenNotFound($"PKCS#11 module {path}", "the file does not exist; install the module (e.g. softhsm2) or fix the path");
-                }
-
-                var factories = new Pkcs11InteropFactories();
-                IPkcs11Library library;
-                try
-                {
-                    library = factories.Pkcs11LibraryFactory.LoadPkcs11Library(factories, path, AppType.MultiThreaded);
-                }
-                catch (Pkcs11Exception e)
-                {
-                    throw Pkcs11Errors.ToError(e, path, "C_Initialize");
-                }
-                catch (Exception e) when (e is UnmanagedException or DllNotFoundException or BadImageFormatException)
-                {
-                    // The loader knows why (an unresolved symbol, a missing dependency, not a shared object): say that.
-                    var why = Pkcs11Native.LoaderError(path) ?? e.Message;
-                    throw TokenErrors.Device(path, $"the PKCS#11 module could not be loaded: {why}", "dlopen", e);
-                }
-
-                ILibraryInfo? info;
-                try
-                {
-                    info = library.GetInfo();
-                }
-                catch (Pkcs11Exception)
-                {
-                    info = null;
-                }
-
-                module = new Pkcs11Module(path, library, new LowLevel.Pkcs11Library(path), info);
+                module = Load(path);
                 Loaded[path] = module;
             }
 
             module._references++;
             return module;
+        }
+    }
+
+    /// <summary>
+    /// Loads the module, reads its function list and initialises it (a module initialised already by someone else in
+    /// this process is fine). The loader's own words when it refuses the file.
+    /// </summary>
+    private static unsafe Pkcs11Module Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw TokenErrors.TokenNotFound($"PKCS#11 module {path}", "the file does not exist; install the module (e.g. softhsm2) or fix the path");
+        }
+
+        Cryptoki? library;
+        string? why;
+        try
+        {
+            library = Cryptoki.Load(path, out why);
+        }
+        catch (Pkcs11CallException e)
+        {
+            throw Pkcs11Errors.ToError(e, path, "C_GetFunctionList");
+        }
+
+        if (library is null)
+        {
+            throw TokenErrors.Device(path, $"the PKCS#11 module could not be loaded: {why}", "dlopen");
+        }
+
+        var rv = library.C_Initialize();
+        if (rv is not (CKR.CKR_OK or CKR.CKR_CRYPTOKI_ALREADY_INITIALIZED))
+        {
+            library.Unload();
+            throw Pkcs11Errors.ToError(rv, path, "C_Initialize");
+        }
+
+        CkInfo info;
+        return new Pkcs11Module(path, library, library.C_GetInfo(&info) == CKR.CKR_OK ? Pkcs11LibraryInfo.From(info) : null);
+    }
+
+    /// <summary>The slots with a token present (C_GetSlotList, asked again if a token arrived between the two calls).</summary>
+    public unsafe List<Pkcs11Slot> GetSlotList()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            nuint count = 0;
+            Cryptoki.Check(Library.C_GetSlotList(true, null, &count), "C_GetSlotList");
+            var ids = new nuint[count];
+            fixed (nuint* p = ids)
+            {
+                var rv = Library.C_GetSlotList(true, p, &count);
+                if (rv == CKR.CKR_BUFFER_TOO_SMALL && attempt < 3)
+                {
+                    continue;
+                }
+
+                Cryptoki.Check(rv, "C_GetSlotList");
+            }
+
+            return ids.Take((int)count).Select(id => new Pkcs11Slot(Library, id)).ToList();
         }
     }
 
@@ -95,8 +117,8 @@ internal sealed class Pkcs11Module
             }
 
             Loaded.Remove(Path);
-            Raw.Dispose();
-            Library.Dispose();
+            _ = Library.C_Finalize();
+            Library.Unload();
         }
     }
 }

@@ -1,13 +1,10 @@
-using System.Runtime.InteropServices;
-using Net.Pkcs11Interop.HighLevelAPI;
-
 namespace KeyCustody.Tokens.Pkcs11;
 
 /// <summary>
-/// PKCS#11 3.0 values Pkcs11Interop 5.3.0 (v2.40 enums) does not name, Yubico's vendor attributes, and the Linux
-/// loading fix and loader diagnosis.
+/// The PKCS#11 3.0 numbers for Ed25519 (CKK_EC_EDWARDS, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA), Yubico's vendor
+/// attributes, and what we read from Yubico's ykcs11 and from CKA_EC_POINT.
 /// </summary>
-internal static partial class Pkcs11Native
+internal static class Pkcs11Native
 {
     public const ulong CkkEcEdwards = 0x40;
     public const ulong CkmEcEdwardsKeyPairGen = 0x1055;
@@ -24,40 +21,8 @@ internal static partial class Pkcs11Native
     /// <summary>The first ykcs11 whose Ed25519 keys work (2.5.0 added them, 2.6.1 fixed their handling).</summary>
     public static Version Ykcs11Ed25519 { get; } = new(2, 6, 1);
 
-    private const int RtldNow = 2;
-
     /// <summary>CKA_EC_PARAMS for Ed25519: PrintableString "edwards25519" (the form ykcs11 and SoftHSM2 both accept).</summary>
     public static byte[] Edwards25519Params => [0x13, 0x0C, .. "edwards25519"u8];
-
-    private static readonly object ResolverGate = new();
-    private static bool _resolverSet;
-
-    /// <summary>
-    /// Pkcs11Interop 5.3.0 P/Invokes "libdl", which Debian 12 ships only as libdl.so.2 (Pkcs11Interop #239).
-    /// Installed once per process before the first library load.
-    /// </summary>
-    public static void EnsureLoadable()
-    {
-        lock (ResolverGate)
-        {
-            if (_resolverSet || !OperatingSystem.IsLinux())
-            {
-                return;
-            }
-
-            try
-            {
-                NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, (name, _, _) =>
-                    name == "libdl" && NativeLibrary.TryLoad("libdl.so.2", out var handle) ? handle : IntPtr.Zero);
-            }
-            catch (InvalidOperationException)
-            {
-                // Someone in this process installed a resolver for Pkcs11Interop already; theirs stays.
-            }
-
-            _resolverSet = true;
-        }
-    }
 
     /// <summary>
     /// Yubico's ykcs11 (manufacturer "Yubico (www.yubico.com)", description "PKCS#11 PIV Library (SP-800-73)"): its
@@ -76,46 +41,6 @@ internal static partial class Pkcs11Native
             ? new Version(major, minor / 10, minor % 10)
             : new Version(0, 0);
     }
-
-    /// <summary>
-    /// Why the dynamic loader refuses <paramref name="path"/> (its own message: an unresolved symbol, a missing
-    /// dependency, not a shared object), or null if it loads it after all (the failure was elsewhere).
-    /// </summary>
-    public static string? LoaderError(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            // Binding a P/Invoke resolves its symbol with dlsym, which resets the loader's error: bind dlerror first.
-            _ = DlError();
-            var handle = DlOpen(path, RtldNow);
-            if (handle != 0)
-            {
-                _ = DlClose(handle);
-                return null;
-            }
-
-            var error = DlError();
-            return error == 0 ? null : Marshal.PtrToStringUTF8(error);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    [LibraryImport("libdl.so.2", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint DlOpen(string path, int flags);
-
-    [LibraryImport("libdl.so.2", EntryPoint = "dlerror")]
-    private static partial nint DlError();
-
-    [LibraryImport("libdl.so.2", EntryPoint = "dlclose")]
-    private static partial int DlClose(nint handle);
 
     /// <summary>CKA_EC_POINT of an Ed25519 key: DER OCTET STRING (04 20 A) as SoftHSM2 and ykcs11 return it, or raw A.</summary>
     public static byte[]? PublicKeyFromEcPoint(byte[] ecPoint) => ecPoint switch

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
@@ -11,14 +10,14 @@ namespace KeyCustody.Tokens.Pkcs11;
 /// </summary>
 internal sealed class Pkcs11SessionPool : IDisposable
 {
-    private readonly ISlot _slot;
+    private readonly Pkcs11Slot _slot;
     private readonly string _token;
     private readonly SemaphoreSlim _available;
-    private readonly ConcurrentBag<ISession> _idle = [];
-    private readonly ConcurrentDictionary<ISession, byte> _all = new();
+    private readonly ConcurrentBag<Pkcs11Session> _idle = [];
+    private readonly ConcurrentDictionary<Pkcs11Session, byte> _all = new();
     private bool _disposed;
 
-    public Pkcs11SessionPool(ISlot slot, int size, string token)
+    public Pkcs11SessionPool(Pkcs11Slot slot, int size, string token)
     {
         _slot = slot;
         _token = token;
@@ -32,7 +31,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
 
     public int Size { get; }
 
-    public async ValueTask<ISession> RentAsync(CancellationToken cancellation)
+    public async ValueTask<Pkcs11Session> RentAsync(CancellationToken cancellation)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         try
@@ -56,7 +55,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
     }
 
     /// <summary>Gives the session back; a <paramref name="broken"/> one is closed instead.</summary>
-    public void Return(ISession session, bool broken)
+    public void Return(Pkcs11Session session, bool broken)
     {
         if (broken || _disposed)
         {
@@ -81,21 +80,21 @@ internal sealed class Pkcs11SessionPool : IDisposable
         _available.Dispose();
     }
 
-    private ISession Open()
+    private Pkcs11Session Open()
     {
         try
         {
-            var session = _slot.OpenSession(SessionType.ReadOnly);
+            var session = _slot.OpenSession(readWrite: false);
             _all[session] = 0;
             return session;
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
             throw Pkcs11Errors.ToError(e, _token, "C_OpenSession");
         }
     }
 
-    private void Close(ISession session)
+    private void Close(Pkcs11Session session)
     {
         if (!_all.TryRemove(session, out _))
         {
@@ -106,7 +105,7 @@ internal sealed class Pkcs11SessionPool : IDisposable
         {
             session.Dispose();
         }
-        catch (Pkcs11Exception)
+        catch (Pkcs11CallException)
         {
             // The token is gone; the handle is dead either way.
         }

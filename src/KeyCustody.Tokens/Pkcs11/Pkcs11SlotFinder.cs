@@ -1,19 +1,18 @@
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
 /// <summary>Finds a token by label or serial among a module's slots, and sizes its session pool.</summary>
 internal static class Pkcs11SlotFinder
 {
-    public static (ISlot Slot, ITokenInfo Info) Find(Pkcs11Module module, Pkcs11TokenOptions options)
+    public static (Pkcs11Slot Slot, Pkcs11TokenInfo Info) Find(Pkcs11Module module, Pkcs11TokenOptions options)
     {
-        List<ISlot> slots;
+        List<Pkcs11Slot> slots;
         try
         {
-            slots = module.Library.GetSlotList(SlotsType.WithTokenPresent);
+            slots = module.GetSlotList();
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
             throw Pkcs11Errors.ToError(e, module.Path, "C_GetSlotList");
         }
@@ -21,17 +20,17 @@ internal static class Pkcs11SlotFinder
         var seen = new List<string>();
         foreach (var slot in slots)
         {
-            ITokenInfo info;
+            Pkcs11TokenInfo info;
             try
             {
                 info = slot.GetTokenInfo();
             }
-            catch (Pkcs11Exception)
+            catch (Pkcs11CallException)
             {
                 continue;
             }
 
-            if (!info.TokenFlags.TokenInitialized)
+            if (!info.TokenInitialized)
             {
                 continue;
             }
@@ -51,7 +50,7 @@ internal static class Pkcs11SlotFinder
             seen.Count == 0 ? "the module shows no initialised token" : "present: " + string.Join(", ", seen));
     }
 
-    public static int PoolSize(int? requested, ITokenInfo info)
+    public static int PoolSize(int? requested, Pkcs11TokenInfo info)
     {
         int size = requested ?? Environment.ProcessorCount;
         if (size < 1)

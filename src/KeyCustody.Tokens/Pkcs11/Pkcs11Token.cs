@@ -1,14 +1,12 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
-using Net.Pkcs11Interop.LowLevelAPI80;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
 
 /// <summary>
-/// Ed25519 keys on a PKCS#11 v3 token (SoftHSM2, YubiHSM 2, ykcs11 2.6.1+) through Pkcs11Interop with the raw
-/// 3.0 mechanism numbers. Keys are named by label or CKA_ID (<see cref="Pkcs11KeyName"/>: <c>label:NAME</c>,
+/// Ed25519 keys on a PKCS#11 v3 token (SoftHSM2, YubiHSM 2, ykcs11 2.6.1+) through our own binding
+/// (<see cref="Cryptoki"/>, Native AOT safe) with the 3.0 mechanism numbers. Keys are named by label or CKA_ID (<see cref="Pkcs11KeyName"/>: <c>label:NAME</c>,
 /// <c>id:HEX</c>, for ykcs11 <c>slot:9c</c>, a bare name is a label) and the two halves of a pair are matched by CKA_ID
 /// (<see cref="Pkcs11KeyFinder"/>); private keys are generated sensitive and non-extractable.
 /// Signing runs on a pool of sessions (one per concurrent signer) and on the calling thread: call concurrently to
@@ -23,8 +21,8 @@ namespace KeyCustody.Tokens.Pkcs11;
 public sealed class Pkcs11Token : ISigningToken
 {
     private readonly Pkcs11Module _module;
-    private readonly ISlot _slot;
-    private readonly ISession _admin;
+    private readonly Pkcs11Slot _slot;
+    private readonly Pkcs11Session _admin;
     private readonly object _adminGate = new();
     private readonly SemaphoreSlim _loginGate = new(1, 1);
     private readonly UseTracker _use;
@@ -34,24 +32,30 @@ public sealed class Pkcs11Token : ISigningToken
     private readonly TimeSpan _touchTimeout;
     private volatile bool _loggedIn;
 
-    private Pkcs11Token(Pkcs11Module module, ISlot slot, ITokenInfo info, int poolSize, bool hardware, TimeSpan touchTimeout)
+    private Pkcs11Token(Pkcs11Module module, Pkcs11Slot slot, Pkcs11TokenInfo info, int poolSize, bool hardware, TimeSpan touchTimeout)
     {
         _module = module;
         _touchTimeout = touchTimeout;
         _slot = slot;
-        Label = info.Label.Trim();
-        Serial = info.SerialNumber.Trim();
+        Label = info.Label;
+        Serial = info.SerialNumber;
         _hardware = hardware;
         _use = new UseTracker(Name);
         try
         {
-            _admin = slot.OpenSession(SessionType.ReadWrite);
+            _admin = slot.OpenSession(readWrite: true);
             _pool = new Pkcs11SessionPool(slot, poolSize, Name);
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
-            _admin?.Dispose();
+            CloseQuietly(_admin);
             throw Pkcs11Errors.ToError(e, Name, "C_OpenSession");
+        }
+        catch (TokenException)
+        {
+            // The pool could not open its sessions: the admin session goes with it.
+            CloseQuietly(_admin);
+            throw;
         }
     }
 
@@ -79,7 +83,7 @@ public sealed class Pkcs11Token : ISigningToken
         {
             var (slot, info) = Pkcs11SlotFinder.Find(module, options);
             int poolSize = Pkcs11SlotFinder.PoolSize(options.PoolSize, info);
-            bool hardware = options.HardwareBacked ?? slot.GetSlotInfo().SlotFlags.HardwareSlot;
+            bool hardware = options.HardwareBacked ?? SlotInfo(slot, module.Path).HardwareSlot;
             return new Pkcs11Token(module, slot, info, poolSize, hardware, options.TouchTimeout);
         }
         catch
@@ -107,7 +111,7 @@ public sealed class Pkcs11Token : ISigningToken
             Version.TryParse(info.FirmwareVersion, out var firmware) ? firmware : null,
             RetriesFrom(info),
             _hardware,
-            $"{info.ManufacturerId.Trim()} {info.Model.Trim()} \"{Label}\" via {_module.Path}");
+            $"{info.ManufacturerId} {info.Model} \"{Label}\" via {_module.Path}");
     }
 
     public IReadOnlyList<TokenKey> ListKeys(CancellationToken cancellation = default)
@@ -212,7 +216,7 @@ public sealed class Pkcs11Token : ISigningToken
         byte[] signature;
         try
         {
-            signature = RawSign(session.SessionId, handle, message.Span, key.AlwaysAuthenticate ? pin : null, touch ? keyId : null);
+            signature = RawSign(session, handle, message.Span, key.AlwaysAuthenticate ? pin : null, touch ? keyId : null);
         }
         catch (TokenException e) when (e.Kind is TokenErrorKind.TokenRemoved or TokenErrorKind.DeviceError or TokenErrorKind.PinIncorrect or TokenErrorKind.PinRequired or TokenErrorKind.TouchTimeout)
         {
@@ -251,14 +255,7 @@ public sealed class Pkcs11Token : ISigningToken
         _pool.Dispose();
         lock (_adminGate)
         {
-            try
-            {
-                _admin.Dispose();
-            }
-            catch (Pkcs11Exception)
-            {
-                // The token is gone already.
-            }
+            CloseQuietly(_admin);
         }
 
         _loginGate.Dispose();
@@ -266,11 +263,9 @@ public sealed class Pkcs11Token : ISigningToken
     }
 
     /// <summary>C_SignInit, the context-specific login of an always-authenticate key, C_Sign. <paramref name="touchKey"/>: the key waits for a touch (its refusal is then a touch timeout).</summary>
-    private byte[] RawSign(ulong session, ulong key, ReadOnlySpan<byte> message, Secret? contextPin, string? touchKey)
+    private byte[] RawSign(Pkcs11Session session, ulong key, ReadOnlySpan<byte> message, Secret? contextPin, string? touchKey)
     {
-        var raw = _module.Raw;
-        var mechanism = CkmUtils.CreateMechanism(Pkcs11Native.CkmEddsa);
-        var rv = raw.C_SignInit(session, ref mechanism, key);
+        var rv = session.SignInit(Pkcs11Native.CkmEddsa, key);
         if (rv != CKR.CKR_OK)
         {
             throw Pkcs11Errors.ToError(rv, Name, "C_SignInit");
@@ -278,18 +273,15 @@ public sealed class Pkcs11Token : ISigningToken
 
         if (contextPin is not null)
         {
-            var pin = contextPin.UnsafeArray;
-            rv = raw.C_Login(session, CKU.CKU_CONTEXT_SPECIFIC, pin, (ulong)pin.Length);
+            rv = session.Login(CKU.CKU_CONTEXT_SPECIFIC, contextPin.Span);
             if (rv != CKR.CKR_OK)
             {
                 throw Pkcs11Errors.ToError(rv, Name, "C_Login (context specific)", RetriesFrom(TokenInfo()));
             }
         }
 
-        var data = message.ToArray();
         var signature = new byte[Ed25519Check.SignatureLength];
-        ulong length = (ulong)signature.Length;
-        rv = raw.C_Sign(session, data, (ulong)data.Length, signature, ref length);
+        rv = session.Sign(message, signature, out var length);
         if (rv == CKR.CKR_USER_NOT_LOGGED_IN && touchKey is not null)
         {
             // ykcs11 turns the card's 6982 into CKR_USER_NOT_LOGGED_IN; logged in as we are, it was the touch.
@@ -301,7 +293,7 @@ public sealed class Pkcs11Token : ISigningToken
             throw Pkcs11Errors.ToError(rv, Name, "C_Sign");
         }
 
-        return length == (ulong)signature.Length
+        return length == signature.Length
             ? signature
             : throw TokenErrors.Device(Name, $"C_Sign returned {length} bytes for Ed25519", "bad signature length");
     }
@@ -317,7 +309,7 @@ public sealed class Pkcs11Token : ISigningToken
             }
 
             var id = name.Id ?? RandomNumberGenerator.GetBytes(16);
-            var publicTemplate = new List<IObjectAttribute>
+            var publicTemplate = new List<Pkcs11Attribute>
             {
                 Attribute(CKA.CKA_TOKEN, true),
                 Attribute(CKA.CKA_PRIVATE, false),
@@ -326,7 +318,7 @@ public sealed class Pkcs11Token : ISigningToken
                 Attribute(CKA.CKA_EC_PARAMS, Pkcs11Native.Edwards25519Params),
                 Attribute(CKA.CKA_ID, id),
             };
-            var privateTemplate = new List<IObjectAttribute>
+            var privateTemplate = new List<Pkcs11Attribute>
             {
                 Attribute(CKA.CKA_TOKEN, true),
                 Attribute(CKA.CKA_PRIVATE, request.PinPolicy != PinPolicy.Never),
@@ -347,8 +339,7 @@ public sealed class Pkcs11Token : ISigningToken
                 privateTemplate.Add(Attribute(CKA.CKA_ALWAYS_AUTHENTICATE, true));
             }
 
-            var mechanism = session.Factories.MechanismFactory.Create(Pkcs11Native.CkmEcEdwardsKeyPairGen);
-            session.GenerateKeyPair(mechanism, publicTemplate, privateTemplate, out _, out _);
+            session.GenerateKeyPair(Pkcs11Native.CkmEcEdwardsKeyPairGen, publicTemplate, privateTemplate);
 
             // The new pair exists before the old one goes: a failure above leaves the old key intact.
             foreach (var handle in existing)
@@ -363,15 +354,15 @@ public sealed class Pkcs11Token : ISigningToken
     }
 
     /// <summary>Every Ed25519 object (both halves) the name answers to.</summary>
-    private List<IObjectHandle> FindKeyObjects(ISession session, Pkcs11KeyName name)
+    private List<ulong> FindKeyObjects(Pkcs11Session session, Pkcs11KeyName name)
     {
         var finder = Finder(session);
         return finder.Objects(CKO.CKO_PUBLIC_KEY, name).Concat(finder.Objects(CKO.CKO_PRIVATE_KEY, name))
-            .Where(handle => session.GetAttributeValue(handle, [CKA.CKA_KEY_TYPE])[0] is { CannotBeRead: false } type && type.GetValueAsUlong() == Pkcs11Native.CkkEcEdwards)
+            .Where(handle => session.GetAttributeValue(handle, [CKA.CKA_KEY_TYPE])[0].AsNumber() == Pkcs11Native.CkkEcEdwards)
             .ToList();
     }
 
-    private Pkcs11KeyFinder Finder(ISession session) => new(session, Name, _module.Ykcs11Version, _loggedIn);
+    private Pkcs11KeyFinder Finder(Pkcs11Session session) => new(session, Name, _module.Ykcs11Version, _loggedIn);
 
     private Pkcs11Key Resolve(string keyId, bool refresh = false)
     {
@@ -458,17 +449,11 @@ public sealed class Pkcs11Token : ISigningToken
 
             lock (_adminGate)
             {
-                try
+                // CKR_USER_ALREADY_LOGGED_IN: another token object on the same module logged in (login state is per application).
+                var rv = _admin.Login(CKU.CKU_USER, pin.Span);
+                if (rv is not (CKR.CKR_OK or CKR.CKR_USER_ALREADY_LOGGED_IN))
                 {
-                    _admin.Login(CKU.CKU_USER, pin.UnsafeArray);
-                }
-                catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
-                {
-                    // Another token object on the same module logged in: login state is per application.
-                }
-                catch (Pkcs11Exception e)
-                {
-                    throw Pkcs11Errors.ToError(e, Name, "C_Login", RetriesFrom(TokenInfo()));
+                    throw Pkcs11Errors.ToError(rv, Name, "C_Login", RetriesFrom(TokenInfo()));
                 }
             }
 
@@ -492,7 +477,7 @@ public sealed class Pkcs11Token : ISigningToken
             return true;
         }
 
-        var state = Admin(session => session.GetSessionInfo().State, "C_GetSessionInfo");
+        var state = Admin(session => session.State(), "C_GetSessionInfo");
         _loggedIn = state is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
         return _loggedIn;
     }
@@ -505,7 +490,7 @@ public sealed class Pkcs11Token : ISigningToken
             {
                 _admin.Logout();
             }
-            catch (Pkcs11Exception)
+            catch (Pkcs11CallException)
             {
                 // Not logged in, or the token left: either way nobody is logged in now.
             }
@@ -515,23 +500,23 @@ public sealed class Pkcs11Token : ISigningToken
         _keys.Clear();
     }
 
-    private ITokenInfo TokenInfo()
+    private Pkcs11TokenInfo TokenInfo()
     {
         try
         {
             return _slot.GetTokenInfo();
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
             throw Pkcs11Errors.ToError(e, Name, "C_GetTokenInfo");
         }
     }
 
     /// <summary>PKCS#11 has no counter, only flags: locked = 0, final try = 1, otherwise unknown.</summary>
-    private static int? RetriesFrom(ITokenInfo info) =>
-        info.TokenFlags.UserPinLocked ? 0 : info.TokenFlags.UserPinFinalTry ? 1 : null;
+    private static int? RetriesFrom(Pkcs11TokenInfo info) =>
+        info.UserPinLocked ? 0 : info.UserPinFinalTry ? 1 : null;
 
-    private T Admin<T>(Func<ISession, T> action, string operation)
+    private T Admin<T>(Func<Pkcs11Session, T> action, string operation)
     {
         lock (_adminGate)
         {
@@ -539,7 +524,7 @@ public sealed class Pkcs11Token : ISigningToken
             {
                 return action(_admin);
             }
-            catch (Pkcs11Exception e)
+            catch (Pkcs11CallException e)
             {
                 var error = Pkcs11Errors.ToError(e, Name, operation);
                 if (error.Kind == TokenErrorKind.TokenRemoved)
@@ -553,14 +538,36 @@ public sealed class Pkcs11Token : ISigningToken
         }
     }
 
-    private IObjectAttribute Attribute(CKA type, object value) => value switch
-    {
-        bool flag => _admin.Factories.ObjectAttributeFactory.Create(type, flag),
-        ulong number => _admin.Factories.ObjectAttributeFactory.Create(type, number),
-        CKO kind => _admin.Factories.ObjectAttributeFactory.Create(type, kind),
-        string text => _admin.Factories.ObjectAttributeFactory.Create(type, text),
-        byte[] bytes => _admin.Factories.ObjectAttributeFactory.Create(type, bytes),
-        _ => throw new ArgumentException($"unsupported attribute value {value.GetType()}", nameof(value)),
-    };
+    private static Pkcs11Attribute Attribute(ulong type, bool value) => Pkcs11Attribute.Of(type, value);
 
+    private static Pkcs11Attribute Attribute(ulong type, ulong value) => Pkcs11Attribute.Of(type, value);
+
+    private static Pkcs11Attribute Attribute(ulong type, string value) => Pkcs11Attribute.Of(type, value);
+
+    private static Pkcs11Attribute Attribute(ulong type, byte[] value) => Pkcs11Attribute.Of(type, value);
+
+    private static Pkcs11SlotInfo SlotInfo(Pkcs11Slot slot, string module)
+    {
+        try
+        {
+            return slot.GetSlotInfo();
+        }
+        catch (Pkcs11CallException e)
+        {
+            throw Pkcs11Errors.ToError(e, module, "C_GetSlotInfo");
+        }
+    }
+
+    /// <summary>Closes a session whose token may be gone already (the handle is dead either way).</summary>
+    private static void CloseQuietly(Pkcs11Session? session)
+    {
+        try
+        {
+            session?.Dispose();
+        }
+        catch (Pkcs11CallException)
+        {
+            // The token is gone already.
+        }
+    }
 }

@@ -1,6 +1,6 @@
 using KeyCustody.Tokens.Pcsc;
 using KeyCustody.Tokens.Pkcs11;
-using Net.Pkcs11Interop.Common;
+using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Tests.Errors;
 
@@ -41,19 +41,19 @@ public sealed class MiddlewareErrorsTests
     }
 
     [Theory]
-    [InlineData(CKR.CKR_PIN_INCORRECT, typeof(PinIncorrectException))]
-    [InlineData(CKR.CKR_PIN_LOCKED, typeof(PinBlockedException))]
-    [InlineData(CKR.CKR_PIN_LEN_RANGE, typeof(PinFormatInvalidException))]
-    [InlineData(CKR.CKR_USER_NOT_LOGGED_IN, typeof(PinRequiredException))]
-    [InlineData(CKR.CKR_DEVICE_REMOVED, typeof(TokenRemovedException))]
-    [InlineData(CKR.CKR_TOKEN_NOT_PRESENT, typeof(TokenRemovedException))]
-    [InlineData(CKR.CKR_SESSION_HANDLE_INVALID, typeof(TokenRemovedException))]
-    [InlineData(CKR.CKR_MECHANISM_INVALID, typeof(NotSupportedByTokenException))]
-    [InlineData(CKR.CKR_FUNCTION_CANCELED, typeof(TokenOperationCancelledException))]
-    [InlineData(CKR.CKR_GENERAL_ERROR, typeof(DeviceErrorException))]
-    public void Ckr_codes_map_to_domain_errors(CKR rv, Type expected)
+    [InlineData((ulong)CKR.CKR_PIN_INCORRECT, typeof(PinIncorrectException))]
+    [InlineData((ulong)CKR.CKR_PIN_LOCKED, typeof(PinBlockedException))]
+    [InlineData((ulong)CKR.CKR_PIN_LEN_RANGE, typeof(PinFormatInvalidException))]
+    [InlineData((ulong)CKR.CKR_USER_NOT_LOGGED_IN, typeof(PinRequiredException))]
+    [InlineData((ulong)CKR.CKR_DEVICE_REMOVED, typeof(TokenRemovedException))]
+    [InlineData((ulong)CKR.CKR_TOKEN_NOT_PRESENT, typeof(TokenRemovedException))]
+    [InlineData((ulong)CKR.CKR_SESSION_HANDLE_INVALID, typeof(TokenRemovedException))]
+    [InlineData((ulong)CKR.CKR_MECHANISM_INVALID, typeof(NotSupportedByTokenException))]
+    [InlineData((ulong)CKR.CKR_FUNCTION_CANCELED, typeof(TokenOperationCancelledException))]
+    [InlineData((ulong)CKR.CKR_GENERAL_ERROR, typeof(DeviceErrorException))]
+    public void Ckr_codes_map_to_domain_errors(ulong rv, Type expected)
     {
-        var error = Pkcs11Errors.ToError(rv, "PKCS#11 \"t\" (1)", "C_Sign");
+        var error = Pkcs11Errors.ToError((CKR)rv, "PKCS#11 \"t\" (1)", "C_Sign");
         Assert.IsType(expected, error);
         Assert.Contains("PKCS#11 \"t\" (1)", error.Message, StringComparison.Ordinal);
     }

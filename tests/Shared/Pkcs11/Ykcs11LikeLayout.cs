@@ -34,7 +34,7 @@ internal static class Ykcs11LikeLayout
         }
         catch (InvalidOperationException)
         {
-            // The product's own resolver is installed in this process already.
+            // An earlier call in this process installed it already.
         }
 
         var factories = new Pkcs11InteropFactories();

@@ -1,0 +1,199 @@
+using System.Runtime.InteropServices;
+using KeyCustody.Tokens.Pkcs11.Native;
+
+namespace KeyCustody.Tokens.Pkcs11;
+
+/// <summary>
+/// One session on a token. A session is one thread's at a time (PKCS#11): callers hold a lock or own it from a pool.
+/// The methods throw <see cref="Pkcs11CallException"/> for anything but CKR_OK, except those of the signing path
+/// (Login, SignInit, Sign), which return the CKR: their callers read some CKRs themselves.
+/// </summary>
+internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDisposable
+{
+    /// <summary>Objects per C_FindObjects call; a search goes on until the module returns none.</summary>
+    private const int FindBatch = 32;
+
+    private bool _closed;
+
+    public Cryptoki Module { get; } = module;
+
+    public nuint Handle { get; } = handle;
+
+    /// <summary>C_Login; the PIN is read where it lies (the caller's buffer, pinned for the call), never copied.</summary>
+    public CKR Login(ulong userType, ReadOnlySpan<byte> pin)
+    {
+        fixed (byte* p = pin)
+        {
+            return Module.C_Login(Handle, (nuint)userType, p, (nuint)pin.Length);
+        }
+    }
+
+    public void Logout() => Cryptoki.Check(Module.C_Logout(Handle), "C_Logout");
+
+    /// <summary>The session's state (CKS_), which says whether the application is logged in.</summary>
+    public ulong State()
+    {
+        CkSessionInfo info;
+        Cryptoki.Check(Module.C_GetSessionInfo(Handle, &info), "C_GetSessionInfo");
+        return info.State;
+    }
+
+    /// <summary>Every object that matches the template (C_FindObjectsInit, C_FindObjects until none is left, C_FindObjectsFinal).</summary>
+    public List<ulong> FindAllObjects(IReadOnlyList<Pkcs11Attribute> template)
+    {
+        using (var native = new NativeTemplate(template))
+        {
+            Cryptoki.Check(Module.C_FindObjectsInit(Handle, native.Entries, native.Count), "C_FindObjectsInit");
+        }
+
+        var found = new List<ulong>();
+        bool done = false;
+        try
+        {
+            var batch = stackalloc nuint[FindBatch];
+            while (true)
+            {
+                nuint count = 0;
+                Cryptoki.Check(Module.C_FindObjects(Handle, batch, FindBatch, &count), "C_FindObjects");
+                if (count == 0)
+                {
+                    break;
+                }
+
+                for (nuint i = 0; i < count && i < FindBatch; i++)
+                {
+                    found.Add(batch[i]);
+                }
+            }
+
+            done = true;
+        }
+        finally
+        {
+            // Always end the search: a session with one still open refuses the next (CKR_OPERATION_ACTIVE).
+            var rv = Module.C_FindObjectsFinal(Handle);
+            if (done)
+            {
+                Cryptoki.Check(rv, "C_FindObjectsFinal");
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The values of <paramref name="types"/> on one object: a first call asks their lengths, a second reads them into
+    /// one native buffer. CKR_ATTRIBUTE_SENSITIVE and CKR_ATTRIBUTE_TYPE_INVALID are answers, not failures: the
+    /// attributes concerned come back as <see cref="Pkcs11AttributeValue.CannotBeRead"/>, the others with their values.
+    /// </summary>
+    public Pkcs11AttributeValue[] GetAttributeValue(ulong handle, ReadOnlySpan<ulong> types)
+    {
+        var template = new CkAttribute[types.Length];
+        for (int i = 0; i < types.Length; i++)
+        {
+            template[i].Type = (nuint)types[i];
+        }
+
+        fixed (CkAttribute* entries = template)
+        {
+            Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)template.Length));
+            nuint size = 0;
+            foreach (var entry in template)
+            {
+                size += Readable(entry) ? entry.ValueLength : 0;
+            }
+
+            var buffer = (byte*)NativeMemory.AllocZeroed(size == 0 ? 1 : size);
+            try
+            {
+                var next = buffer;
+                var allotted = new nuint[template.Length];
+                for (int i = 0; i < template.Length; i++)
+                {
+                    allotted[i] = Readable(template[i]) ? template[i].ValueLength : 0;
+                    entries[i].Value = allotted[i] == 0 ? null : next;
+                    next += allotted[i];
+                }
+
+                Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)template.Length));
+                var values = new Pkcs11AttributeValue[template.Length];
+                for (int i = 0; i < template.Length; i++)
+                {
+                    values[i] = !Readable(template[i]) ? new Pkcs11AttributeValue(null)
+                        : template[i].Value is null ? new Pkcs11AttributeValue([])
+                        : new Pkcs11AttributeValue(new ReadOnlySpan<byte>(template[i].Value, (int)Math.Min(template[i].ValueLength, allotted[i])).ToArray());
+                }
+
+                return values;
+            }
+            finally
+            {
+                NativeMemory.Clear(buffer, size == 0 ? 1 : size);
+                NativeMemory.Free(buffer);
+            }
+        }
+    }
+
+    /// <summary>C_GenerateKeyPair; the handles of the public and the private key.</summary>
+    public (ulong Public, ulong Private) GenerateKeyPair(ulong mechanism, IReadOnlyList<Pkcs11Attribute> publicTemplate, IReadOnlyList<Pkcs11Attribute> privateTemplate)
+    {
+        var ck = new CkMechanism { Mechanism = (nuint)mechanism };
+        using var publicNative = new NativeTemplate(publicTemplate);
+        using var privateNative = new NativeTemplate(privateTemplate);
+        nuint publicKey = 0;
+        nuint privateKey = 0;
+        Cryptoki.Check(
+            Module.C_GenerateKeyPair(Handle, &ck, publicNative.Entries, publicNative.Count, privateNative.Entries, privateNative.Count, &publicKey, &privateKey),
+            "C_GenerateKeyPair");
+        return (publicKey, privateKey);
+    }
+
+    /// <summary>C_SignInit with a mechanism that takes no parameter (CKM_EDDSA for Ed25519: pure, no context).</summary>
+    public CKR SignInit(ulong mechanism, ulong key)
+    {
+        var ck = new CkMechanism { Mechanism = (nuint)mechanism };
+        return Module.C_SignInit(Handle, &ck, (nuint)key);
+    }
+
+    /// <summary>
+    /// C_Sign into <paramref name="signature"/>; <paramref name="length"/> is what the module wrote, or with
+    /// CKR_BUFFER_TOO_SMALL what it needs (the operation then stays active, as PKCS#11 says).
+    /// </summary>
+    public CKR Sign(ReadOnlySpan<byte> data, Span<byte> signature, out int length)
+    {
+        nuint written = (nuint)signature.Length;
+        CKR rv;
+        fixed (byte* input = data)
+        fixed (byte* output = signature)
+        {
+            rv = Module.C_Sign(Handle, input, (nuint)data.Length, output, &written);
+        }
+
+        length = written > int.MaxValue ? int.MaxValue : (int)written;
+        return rv;
+    }
+
+    public void DestroyObject(ulong handle) => Cryptoki.Check(Module.C_DestroyObject(Handle, (nuint)handle), "C_DestroyObject");
+
+    /// <summary>C_CloseSession, once; throws if the module refuses (the token is gone: the handle is dead either way).</summary>
+    public void Dispose()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        Cryptoki.Check(Module.C_CloseSession(Handle), "C_CloseSession");
+    }
+
+    private static bool Readable(in CkAttribute entry) => entry.ValueLength != nuint.MaxValue;
+
+    private static void Answered(CKR rv)
+    {
+        if (rv is not (CKR.CKR_OK or CKR.CKR_ATTRIBUTE_SENSITIVE or CKR.CKR_ATTRIBUTE_TYPE_INVALID))
+        {
+            throw new Pkcs11CallException("C_GetAttributeValue", rv);
+        }
+    }
+}
