@@ -27,6 +27,15 @@ public sealed class BindingTests
         Assert.Equal(48, Unsafe.SizeOf<CkInitializeArgs>());
     }
 
+    /// <summary>Pkcs11Interop cannot run under Native AOT ("CK_FUNCTION_LIST is missing structure marshalling data"): the product must not use it.</summary>
+    [Fact]
+    public void The_token_library_does_not_reference_Pkcs11Interop()
+    {
+        var references = typeof(Pkcs11Token).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.DoesNotContain("Pkcs11Interop", references);
+        Assert.Contains("NSec.Cryptography", references);
+    }
+
     [Fact]
     public void A_token_key_pair_and_signature_go_through_every_bound_function()
     {

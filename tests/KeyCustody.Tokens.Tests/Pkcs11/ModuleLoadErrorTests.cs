@@ -23,6 +23,26 @@ public sealed class ModuleLoadErrorTests
         Assert.DoesNotContain("UnmanagedException", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A module with an unresolved function, as ykcs11 2.7 beside Debian's libykpiv 2.2 is ("undefined symbol:
+    /// ykpiv_util_get_certdata"): a lazy dlopen (NativeLibrary.Load's) loads it, and the process would die with "symbol
+    /// lookup error" at the first call into it. It is refused at load instead, in the loader's words. The module: perl's
+    /// Socket extension, whose Perl_ functions only a perl process provides.
+    /// </summary>
+    [Fact]
+    public void An_unresolved_function_is_refused_at_load_not_at_the_first_call()
+    {
+        var module = Directory.EnumerateDirectories("/usr/lib/x86_64-linux-gnu/perl")
+            .Select(version => Path.Combine(version, "auto", "Socket", "Socket.so"))
+            .FirstOrDefault(File.Exists);
+        Assert.True(module is not null, "perl's Socket.so is missing: run scripts/ensure-deps.sh (perl)");
+
+        var error = Assert.Throws<DeviceErrorException>(() => Pkcs11Token.Open(new Pkcs11TokenOptions { ModulePath = module, TokenLabel = "x" }));
+
+        Assert.True(error.Message.Contains("undefined symbol: Perl_", StringComparison.Ordinal), error.Message);
+        Assert.Contains(module, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_file_that_is_no_shared_object_is_named()
     {
