@@ -17,13 +17,14 @@ if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
 else
   step() { printf '\n== %s\n' "$*"; }
 fi
-step "building keycustodyd, the CLI and the homeserver simulator (the first time takes a minute or two; silent when all is well)"
+step "building keycustodyd (compiled to native code, as it ships), the CLI and the homeserver simulator (the first time takes two or three minutes; silent when all is well)"
 scripts/build.sh src/KeyCustody.Daemon src/KeyCustody.Cli homeserver-sim/KeyCustody.HomeserverSim
+scripts/build-native.sh
 built=$(date +%s)
 
 state=$(mktemp -d /tmp/keycustody-demo-XXXXXX)
 socket="$state/keycustodyd.sock"
-dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --no-demo-keys --state-dir "$state" >"$state/daemon.log" 2>&1 &
+src/KeyCustody.Daemon/bin/Release/native/keycustodyd --simulator --no-demo-keys --state-dir "$state" >"$state/daemon.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
 kc() { dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll "$@"; }
@@ -71,7 +72,7 @@ finished=$(date +%s)
 step "done in $((finished - started)) s ($((built - started)) s building, $((finished - built)) s running); everything is in $state"
 cat <<NEXT
 The daemon stopped with this script. To go on by hand with these cards and keys (README, "Provisioning, publishing, and a Python client"):
-  dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --simulator --no-demo-keys --state-dir $state &
+  src/KeyCustody.Daemon/bin/Release/native/keycustodyd --simulator --no-demo-keys --state-dir $state &
   dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll --socket $state/keycustodyd.sock keys list
 Each run keeps its own /tmp/keycustody-demo-* directory; remove them when done.
 NEXT

@@ -9,6 +9,8 @@ scripts/ensure-deps.sh
 tests/js/ensure.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 scripts/build.sh KeyCustody.sln
+# The daemon the tests start is the one that ships: compiled ahead of time (Native AOT).
+scripts/build-native.sh
 # A test that makes no progress for 10 minutes (the longest, the short fault run, takes about 1) is a hang: the test
 # host is stopped and the run fails naming the test, instead of waiting for CI's time limit.
 dotnet test KeyCustody.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" \

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 scripts/build.sh src/KeyCustody.Daemon bench/KeyCustody.Cards.Bench
+scripts/build-native.sh
 echo "uptime before: $(uptime)"
 status=0
 dotnet bench/KeyCustody.Cards.Bench/bin/Release/net10.0/KeyCustody.Cards.Bench.dll "$@" || status=$?

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 scripts/build.sh src/KeyCustody.Daemon bench/KeyCustody.Daemon.Bench
+scripts/build-native.sh
 echo "uptime before: $(uptime)"
 status=0
 dotnet bench/KeyCustody.Daemon.Bench/bin/Release/net10.0/KeyCustody.Daemon.Bench.dll "$@" || status=$?

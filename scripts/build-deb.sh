@@ -4,9 +4,9 @@
 # the example configuration as the conffile /etc/keycustody/keycustodyd.json, the control file, the maintainer
 # scripts (packaging/deb/), the copyright file, the changelog, README.Debian and the lintian overrides.
 #
-# The programs are framework-dependent: the package depends on aspnetcore-runtime-10.0 (Microsoft's Debian repository;
-# Debian 12 has no .NET 10). A self-contained build would carry the runtime twice (daemon and CLI, about 106 MB
-# uncompressed each) and take the runtime's security updates only with a rebuild of this package.
+# The daemon is native code (Native AOT: scripts/build-native.sh), so its runtime's security fixes come with a rebuild of
+# this package. The CLI and the simulator are framework-dependent: the package depends on dotnet-runtime-10.0
+# (Microsoft's Debian repository; Debian 12 has no .NET 10).
 #
 # Usage: scripts/build-deb.sh [--output DIR] [--version VERSION] [--no-build] [--configuration NAME]
 #   --output DIR     where the .deb goes (default: the current directory); its path is printed last
@@ -73,7 +73,7 @@ Version: $version
 Architecture: $arch
 Maintainer: KeyCustody maintainers <keycustody-maintainers@example.org>
 Installed-Size: $size
-Depends: aspnetcore-runtime-10.0, libc6 (>= 2.28), libpcsclite1, systemd (>= 252), init-system-helpers (>= 1.58)
+Depends: dotnet-runtime-10.0, libc6 (>= 2.28), libssl3, zlib1g, libpcsclite1, systemd (>= 252), init-system-helpers (>= 1.58)
 Recommends: pcscd
 Suggests: softhsm2, ykcs11, yubikey-manager, opensc
 Section: admin

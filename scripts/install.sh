@@ -4,7 +4,8 @@
 # the Debian files: control, maintainer scripts, the configuration as a conffile); InstallTests installs with it into a
 # scratch root and starts the installed daemon.
 #
-#   usr/lib/keycustody/keycustodyd                    the daemon (framework-dependent .NET apphost beside its DLLs)
+#   usr/lib/keycustody/keycustodyd                    the daemon: one native executable (Native AOT, scripts/build-native.sh)
+#                                                     beside libsodium.so, its Ed25519; no .NET runtime needed
 #   usr/lib/keycustody/cli/keycustody                 the CLI, in its own directory (its own dependency set)
 #   usr/lib/keycustody/hwsim/keycustody-hwsim         the card simulator (development and CI: README.md, hw-sim/README.md),
 #                                                     in its own directory too; it presses the button of keycustodyd
@@ -21,12 +22,13 @@
 #   usr/share/doc/keycustody/                         README.md, architecture.md, threat-model.md, deployment.md,
 #                                                     examples/keycustodyd.json.example
 #
-# The .NET 10 runtime (Microsoft.AspNetCore.App) is not installed here: the apphost finds it in /usr/share/dotnet,
-# or wherever DOTNET_ROOT points (for the unit: a drop-in with Environment=DOTNET_ROOT=...).
+# The CLI and the simulator are framework-dependent: the .NET 10 runtime is not installed here; their apphosts find it
+# in /usr/share/dotnet, or wherever DOTNET_ROOT points. The daemon needs no runtime.
 #
 # Usage: scripts/install.sh [--root DIR] [--no-build] [--configuration NAME] [--no-activate]
 #   --root DIR            install under DIR instead of / (DESTDIR in the environment means the same; --root wins)
-#   --no-build            publish the existing build (dotnet build KeyCustody.sln -c Release) instead of building
+#   --no-build            publish the existing build (dotnet build KeyCustody.sln -c Release, and the daemon's
+#                         scripts/build-native.sh) instead of building
 #   --configuration NAME  Release (the default) or Debug
 #   --no-activate         on /, do not run systemd-sysusers, systemd-tmpfiles, systemctl daemon-reload, udevadm
 # Installing under another root only lays the files out; on / it also creates the user, groups and directories
@@ -93,11 +95,16 @@ publish() { # project, output directory
         find "$2/runtimes" -mindepth 1 -maxdepth 1 ! -name "$rid" -exec rm -rf {} +
     fi
 }
-publish src/KeyCustody.Daemon "$staging/daemon"
+# The daemon as compiled ahead of time: the executable and the native libraries beside it, not the compiler's debug
+# symbols (keycustodyd.dbg), nor the .pdb/.xml of the assemblies it was compiled from.
+if ((build)); then scripts/build-native.sh "$configuration"; fi
+native=src/KeyCustody.Daemon/bin/$configuration/native
+[[ -x $native/keycustodyd ]] || { echo "error: $native/keycustodyd is missing: scripts/build-native.sh $configuration compiles it (or leave out --no-build)" >&2; exit 2; }
+mkdir -p "$staging/daemon"
+cp "$native/keycustodyd" "$staging/daemon/"
+find "$native" -maxdepth 1 -name '*.so' -exec cp {} "$staging/daemon/" \;
 publish src/KeyCustody.Cli "$staging/cli"
 publish hw-sim/KeyCustody.HwSim "$staging/hwsim"
-# The daemon loads the simulator's library for --simulator; the simulator's own entry point is the one in hwsim/.
-rm -f "$staging/daemon"/keycustody-hwsim "$staging/daemon"/keycustody-hwsim.deps.json "$staging/daemon"/keycustody-hwsim.runtimeconfig.json
 
 # A reinstall replaces the programs as a whole: no DLL of an older version is left to be loaded.
 rm -rf "$lib"

@@ -76,8 +76,10 @@ internal sealed class CardsDaemon : IAsyncDisposable
         File.WriteAllText(configFile, config.ToJsonString());
         File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { daemonDll, "--config", configFile })
+        // The daemon as shipped (the native executable scripts/build-native.sh makes) or a build's keycustodyd.dll.
+        var dll = daemonDll.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(dll ? "dotnet" : daemonDll) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in dll ? new[] { daemonDll, "--config", configFile } : ["--config", configFile])
         {
             start.ArgumentList.Add(argument);
         }

@@ -14,10 +14,10 @@ using KeyCustody.Protos.V1;
 // --timing yubikey5|none, --daemon DLL, --out FILE, --keep (keep the work directory: daemon log, audit log).
 var options = Options.Parse(args);
 var repo = FindRepo();
-var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
+var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/native/keycustodyd");
 if (!File.Exists(daemonDll))
 {
-    Console.Error.WriteLine($"error: {daemonDll} is missing: dotnet build src/KeyCustody.Daemon -c Release");
+    Console.Error.WriteLine($"error: {daemonDll} is missing: scripts/build-native.sh compiles it");
     return 2;
 }
 

@@ -13,10 +13,10 @@ using KeyCustody.Protos.V1;
 // --memory (only the daemon's memory: idle, a ~20 s burst, a minute after it, by mapping; see MemoryRun).
 var options = Options.Parse(args);
 var repo = FindRepo();
-var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll");
+var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/native/keycustodyd");
 if (!File.Exists(daemonDll))
 {
-    Console.Error.WriteLine($"error: {daemonDll} is missing: dotnet build src/KeyCustody.Daemon -c Release");
+    Console.Error.WriteLine($"error: {daemonDll} is missing: scripts/build-native.sh compiles it");
     return 2;
 }
 

@@ -48,7 +48,7 @@ key() { printf '{"name":"%s","token":"%s","keyId":"%s","role":"%s","owner":"@ali
  "access":[{"principal":"uid:$(id -u)","keys":["*"],"operations":["sign","approve","admin"]}]}
 JSON
 )
-dotnet src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll --config "$state/keycustodyd.json" >"$d2/daemon.log" 2>&1 &
+src/KeyCustody.Daemon/bin/Release/native/keycustodyd --config "$state/keycustodyd.json" >"$d2/daemon.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do [[ -S "$d2/keycustodyd.sock" ]] && kc --socket "$d2/keycustodyd.sock" status >/dev/null 2>&1 && break; sleep 0.1; done
 dotnet hw-sim/KeyCustody.HwSim/bin/Release/net10.0/keycustody-hwsim.dll root-cert --root "$d2/simulator-root.json" >"$d2/simulator-root.pem"

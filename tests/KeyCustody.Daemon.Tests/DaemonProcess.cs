@@ -252,6 +252,21 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the daemon's output has this text (a backstop deadline for a loaded machine).</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline || _process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"keycustodyd did not print '{text}':\n{Output}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public Task WaitForExitAsync() => _process is null ? Task.CompletedTask : _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
 
     /// <summary>SIGKILL: no chance to write anything more.</summary>

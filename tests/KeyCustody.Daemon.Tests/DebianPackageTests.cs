@@ -32,7 +32,8 @@ public sealed class DebianPackageTests(ITestOutputHelper output) : IDisposable
         Assert.True(exit == 0, $"lintian exited {exit}:\n{text}");
 
         (exit, text) = ChildProcess.Run("dpkg-deb", ["--field", deb, "Depends"]);
-        Assert.Contains("aspnetcore-runtime-10.0", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet-runtime-10.0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore", text, StringComparison.Ordinal);
         (exit, text) = ChildProcess.Run("dpkg-deb", ["--ctrl-tarfile", deb]);
         Assert.Equal(0, exit);
 

@@ -73,7 +73,7 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("644", Mode(Installed(installed)));
         }
 
-        // What the unit names is there: the program behind ExecStart (the apphost, executable) and its documentation.
+        // What the unit names is there: the program behind ExecStart (the native daemon, executable) and its documentation.
         var unit = File.ReadAllLines(Installed("usr/lib/systemd/system/keycustodyd.service"));
         var execStart = unit.Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal))["ExecStart=".Length..].Split(' ')[0];
         Assert.Equal("755", Mode(Installed(execStart)));
@@ -91,9 +91,14 @@ public sealed class InstallTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(Installed("usr/share/man/man1/keycustody-hwsim.1.gz")), "keycustody-hwsim(1) is not installed");
         Assert.False(File.Exists(Installed("usr/lib/keycustody/keycustody-hwsim")), "the simulator's entry point beside the daemon's libraries");
 
-        // Only what runs on this machine.
+        // Only what runs on this machine. The daemon is one native executable beside libsodium: no assemblies, no debug
+        // symbols, no .NET runtime of its own.
         Assert.Empty(Directory.EnumerateFiles(Installed("usr/lib/keycustody"), "*.xml", SearchOption.AllDirectories));
-        Assert.Equal([System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier], Directory.EnumerateDirectories(Installed("usr/lib/keycustody/runtimes")).Select(Path.GetFileName));
+        Assert.Equal(["keycustodyd", "libsodium.so"], Directory.EnumerateFiles(Installed("usr/lib/keycustody")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var program in new[] { "cli", "hwsim" })
+        {
+            Assert.Equal([System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier], Directory.EnumerateDirectories(Installed($"usr/lib/keycustody/{program}/runtimes")).Select(Path.GetFileName));
+        }
 
         // systemd-analyze verify resolves ExecStart inside the root: here it is the installed daemon, not a stub. ExecReload's
         // /bin/kill is the host's (procps), copied in.

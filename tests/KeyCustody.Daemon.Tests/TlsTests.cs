@@ -52,6 +52,10 @@ public sealed class TlsTests : IAsyncLifetime
             access = new[] { Rule("cert:CN=bot, O=KeyCustody tests", ["server"], "sign"), Rule(Me, ["*"], "admin") },
         });
         await d.StartAsync();
+
+        // The Unix socket answers as soon as its own listener accepts, which can be before the TCP listener is bound
+        // (seen on a loaded machine: connection refused); the line comes once every listener is.
+        await d.WaitForOutputAsync($"Listening on 127.0.0.1:{port} (mutual TLS)");
         using var local = d.Client();
         await Generate(local, "soft", "srv");
         return port;

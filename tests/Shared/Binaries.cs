@@ -13,10 +13,30 @@ internal static class Binaries
 
     public static string Cli => Output("src/KeyCustody.Cli", "keycustody.dll");
 
-    public static string Daemon => Output("src/KeyCustody.Daemon", "keycustodyd.dll");
+    /// <summary>
+    /// keycustodyd as it ships: the native executable scripts/build-native.sh compiles ahead of time (./test.sh runs it
+    /// after building the solution). Refused when it is older than the build's keycustodyd.dll: the tests would run a
+    /// daemon without the latest change.
+    /// </summary>
+    public static string Daemon
+    {
+        get
+        {
+            var native = Path.Combine(TestPaths.RepoRoot, "src/KeyCustody.Daemon", "bin", Configuration, "native", "keycustodyd");
+            var dll = Output("src/KeyCustody.Daemon", "keycustodyd.dll");
+            if (!File.Exists(native))
+            {
+                throw new InvalidOperationException($"{native} is missing: scripts/build-native.sh {Configuration} compiles it (./test.sh does)");
+            }
 
-    /// <summary>The program and leading arguments that run keycustodyd: <c>dotnet keycustodyd.dll</c>.</summary>
-    public static (string Program, string[] Arguments) DaemonCommand => ("dotnet", [Daemon]);
+            return File.GetLastWriteTimeUtc(native) >= File.GetLastWriteTimeUtc(dll)
+                ? native
+                : throw new InvalidOperationException($"{native} is older than {dll}: scripts/build-native.sh {Configuration} compiles it again (./test.sh does)");
+        }
+    }
+
+    /// <summary>The program and leading arguments that run keycustodyd: the native executable, alone.</summary>
+    public static (string Program, string[] Arguments) DaemonCommand => (Daemon, []);
 
     /// <summary>keycustodyd with these arguments, its output redirected (the caller reads or drains it).</summary>
     public static ProcessStartInfo DaemonStart(params IEnumerable<string> arguments)
