@@ -22,9 +22,11 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     /// <summary>C_Login; the PIN is read where it lies (the caller's buffer, pinned for the call), never copied.</summary>
     public CKR Login(ulong userType, ReadOnlySpan<byte> pin)
     {
+        byte none = 0;
         fixed (byte* p = pin)
         {
-            return Module.C_Login(Handle, (nuint)userType, p, (nuint)pin.Length);
+            // An empty PIN is an empty PIN for the module to judge, not NULL (which asks for the token's own PIN pad).
+            return Module.C_Login(Handle, (nuint)userType, p is null ? &none : p, (nuint)pin.Length);
         }
     }
 
@@ -163,10 +165,12 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     {
         nuint written = (nuint)signature.Length;
         CKR rv;
+        byte none = 0;
         fixed (byte* input = data)
         fixed (byte* output = signature)
         {
-            rv = Module.C_Sign(Handle, input, (nuint)data.Length, output, &written);
+            // An empty message is a message (Ed25519 signs it); modules refuse a NULL pData with CKR_ARGUMENTS_BAD.
+            rv = Module.C_Sign(Handle, input is null ? &none : input, (nuint)data.Length, output, &written);
         }
 
         length = written > int.MaxValue ? int.MaxValue : (int)written;

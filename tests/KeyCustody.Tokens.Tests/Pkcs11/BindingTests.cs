@@ -57,6 +57,7 @@ public sealed class BindingTests
             using var session = slot.OpenSession(readWrite: true);
             Assert.Equal(2UL, session.State()); // CKS_RW_PUBLIC_SESSION
             Assert.Equal(CKR.CKR_PIN_INCORRECT, session.Login(CKU.CKU_USER, "000000"u8));
+            Assert.Equal(CKR.CKR_PIN_INCORRECT, session.Login(CKU.CKU_USER, []));
             Assert.Equal(CKR.CKR_OK, session.Login(CKU.CKU_USER, "123456"u8));
             Assert.Equal(CKS.CKS_RW_USER_FUNCTIONS, session.State());
 
@@ -89,6 +90,9 @@ public sealed class BindingTests
             Assert.Equal(CKR.CKR_OK, session.Sign(message, signature, out var length));
             Assert.Equal(64, length);
             Assert.True(Ed25519Oracle.Verifies(raw, message, signature));
+            Assert.Equal(CKR.CKR_OK, session.SignInit(Pkcs11Native.CkmEddsa, privateKey));
+            Assert.Equal(CKR.CKR_OK, session.Sign([], signature, out _));
+            Assert.True(Ed25519Oracle.Verifies(raw, [], signature));
 
             session.DestroyObject(publicKey);
             session.DestroyObject(privateKey);
@@ -100,6 +104,16 @@ public sealed class BindingTests
         {
             module.Release();
         }
+    }
+
+    /// <summary>An empty span's pointer is NULL, which a module takes as "no argument": an empty message is still one to sign.</summary>
+    [Fact]
+    public async Task An_empty_message_is_signed()
+    {
+        using var token = SoftHsm.Open(SoftHsm.CreateToken(), poolSize: 1);
+        var interaction = new Prompts().With(SoftHsm.UserPin);
+        var key = await token.GenerateKeyAsync(new KeyGenerationRequest("k", PinPolicy.Once), interaction);
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, [], await token.SignAsync("k", ReadOnlyMemory<byte>.Empty, interaction)));
     }
 
     [Fact]
