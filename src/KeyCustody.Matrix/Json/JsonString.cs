@@ -17,13 +17,15 @@ public sealed class JsonString : JsonValue
     public JsonString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var status = Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out var written, replaceInvalidSequences: false);
-        if (status != System.Buffers.OperationStatus.Done)
+
+        // Encoded once, into an array of the exact size (a lone surrogate counts as U+FFFD there, and stops the strict encoding).
+        var utf8 = new byte[Encoding.UTF8.GetByteCount(value)];
+        if (Utf8.FromUtf16(value, utf8, out _, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
         {
             throw new ArgumentException("the string contains an unpaired surrogate, which canonical JSON cannot represent", nameof(value));
         }
 
-        _utf8 = Encoding.UTF8.GetBytes(value);
+        _utf8 = utf8;
         _value = value;
         NeedsEscaping = ComputeNeedsEscaping(_utf8.Span);
     }
