@@ -95,8 +95,14 @@ public sealed class JsonObject : JsonValue, IReadOnlyCollection<KeyValuePair<str
     public JsonObject With(string key, JsonValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var k = new JsonString(key);
-        var i = BinarySearch(k.Utf8Bytes);
+        ArgumentNullException.ThrowIfNull(key);
+
+        // Looked up first: a member replaced keeps its key, and only a new member's key is made.
+        var max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> buffer = max <= 256 ? stackalloc byte[256] : new byte[max];
+        var i = System.Text.Unicode.Utf8.FromUtf16(key, buffer, out _, out var n, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done
+            ? BinarySearch(buffer[..n])
+            : ~0;
         if (i >= 0)
         {
             var values = (JsonValue[])_values.Clone();
@@ -104,7 +110,9 @@ public sealed class JsonObject : JsonValue, IReadOnlyCollection<KeyValuePair<str
             return new JsonObject(_keys, values, true);
         }
 
-        i = ~i;
+        // A lone surrogate in the key throws here, as it always did.
+        var k = new JsonString(key);
+        i = ~BinarySearch(k.Utf8Bytes);
         var keys = new JsonString[_keys.Length + 1];
         var vals = new JsonValue[_keys.Length + 1];
         Array.Copy(_keys, keys, i);
