@@ -62,7 +62,7 @@ public sealed class DeviceKeys
             return false;
         }
 
-        if (obj.GetArray("algorithms") is not { } algorithms || algorithms.Any(a => a is not JsonString))
+        if (obj.GetArray("algorithms") is not { } algorithms || !AllStrings(algorithms.Items))
         {
             error = "device keys need algorithms, an array of strings";
             return false;
@@ -74,7 +74,7 @@ public sealed class DeviceKeys
             return false;
         }
 
-        if (obj.GetObject("keys") is not { } keys || keys.Any(k => k.Value is not JsonString))
+        if (obj.GetObject("keys") is not { } keys || !AllStrings(keys.Values))
         {
             error = "device keys need keys, an object of strings";
             return false;
@@ -101,6 +101,20 @@ public sealed class DeviceKeys
 
         device = new DeviceKeys(obj, userId!, deviceId, ed25519!);
         error = string.Empty;
+        return true;
+    }
+
+    /// <summary>Whether every value is a string (a loop over the values: no enumerator, no member names decoded).</summary>
+    private static bool AllStrings(ReadOnlySpan<JsonValue> values)
+    {
+        foreach (var v in values)
+        {
+            if (v is not JsonString)
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
