@@ -31,6 +31,29 @@ public class SignedJsonTests
     }
 
     [Fact]
+    public void Signatures_by_different_keys_one_after_another_and_at_once_each_go_under_their_own_key_id()
+    {
+        // The key id's member name is kept from one signature to the next (a batch signs with one key): another key's
+        // signature must never land under it.
+        using var key = Ed25519SoftwareKey.FromSeed(Seed);
+        var obj = Parse("{\"a\": 1}");
+        var signature = new byte[Ed25519PublicKey.SignatureLength];
+        key.Sign(CanonicalJson.EncodeForSigning(obj), signature);
+        foreach (var name in new[] { "A", "B", "A", "A", "B" })
+        {
+            var ids = SignedJson.AddSignature(obj, "domain", name, signature).GetObject("signatures")!.GetObject("domain")!.PropertyNames;
+            Assert.Equal(["ed25519:" + name], ids);
+        }
+
+        Parallel.For(0, 2000, i =>
+        {
+            var name = "k" + (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var ids = SignedJson.AddSignature(obj, "domain", name, signature).GetObject("signatures")!.GetObject("domain")!.PropertyNames;
+            Assert.Equal(["ed25519:" + name], ids);
+        });
+    }
+
+    [Fact]
     public void Null_unsigned_is_dropped_like_python_signedjson()
     {
         using var key = Ed25519SoftwareKey.FromSeed(Seed);

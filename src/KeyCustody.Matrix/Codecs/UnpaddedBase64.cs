@@ -27,6 +27,14 @@ public static class UnpaddedBase64
         return System.Text.Encoding.ASCII.GetString(padded[..length]);
     }
 
+    /// <summary>The encoding as ASCII bytes of its exact length (what a JSON string holds), without a string in between.</summary>
+    internal static byte[] EncodeToAscii(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> padded = bytes.Length <= 192 ? stackalloc byte[256] : new byte[Base64.GetMaxEncodedToUtf8Length(bytes.Length)];
+        Base64.EncodeToUtf8(bytes, padded, out _, out _);
+        return padded[..EncodedLength(bytes.Length)].ToArray();
+    }
+
     /// <summary>Decodes leniently; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static byte[] Decode(string text)
     {

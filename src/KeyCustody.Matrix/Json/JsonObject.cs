@@ -111,8 +111,27 @@ public sealed class JsonObject : JsonValue, IReadOnlyCollection<KeyValuePair<str
         }
 
         // A lone surrogate in the key throws here, as it always did.
-        var k = new JsonString(key);
-        i = ~BinarySearch(k.Utf8Bytes);
+        return Inserted(new JsonString(key), value);
+    }
+
+    /// <summary>A copy with <paramref name="key"/> (a key made once and shared, such as a signing key's id) set to <paramref name="value"/>.</summary>
+    internal JsonObject With(JsonString key, JsonValue value)
+    {
+        var i = BinarySearch(key.Utf8Bytes);
+        if (i >= 0)
+        {
+            var values = (JsonValue[])_values.Clone();
+            values[i] = value;
+            return new JsonObject(_keys, values, true);
+        }
+
+        return Inserted(key, value);
+    }
+
+    /// <summary>A copy with the new member <paramref name="k"/> (not a key of this object).</summary>
+    private JsonObject Inserted(JsonString k, JsonValue value)
+    {
+        var i = ~BinarySearch(k.Utf8Bytes);
         var keys = new JsonString[_keys.Length + 1];
         var vals = new JsonValue[_keys.Length + 1];
         Array.Copy(_keys, keys, i);

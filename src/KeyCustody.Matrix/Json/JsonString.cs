@@ -37,6 +37,9 @@ public sealed class JsonString : JsonValue
         NeedsEscaping = needsEscaping;
     }
 
+    /// <summary>Wraps printable ASCII the caller made and will not touch again (base64, hex): nothing to check or escape.</summary>
+    internal static JsonString FromOwnedAscii(byte[] ascii) => new(ascii, needsEscaping: false);
+
     public override JsonKind Kind => JsonKind.String;
 
     /// <summary>The string's UTF-8 bytes (no quotes, no escapes).</summary>
