@@ -98,6 +98,17 @@ public class WriterTests
     }
 
     [Fact]
+    public void Rule_a_hex_string_is_the_lowercase_hex_of_its_bytes_and_equals_the_same_string_built_from_text()
+    {
+        var bytes = System.Security.Cryptography.SHA256.HashData("payload"u8);
+        var hex = JsonString.LowerHex(bytes);
+        Assert.Equal(Convert.ToHexStringLower(bytes), hex.Value);
+        Assert.Equal(new JsonString(Convert.ToHexStringLower(bytes)), hex);
+        Assert.Equal("\"" + Convert.ToHexStringLower(bytes) + "\"", Encoding.UTF8.GetString(CanonicalJson.Encode(hex)));
+        Assert.Equal("\"\"", Encoding.UTF8.GetString(CanonicalJson.Encode(JsonString.LowerHex([]))));
+    }
+
+    [Fact]
     public void Rule_duplicate_keys_cannot_be_built()
     {
         Assert.Throws<ArgumentException>(() => JsonObject.Of(("a", 1L), ("a", 2L)));

@@ -37,6 +37,14 @@ public sealed class JsonString : JsonValue
         NeedsEscaping = needsEscaping;
     }
 
+    /// <summary>The lowercase hex of <paramref name="bytes"/> as a JSON string (a hash in an audit record), made from its ASCII bytes directly.</summary>
+    public static JsonString LowerHex(ReadOnlySpan<byte> bytes)
+    {
+        var ascii = new byte[bytes.Length * 2];
+        Convert.TryToHexStringLower(bytes, ascii, out _);
+        return FromOwnedAscii(ascii);
+    }
+
     /// <summary>Wraps printable ASCII the caller made and will not touch again (base64, hex): nothing to check or escape.</summary>
     internal static JsonString FromOwnedAscii(byte[] ascii) => new(ascii, needsEscaping: false);
 

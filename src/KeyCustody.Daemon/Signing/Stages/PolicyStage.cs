@@ -56,8 +56,19 @@ internal static class PolicyStage
         return new SigningPlan(objects, decisions, signingBytes, Hashes(signingBytes), intent);
     }
 
-    public static JsonArray Hashes(IEnumerable<byte[]> bytes) =>
-        new(bytes.Select(b => (JsonValue)Convert.ToHexStringLower(SHA256.HashData(b))).ToArray());
+    /// <summary>Each payload's SHA-256 in lowercase hex (made as JSON strings directly: a batch has 1,000).</summary>
+    public static JsonArray Hashes(IEnumerable<byte[]> bytes)
+    {
+        var hashes = new List<JsonValue>();
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        foreach (var b in bytes)
+        {
+            SHA256.HashData(b, digest);
+            hashes.Add(JsonString.LowerHex(digest));
+        }
+
+        return new JsonArray(hashes);
+    }
 
     private static JsonObject ReadUpTo(List<JsonObject> objects, int last) =>
         JsonObject.Of(("payload_sha256", Hashes(objects.Take(last + 1).Select(o => CanonicalJson.EncodeForSigning(o)))));
