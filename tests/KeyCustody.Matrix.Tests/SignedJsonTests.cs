@@ -110,6 +110,16 @@ public class SignedJsonTests
         Assert.Equal(SignatureStatus.SignatureMalformed, SignedJson.Verify(WithSig("!!"), "domain", "ed25519:1", key.PublicKey).Status);
         Assert.Equal(SignatureStatus.SignatureMalformed, SignedJson.Verify(WithSig(sig[..40]), "domain", "ed25519:1", key.PublicKey).Status);
         Assert.Equal(SignatureStatus.Valid, SignedJson.Verify(WithSig(sig + "=="), "domain", "ed25519:1", key.PublicKey).Status);
+
+        // A malformed signature's reason names what the decoder found where, whether it is read as ASCII bytes or as text.
+        var urlSafe = SignedJson.Verify(WithSig(sig[..10] + "-" + sig[11..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character '-' at position 10 (the URL-safe alphabet", urlSafe.Reason, StringComparison.Ordinal);
+        var accented = SignedJson.Verify(WithSig("\u00e9\u00e9" + sig[2..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("is not base64: invalid base64 character at position 0", accented.Reason, StringComparison.Ordinal);
+        var late = SignedJson.Verify(WithSig(sig[..20] + "\u00e9" + sig[21..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character at position 20", late.Reason, StringComparison.Ordinal);
+        var tooLong = SignedJson.Verify(WithSig(sig + sig + "-"), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character '-' at position 172", tooLong.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

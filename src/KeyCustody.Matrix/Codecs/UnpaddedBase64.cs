@@ -50,6 +50,23 @@ public static class UnpaddedBase64
     public static bool TryDecode(string text, out byte[] bytes, out string error)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return TryDecode(text.AsSpan(), out bytes, out error);
+    }
+
+    /// <summary>
+    /// Decodes a JSON string's text leniently, without making a string of it when it is short ASCII (a signature); other
+    /// text is decoded as its string, so every error names the same position as <see cref="TryDecode(string, out byte[], out string)"/>.
+    /// </summary>
+    internal static bool TryDecode(Json.JsonString text, out byte[] bytes, out string error)
+    {
+        Span<char> chars = stackalloc char[128];
+        return text.Utf8Bytes.Length <= chars.Length && System.Text.Ascii.ToUtf16(text.Utf8Bytes, chars, out var n) == System.Buffers.OperationStatus.Done
+            ? TryDecode(chars[..n], out bytes, out error)
+            : TryDecode(text.Value, out bytes, out error);
+    }
+
+    private static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes, out string error)
+    {
         bytes = [];
         var length = text.Length;
         var padding = 0;

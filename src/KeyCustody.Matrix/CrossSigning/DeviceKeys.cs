@@ -10,11 +10,12 @@ namespace KeyCustody.Matrix.CrossSigning;
 /// </summary>
 public sealed class DeviceKeys
 {
-    private DeviceKeys(JsonObject json, string userId, string deviceId, Ed25519PublicKey ed25519)
+    private DeviceKeys(JsonObject json, string userId, string deviceId, string deviceKeyId, Ed25519PublicKey ed25519)
     {
         Json = json;
         UserId = userId;
         DeviceId = deviceId;
+        DeviceKeyId = deviceKeyId;
         Ed25519Key = ed25519;
     }
 
@@ -27,7 +28,8 @@ public sealed class DeviceKeys
     /// <summary>The device's own signing key, <c>keys["ed25519:&lt;device_id&gt;"]</c>.</summary>
     public Ed25519PublicKey Ed25519Key { get; }
 
-    public string DeviceKeyId => SignedJson.Ed25519Prefix + DeviceId;
+    /// <summary><c>ed25519:&lt;device_id&gt;</c>, the id of the device's own key and signature.</summary>
+    public string DeviceKeyId { get; }
 
     public static DeviceKeys Parse(JsonValue json)
     {
@@ -99,7 +101,7 @@ public sealed class DeviceKeys
             return false;
         }
 
-        device = new DeviceKeys(obj, userId!, deviceId, ed25519!);
+        device = new DeviceKeys(obj, userId!, deviceId, keyId, ed25519!);
         error = string.Empty;
         return true;
     }

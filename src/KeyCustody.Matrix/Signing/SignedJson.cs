@@ -98,7 +98,7 @@ public static class SignedJson
             return new(SignatureStatus.SignatureMalformed, $"the signature from {entity} with key {keyId} is not a string");
         }
 
-        if (!UnpaddedBase64.TryDecode(sigText.Value, out var signature, out var error))
+        if (!UnpaddedBase64.TryDecode(sigText, out var signature, out var error))
         {
             return new(SignatureStatus.SignatureMalformed, $"the signature from {entity} with key {keyId} is not base64: {error}");
         }
