@@ -23,8 +23,14 @@ internal sealed class BatchCall(AllocWorld world, byte[] message)
     public async Task<int> RunAsync()
     {
         var request = SignJsonBatchRequest.Parser.ParseFrom(message);
+        var payloads = new List<ReadOnlyMemory<byte>>(request.Json.Count);
+        foreach (var json in request.Json)
+        {
+            payloads.Add(json.Memory);
+        }
+
         var result = await world.Pipeline.RunAsync(
-            new SignRequest(Caller, request.Key, request.Json.Select(j => j.Memory).ToList(), SignOperation.SignJsonBatch),
+            new SignRequest(Caller, request.Key, payloads, SignOperation.SignJsonBatch),
             e =>
             {
                 if (e is Requests.Accepted a)
@@ -36,7 +42,11 @@ internal sealed class BatchCall(AllocWorld world, byte[] message)
             },
             CancellationToken.None).ConfigureAwait(false);
         var signed = new Signed { KeyId = result.KeyId, RequestId = result.RequestId };
-        signed.SignedJson.AddRange(result.Signed.Select(s => UnsafeByteOperations.UnsafeWrap(CanonicalJson.Encode(s))));
+        signed.SignedJson.Capacity = result.Signed.Count;
+        foreach (var s in result.Signed)
+        {
+            signed.SignedJson.Add(UnsafeByteOperations.UnsafeWrap(CanonicalJson.Encode(s)));
+        }
         Write(new SignEvent { Signed = signed });
         await result.Recorded.ConfigureAwait(false);
         return result.Signed.Count;
