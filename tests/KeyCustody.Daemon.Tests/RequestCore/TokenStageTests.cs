@@ -52,7 +52,9 @@ public sealed class TokenStageTests : IDisposable
         // Each hash is the SHA-256 of the bytes that object's signature covers, in order.
         var signedBytes = new[] { device, laptop, device }.Select(b => CanonicalJson.EncodeForSigning(CanonicalJson.ParseObject(b)));
         Assert.Equal(signedBytes.Select(b => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(b))), ((JsonArray)records[0]["payload_sha256"]!).Select(h => ((JsonString)h).Value));
-        Assert.StartsWith("make 3 signatures with key 'alice-ssk'", records[0].GetString("intent"), StringComparison.Ordinal);
+        var each = new[] { "PHONE", "LAPTOP", "PHONE" }.Select(id => $"sign device {id} of {User} with the self-signing key");
+        Assert.Equal("make 3 signatures with key 'alice-ssk': " + string.Join("; ", each), records[0].GetString("intent"));
+        Assert.Equal(records[0].GetString("intent"), outcome.Events.Single(e => e.Kind == "accepted").Intent);
         Assert.Equal(2, records.Count);
     }
 
