@@ -10,7 +10,8 @@ using KeyCustody.Protos.V1;
 // key warm the daemon up, unmeasured.
 // Options: --daemon DLL, --seconds N (measured window per cell, 5), --warmup N (2), --out FILE, --keep,
 // --keys K1,K2 (only these keys: soft-ssk, hsm-ssk, sim-ssk; for profiling, the README's table is all three),
-// --memory (only the daemon's memory: idle, a ~20 s burst, a minute after it, by mapping; see MemoryRun).
+// --memory (only the daemon's memory: idle, a ~20 s burst, a minute after it, by mapping; see MemoryRun),
+// --allocation (only the bytes the daemon allocates per object in batches of 1,000, one client; see AllocationRun).
 var options = Options.Parse(args);
 var repo = FindRepo();
 var daemonDll = options.Daemon ?? Path.Combine(repo, "src/KeyCustody.Daemon/bin/Release/native/keycustodyd");
@@ -25,6 +26,17 @@ var loadAtStart = LoadAverage();
 var devices = Devices.Create(1000);
 var devicesFile = Path.Combine(work, "devices.jsonl");
 File.WriteAllLines(devicesFile, devices.Select(d => System.Text.Encoding.UTF8.GetString(d)));
+if (options.Allocation)
+{
+    var status = await AllocationRun.RunAsync(daemonDll, work, devices, options.Keys?[0] ?? DaemonUnderTest.SoftwareKey);
+    if (!options.Keep)
+    {
+        Directory.Delete(work, recursive: true);
+    }
+
+    return status;
+}
+
 if (options.Memory)
 {
     var status = await MemoryRun.RunAsync(daemonDll, work, devices, options.Keys ?? [DaemonUnderTest.SoftwareKey]);
@@ -174,7 +186,7 @@ static string Tool(string program, params string[] arguments)
 }
 
 /// <summary>Command-line options.</summary>
-internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys, bool Memory)
+internal sealed record Options(string? Daemon, double Seconds, double Warmup, string? Out, bool Keep, string[]? Keys, bool Memory, bool Allocation = false)
 {
     public static Options Parse(string[] args)
     {
@@ -190,7 +202,8 @@ internal sealed record Options(string? Daemon, double Seconds, double Warmup, st
                 "--keep" => o with { Keep = true },
                 "--keys" => o with { Keys = args[++i].Split(',') },
                 "--memory" => o with { Memory = true },
-                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk, --memory)"),
+                "--allocation" => o with { Allocation = true },
+                _ => throw new ArgumentException($"unknown option {args[i]} (--daemon DLL, --seconds N, --warmup N, --out FILE, --keep, --keys soft-ssk,hsm-ssk,sim-ssk, --memory, --allocation)"),
             };
         }
 

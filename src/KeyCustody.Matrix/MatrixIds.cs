@@ -12,7 +12,20 @@ public static class MatrixIds
         }
 
         var colon = value.IndexOf(':', StringComparison.Ordinal);
-        return colon > 1 && colon < value.Length - 1 && !value.Any(char.IsControl);
+        if (colon <= 1 || colon >= value.Length - 1)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Throws <see cref="MatrixFormatException"/> unless <paramref name="value"/> is a user ID.</summary>

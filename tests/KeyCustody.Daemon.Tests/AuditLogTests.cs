@@ -34,6 +34,28 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Small_records_after_a_large_one_are_written_as_themselves()
+    {
+        // The log writes each batch from a pooled buffer: the next batch gets the arrays the large record grew.
+        using (var log = AuditLog.Open(LogPath))
+        {
+            await log.AppendAsync(JsonObject.Of(("kind", "intent"), ("payload_sha256", new JsonArray(Enumerable.Range(0, 3000).Select(i => (JsonValue)i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)).ToArray()))));
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(i => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)))));
+        }
+
+        using (var stream = File.OpenRead(LogPath))
+        {
+            var check = AuditChain.Verify(stream);
+            Assert.True(check.Valid, check.Problem);
+            Assert.Equal(22, check.Records);
+        }
+
+        var lines = File.ReadAllLines(LogPath);
+        Assert.Equal(3000, ((JsonArray)CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(lines[1]))["payload_sha256"]!).Count);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), lines.Skip(2).Select(l => ((JsonInteger)CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))["n"]!).Value).Order());
+    }
+
+    [Fact]
     public void Records_handed_over_and_not_waited_for_are_on_disk_after_a_clean_stop()
     {
         var log = AuditLog.Open(LogPath);

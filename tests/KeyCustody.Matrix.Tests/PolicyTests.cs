@@ -47,6 +47,17 @@ public sealed class PolicyTests : IDisposable
     }
 
     [Fact]
+    public void An_allowed_decision_gives_its_intent_as_its_reason_and_equals_the_same_decision()
+    {
+        var ssk = Decide(KeyRole.Master, Object("alice_self_signing").Without("signatures"));
+        Assert.Equal("allowed: " + ssk.Intent, ssk.Reason);
+        Assert.Equal(ssk, Decide(KeyRole.Master, Object("alice_self_signing").Without("signatures")));
+        Assert.Equal("other", (ssk with { Reason = "other" }).Reason);
+        Assert.NotEqual(ssk, ssk with { Reason = "other" });
+        Assert.Contains("Reason = allowed: sign the self-signing key", ssk.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Master_self_signature_and_key_backup_auth_data_are_allowed()
     {
         Assert.True(Decide(KeyRole.Master, Object("alice_master")).Allowed);

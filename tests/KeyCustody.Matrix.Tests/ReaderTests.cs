@@ -51,6 +51,48 @@ public class ReaderTests
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_read_after_one_that_failed_deep_inside_or_was_wide_sees_only_its_own_document()
+    {
+        // The reader keeps its stacks between reads on a thread: nothing of one document may show in the next.
+        var deep = Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Parse(Utf8("{\"a\": {\"b\": [1, {\"c\": [true, nul")));
+        Assert.Equal("$.a.b[1].c[1]", deep.Path);
+        Assert.Equal(Utf8("{\"x\":[1]}"), CanonicalJson.Encode(CanonicalJson.Parse(Utf8("{\"x\": [1]}"))));
+        var shallow = Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Parse(Utf8("{\"y\": 1,}")));
+        Assert.Equal("$", shallow.Path);
+
+        var wide = "{" + string.Join(",", Enumerable.Range(0, 1000).Select(i => $"\"k{i:D4}\":[{i}]")) + "}";
+        Assert.Equal(1000, CanonicalJson.ParseObject(Utf8(wide)).Count);
+        var duplicate = Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Parse(Utf8("{\"q\": {\"r\": 1, \"r\": 2}}")));
+        Assert.Equal((JsonErrorKind.DuplicateKey, "$.q.r"), (duplicate.Kind, duplicate.Path));
+        Assert.Equal(Utf8("{\"a\":{},\"b\":[]}"), CanonicalJson.Encode(CanonicalJson.Parse(Utf8("{\"b\": [], \"a\": {}}"))));
+
+        // Reads on several threads at once (threads of their own, so they do overlap): each its own stacks.
+        var wrong = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                var doc = Utf8("{" + string.Join(",", Enumerable.Range(0, 60).Select(k => $"\"k{k:D2}\":[{t},{i},{{\"m\":{k}}}]")) + "}");
+                try
+                {
+                    if (!doc.AsSpan().SequenceEqual(CanonicalJson.Encode(CanonicalJson.Parse(doc))))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+                catch (Exception)
+                {
+                    // Stacks shared between threads fail any way at all; an exception on this thread would end the test run.
+                    Interlocked.Increment(ref wrong);
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Equal(0, wrong);
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x5b, 0x22, 0xed, 0xa0, 0xbd, 0x22, 0x5d }, 2)] // CESU-style encoded surrogate D83D
     [InlineData(new byte[] { 0x5b, 0x22, 0xc0, 0xaf, 0x22, 0x5d }, 2)] // overlong '/'

@@ -31,6 +31,29 @@ public class SignedJsonTests
     }
 
     [Fact]
+    public void Signatures_by_different_keys_one_after_another_and_at_once_each_go_under_their_own_key_id()
+    {
+        // The key id's member name is kept from one signature to the next (a batch signs with one key): another key's
+        // signature must never land under it.
+        using var key = Ed25519SoftwareKey.FromSeed(Seed);
+        var obj = Parse("{\"a\": 1}");
+        var signature = new byte[Ed25519PublicKey.SignatureLength];
+        key.Sign(CanonicalJson.EncodeForSigning(obj), signature);
+        foreach (var name in new[] { "A", "B", "A", "A", "B" })
+        {
+            var ids = SignedJson.AddSignature(obj, "domain", name, signature).GetObject("signatures")!.GetObject("domain")!.PropertyNames;
+            Assert.Equal(["ed25519:" + name], ids);
+        }
+
+        Parallel.For(0, 2000, i =>
+        {
+            var name = "k" + (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var ids = SignedJson.AddSignature(obj, "domain", name, signature).GetObject("signatures")!.GetObject("domain")!.PropertyNames;
+            Assert.Equal(["ed25519:" + name], ids);
+        });
+    }
+
+    [Fact]
     public void Null_unsigned_is_dropped_like_python_signedjson()
     {
         using var key = Ed25519SoftwareKey.FromSeed(Seed);
@@ -87,6 +110,16 @@ public class SignedJsonTests
         Assert.Equal(SignatureStatus.SignatureMalformed, SignedJson.Verify(WithSig("!!"), "domain", "ed25519:1", key.PublicKey).Status);
         Assert.Equal(SignatureStatus.SignatureMalformed, SignedJson.Verify(WithSig(sig[..40]), "domain", "ed25519:1", key.PublicKey).Status);
         Assert.Equal(SignatureStatus.Valid, SignedJson.Verify(WithSig(sig + "=="), "domain", "ed25519:1", key.PublicKey).Status);
+
+        // A malformed signature's reason names what the decoder found where, whether it is read as ASCII bytes or as text.
+        var urlSafe = SignedJson.Verify(WithSig(sig[..10] + "-" + sig[11..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character '-' at position 10 (the URL-safe alphabet", urlSafe.Reason, StringComparison.Ordinal);
+        var accented = SignedJson.Verify(WithSig("\u00e9\u00e9" + sig[2..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("is not base64: invalid base64 character at position 0", accented.Reason, StringComparison.Ordinal);
+        var late = SignedJson.Verify(WithSig(sig[..20] + "\u00e9" + sig[21..]), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character at position 20", late.Reason, StringComparison.Ordinal);
+        var tooLong = SignedJson.Verify(WithSig(sig + sig + "-"), "domain", "ed25519:1", key.PublicKey);
+        Assert.Contains("invalid base64 character '-' at position 172", tooLong.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using KeyCustody.Matrix.Signing;
 using KeyCustody.Matrix.Codecs;
 using Xunit;
 
@@ -66,6 +67,24 @@ public class UnpaddedBase64Tests
             var text = UnpaddedBase64.Encode(bytes);
             Assert.Equal(Convert.ToBase64String(bytes).TrimEnd('='), text);
             Assert.Equal(bytes, UnpaddedBase64.Decode(text));
+        }
+    }
+    [Fact]
+    public void A_public_key_read_from_any_accepted_spelling_is_named_by_its_canonical_base64()
+    {
+        var bytes = Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray();
+        var canonical = UnpaddedBase64.Encode(bytes);
+        var last = canonical[^1];
+
+        // The last character carries 2 unused bits: a neighbour in the alphabet with other unused bits decodes the same.
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        var sloppy = canonical[..^1] + Alphabet[Alphabet.IndexOf(last, StringComparison.Ordinal) + 1];
+        foreach (var text in new[] { canonical, canonical + "=", sloppy })
+        {
+            Assert.True(Ed25519PublicKey.TryFromBase64(text, out var key, out var error), error);
+            Assert.Equal(canonical, key!.Base64);
+            Assert.Equal(bytes, key.Bytes.ToArray());
+            Assert.Equal(new Ed25519PublicKey(bytes), key);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using KeyCustody.Matrix.Json;
 using Xunit;
 using static KeyCustody.Tests.Shared.TestData;
@@ -81,6 +82,30 @@ public class WriterTests
     {
         Assert.Throws<ArgumentException>(() => new JsonString("a\ud800"));
         Assert.Throws<ArgumentException>(() => new JsonString("\udc00"));
+    }
+
+    [Fact]
+    public void Rule_with_replaces_a_member_in_place_adds_one_in_key_order_and_refuses_a_lone_surrogate_key()
+    {
+        var o = JsonObject.Of(("b", 1L), ("d", 2L));
+        Assert.Equal("""{"b":1,"d":"x"}""", Encoding.UTF8.GetString(CanonicalJson.Encode(o.With("d", "x"))));
+        Assert.Equal("""{"a":0,"b":1,"d":2}""", Encoding.UTF8.GetString(CanonicalJson.Encode(o.With("a", 0L))));
+        Assert.Equal("""{"b":1,"c":3,"d":2}""", Encoding.UTF8.GetString(CanonicalJson.Encode(o.With("c", 3L))));
+        Assert.Equal("{\"b\":1,\"d\":2,\"\u00e9\":4}", Encoding.UTF8.GetString(CanonicalJson.Encode(o.With("\u00e9", 4L))));
+        Assert.Equal("""{"b":1,"d":2}""", Encoding.UTF8.GetString(CanonicalJson.Encode(o)));
+        Assert.Throws<ArgumentException>(() => o.With("d\ud800", 5L));
+        Assert.Throws<ArgumentException>(() => o.With("\udc00", 5L));
+    }
+
+    [Fact]
+    public void Rule_a_hex_string_is_the_lowercase_hex_of_its_bytes_and_equals_the_same_string_built_from_text()
+    {
+        var bytes = System.Security.Cryptography.SHA256.HashData("payload"u8);
+        var hex = JsonString.LowerHex(bytes);
+        Assert.Equal(Convert.ToHexStringLower(bytes), hex.Value);
+        Assert.Equal(new JsonString(Convert.ToHexStringLower(bytes)), hex);
+        Assert.Equal("\"" + Convert.ToHexStringLower(bytes) + "\"", Encoding.UTF8.GetString(CanonicalJson.Encode(hex)));
+        Assert.Equal("\"\"", Encoding.UTF8.GetString(CanonicalJson.Encode(JsonString.LowerHex([]))));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using KeyCustody.Matrix.Json;
 
@@ -16,10 +17,26 @@ public static class AuditChain
     /// <summary>Completes <paramref name="record"/> with seq, prev and hash; returns the line to append (without newline).</summary>
     public static (byte[] Line, string Hash) Seal(JsonObject record, long seq, string prev)
     {
+        using var line = new AuditBuffer();
+        var hash = Seal(record, seq, prev, line);
+        return (line.WrittenSpan.ToArray(), hash);
+    }
+
+    /// <summary>
+    /// Completes <paramref name="record"/> with seq, prev and hash and appends its line (without newline) to
+    /// <paramref name="line"/>; returns the hash. The body is encoded once, into a pooled buffer (<see cref="AuditBuffer"/>).
+    /// </summary>
+    public static string Seal(JsonObject record, long seq, string prev, IBufferWriter<byte> line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
         var body = record.Without("hash").With("seq", seq).With("prev", prev);
-        var bodyBytes = CanonicalJson.Encode(body);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bodyBytes));
-        return (WithHashMember(body, bodyBytes, hash), hash);
+        using var encoded = new AuditBuffer();
+        CanonicalJson.Encode(body, encoded);
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(encoded.WrittenSpan, digest);
+        var hash = Convert.ToHexStringLower(digest);
+        WriteWithHashMember(body, encoded.WrittenSpan, hash, line);
+        return hash;
     }
 
     /// <summary>
@@ -27,23 +44,33 @@ public static class AuditChain
     /// object's members by key, with nothing between them but commas), so the body is encoded once, not twice: a batch's
     /// intent record lists every payload. Equal to encoding the body with the member (<c>AuditChainTests</c>).
     /// </summary>
-    private static byte[] WithHashMember(JsonObject body, byte[] bodyBytes, string hash)
+    private static void WriteWithHashMember(JsonObject body, ReadOnlySpan<byte> bodyBytes, string hash, IBufferWriter<byte> line)
     {
         // Keys compare by code point; "hash" is ASCII, so UTF-16 ordinal order agrees with UTF-8 byte order here.
         var names = body.PropertyNames.ToArray();
         var before = names.Count(k => string.CompareOrdinal(k, "hash") < 0);
         var prefix = before == 0 ? 1 : CanonicalJson.Encode(body.Without(names.AsSpan(before))).Length - 1;
-        var member = System.Text.Encoding.ASCII.GetBytes(before == 0 ? $"\"hash\":\"{hash}\"," : $",\"hash\":\"{hash}\"");
-        if (names.Length == 0)
+
+        // ,"hash":"<64 hex>" after a member, or "hash":"<64 hex>", before one.
+        Span<byte> member = stackalloc byte[2 + 8 + 64 + 1];
+        var n = 0;
+        if (before > 0)
         {
-            member = member.AsSpan(0, member.Length - 1).ToArray();
+            member[n++] = (byte)',';
         }
 
-        var line = new byte[bodyBytes.Length + member.Length];
-        bodyBytes.AsSpan(0, prefix).CopyTo(line);
-        member.CopyTo(line.AsSpan(prefix));
-        bodyBytes.AsSpan(prefix).CopyTo(line.AsSpan(prefix + member.Length));
-        return line;
+        "\"hash\":\""u8.CopyTo(member[n..]);
+        n += 8;
+        n += System.Text.Encoding.ASCII.GetBytes(hash, member[n..]);
+        member[n++] = (byte)'"';
+        if (before == 0 && names.Length > 0)
+        {
+            member[n++] = (byte)',';
+        }
+
+        line.Write(bodyBytes[..prefix]);
+        line.Write(member[..n]);
+        line.Write(bodyBytes[prefix..]);
     }
 
     public static string Hash(JsonObject recordWithoutHash) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(recordWithoutHash)));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using KeyCustody.Contract.Audit;
@@ -393,7 +394,8 @@ public sealed class AuditLog : IDisposable
     {
         var seq = _seq;
         var head = _head;
-        using var buffer = new MemoryStream();
+        // Pooled, not a fresh MemoryStream: a batch's intent record alone is about 175 KB (AuditBuffer says why that matters).
+        using var buffer = new AuditBuffer();
         foreach (var p in batch)
         {
             if (p.Record is null)
@@ -402,19 +404,17 @@ public sealed class AuditLog : IDisposable
             }
 
             var stamped = p.Record.With("time", _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            var (line, hash) = AuditChain.Seal(stamped, ++seq, head);
-            buffer.Write(line);
-            buffer.WriteByte((byte)'\n');
-            head = hash;
+            head = AuditChain.Seal(stamped, ++seq, head, buffer);
+            buffer.Write("\n"u8);
         }
 
-        if (buffer.Length == 0)
+        if (buffer.WrittenCount == 0)
         {
             return null;
         }
 
         var writing = Stopwatch.GetTimestamp();
-        var failure = WriteDurably(buffer);
+        var failure = WriteDurably(buffer.WrittenSpan);
         var took = Stopwatch.GetElapsedTime(writing);
         failure ??= WriteAnchor(new AuditHead(seq, head));
         if (failure is not null)
@@ -434,12 +434,12 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>Appends and fsyncs; on failure the file is cut back to where it was, and the log refuses everything after.</summary>
-    private string? WriteDurably(MemoryStream buffer)
+    private string? WriteDurably(ReadOnlySpan<byte> lines)
     {
         var before = _file.Length;
         try
         {
-            _file.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            _file.Write(lines);
             _file.Flush(flushToDisk: true);
             return null;
         }

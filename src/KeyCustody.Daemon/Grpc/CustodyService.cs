@@ -52,8 +52,16 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
     public override Task SignJson(SignJsonRequest request, IServerStreamWriter<SignEvent> responseStream, ServerCallContext context) =>
         Sign(request.Key, [request.Json.Memory], SignOperation.SignJson, responseStream, context, null);
 
-    public override Task SignJsonBatch(SignJsonBatchRequest request, IServerStreamWriter<SignEvent> responseStream, ServerCallContext context) =>
-        Sign(request.Key, request.Json.Select(j => j.Memory).ToList(), SignOperation.SignJsonBatch, responseStream, context, null);
+    public override Task SignJsonBatch(SignJsonBatchRequest request, IServerStreamWriter<SignEvent> responseStream, ServerCallContext context)
+    {
+        var payloads = new List<ReadOnlyMemory<byte>>(request.Json.Count);
+        foreach (var json in request.Json)
+        {
+            payloads.Add(json.Memory);
+        }
+
+        return Sign(request.Key, payloads, SignOperation.SignJsonBatch, responseStream, context, null);
+    }
 
     public override Task CrossSignDevice(CrossSignDeviceRequest request, IServerStreamWriter<SignEvent> responseStream, ServerCallContext context) =>
         Sign(request.Key, [request.DeviceKeys.Memory], SignOperation.CrossSignDevice, responseStream, context, (key, signed) =>
@@ -132,7 +140,11 @@ internal sealed class CustodyService(SigningPipeline pipeline, KeyRegistry keys,
                 context.CancellationToken).ConfigureAwait(false);
             var signed = new Signed { KeyId = result.KeyId, RequestId = result.RequestId };
             // Each encoding is a fresh array no one else holds: wrapped, not copied a second time (a batch replies with 1,000).
-            signed.SignedJson.AddRange(result.Signed.Select(s => UnsafeByteOperations.UnsafeWrap(CanonicalJson.Encode(s))));
+            signed.SignedJson.Capacity = result.Signed.Count;
+            foreach (var s in result.Signed)
+            {
+                signed.SignedJson.Add(UnsafeByteOperations.UnsafeWrap(CanonicalJson.Encode(s)));
+            }
             if (uploadBody is not null)
             {
                 signed.SignaturesUpload = ByteString.CopyFrom(CanonicalJson.Encode(uploadBody(keys.Find(keyName)!, result.Signed[0])));

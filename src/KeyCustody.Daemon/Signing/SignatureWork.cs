@@ -27,6 +27,12 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
     private long _prompted;
     private TimeSpan _touchWaited;
 
+    // One interaction of each kind for the whole request (a batch signs 1,000 objects); the prompt names the object the
+    // token is signing now.
+    private TokenInteraction? _prompting;
+    private TokenInteraction? _silent;
+    private int _signing;
+
     private KeyEntry Key => admitted.Key;
 
     public override string RequestId => admitted.RequestId;
@@ -79,7 +85,8 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
 
     private long ElapsedMs => (long)Stopwatch.GetElapsedTime(_started).TotalMilliseconds;
 
-    private async Task<byte[]> SignOneAsync(ISigningToken token, int index, CancellationToken cancellation)
+    // A ValueTask: a software token or SoftHSM2 answers at once, and a batch signs 1,000 objects.
+    private async ValueTask<byte[]> SignOneAsync(ISigningToken token, int index, CancellationToken cancellation)
     {
         var touches = Key.Token.Touches;
         var expect = touches.Expect(admitted.Presence.TouchPolicy, admitted.Request.Caller, out var cachedTouch);
@@ -96,7 +103,8 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
         {
             // The token verifies the signature against the pinned key before returning it, not against its own idea of
             // its key: a token replaced under the same label (holding another key) fails here.
-            signature = await token.SignAsync(Key.Settings.KeyId, admitted.Plan.SigningBytes[index], Key.Token.Interaction(Prompt(expect, index)), admitted.PublicKey.Memory, cancellation).ConfigureAwait(false);
+            _signing = index;
+            signature = await token.SignAsync(Key.Settings.KeyId, admitted.Plan.SigningBytes[index], Interaction(expect), admitted.PublicKey.Memory, cancellation).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -127,18 +135,20 @@ internal sealed class SignatureWork(AdmittedSignature admitted, KeyRegistry keys
     }
 
     /// <summary>
-    /// The touch prompt: none for a touch the card will not wait for. One confirmation covers a batch: the first prompt lists
+    /// The token's interaction with the touch prompt: none for a touch the card will not wait for. One confirmation covers a batch: the first prompt lists
     /// every object; a card that waits again (touch policy always: one touch per signature, the card's rule) names its object.
     /// </summary>
-    private Func<PresencePrompt, CancellationToken, ValueTask>? Prompt(TouchExpectation expect, int index) => expect == TouchExpectation.Cached
-        ? null
-        : async (prompt, _) =>
+    private TokenInteraction Interaction(TouchExpectation expect) => expect == TouchExpectation.Cached
+        ? _silent ??= Key.Token.Interaction(null)
+        : _prompting ??= Key.Token.Interaction(async (prompt, _) =>
         {
+            // Objects are signed one after another: the token asks for a touch while it signs object _signing.
+            var index = _signing;
             _prompted = Stopwatch.GetTimestamp();
             var count = admitted.Plan.Objects.Count;
             var intent = _touches.Prompts++ == 0 ? admitted.Plan.Intent : $"object {index + 1} of {count}: {DisplayText.Escape(admitted.Plan.Decisions[index].Intent)}";
             await emit(new PresenceRequired(RequestId, PresenceMethod.Touch, prompt.TokenSerial, (int)Math.Ceiling(prompt.Timeout.TotalSeconds), intent) { TokenDevice = prompt.Device }).ConfigureAwait(false);
-        };
+        });
 
     /// <summary>
     /// The token's signature did not verify against the pinned key. That is the token's fault, never the caller's: the key

@@ -27,6 +27,14 @@ public static class UnpaddedBase64
         return System.Text.Encoding.ASCII.GetString(padded[..length]);
     }
 
+    /// <summary>The encoding as ASCII bytes of its exact length (what a JSON string holds), without a string in between.</summary>
+    internal static byte[] EncodeToAscii(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> padded = bytes.Length <= 192 ? stackalloc byte[256] : new byte[Base64.GetMaxEncodedToUtf8Length(bytes.Length)];
+        Base64.EncodeToUtf8(bytes, padded, out _, out _);
+        return padded[..EncodedLength(bytes.Length)].ToArray();
+    }
+
     /// <summary>Decodes leniently; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static byte[] Decode(string text)
     {
@@ -42,6 +50,23 @@ public static class UnpaddedBase64
     public static bool TryDecode(string text, out byte[] bytes, out string error)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return TryDecode(text.AsSpan(), out bytes, out error);
+    }
+
+    /// <summary>
+    /// Decodes a JSON string's text leniently, without making a string of it when it is short ASCII (a signature); other
+    /// text is decoded as its string, so every error names the same position as <see cref="TryDecode(string, out byte[], out string)"/>.
+    /// </summary>
+    internal static bool TryDecode(Json.JsonString text, out byte[] bytes, out string error)
+    {
+        Span<char> chars = stackalloc char[128];
+        return text.Utf8Bytes.Length <= chars.Length && System.Text.Ascii.ToUtf16(text.Utf8Bytes, chars, out var n) == System.Buffers.OperationStatus.Done
+            ? TryDecode(chars[..n], out bytes, out error)
+            : TryDecode(text.Value, out bytes, out error);
+    }
+
+    private static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes, out string error)
+    {
         bytes = [];
         var length = text.Length;
         var padding = 0;

@@ -10,11 +10,12 @@ namespace KeyCustody.Matrix.CrossSigning;
 /// </summary>
 public sealed class DeviceKeys
 {
-    private DeviceKeys(JsonObject json, string userId, string deviceId, Ed25519PublicKey ed25519)
+    private DeviceKeys(JsonObject json, string userId, string deviceId, string deviceKeyId, Ed25519PublicKey ed25519)
     {
         Json = json;
         UserId = userId;
         DeviceId = deviceId;
+        DeviceKeyId = deviceKeyId;
         Ed25519Key = ed25519;
     }
 
@@ -27,7 +28,8 @@ public sealed class DeviceKeys
     /// <summary>The device's own signing key, <c>keys["ed25519:&lt;device_id&gt;"]</c>.</summary>
     public Ed25519PublicKey Ed25519Key { get; }
 
-    public string DeviceKeyId => SignedJson.Ed25519Prefix + DeviceId;
+    /// <summary><c>ed25519:&lt;device_id&gt;</c>, the id of the device's own key and signature.</summary>
+    public string DeviceKeyId { get; }
 
     public static DeviceKeys Parse(JsonValue json)
     {
@@ -62,7 +64,7 @@ public sealed class DeviceKeys
             return false;
         }
 
-        if (obj.GetArray("algorithms") is not { } algorithms || algorithms.Any(a => a is not JsonString))
+        if (obj.GetArray("algorithms") is not { } algorithms || !AllStrings(algorithms.Items))
         {
             error = "device keys need algorithms, an array of strings";
             return false;
@@ -74,7 +76,7 @@ public sealed class DeviceKeys
             return false;
         }
 
-        if (obj.GetObject("keys") is not { } keys || keys.Any(k => k.Value is not JsonString))
+        if (obj.GetObject("keys") is not { } keys || !AllStrings(keys.Values))
         {
             error = "device keys need keys, an object of strings";
             return false;
@@ -99,8 +101,22 @@ public sealed class DeviceKeys
             return false;
         }
 
-        device = new DeviceKeys(obj, userId!, deviceId, ed25519!);
+        device = new DeviceKeys(obj, userId!, deviceId, keyId, ed25519!);
         error = string.Empty;
+        return true;
+    }
+
+    /// <summary>Whether every value is a string (a loop over the values: no enumerator, no member names decoded).</summary>
+    private static bool AllStrings(ReadOnlySpan<JsonValue> values)
+    {
+        foreach (var v in values)
+        {
+            if (v is not JsonString)
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

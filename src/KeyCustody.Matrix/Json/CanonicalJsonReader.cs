@@ -31,22 +31,38 @@ internal ref struct CanonicalJsonReader
     private int _top;
     private byte[] _text;
 
-    private CanonicalJsonReader(ReadOnlySpan<byte> src, CanonicalJsonLimits limits)
+    // The scratch stacks of the last read on this thread, for the next one (a batch reads 1,000 objects in a row).
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private CanonicalJsonReader(ReadOnlySpan<byte> src, CanonicalJsonLimits limits, Scratch scratch)
     {
         _src = src;
         _copy = src.Length <= limits.MaxBytes ? src.ToArray() : [];
         _limits = limits;
-        _path = new PathSegment[Math.Min(limits.MaxDepth + 1, 8)];
-        _keys = new JsonString[8];
-        _values = new JsonValue[8];
-        _offsets = new int[8];
+
+        // The depth limit is checked on its own (Enter): a path stack longer than this read's limit allows is only unused.
+        _path = scratch.Path;
+        _keys = scratch.Keys;
+        _values = scratch.Values;
+        _offsets = scratch.Offsets;
         _text = [];
     }
 
     public static JsonValue Read(ReadOnlySpan<byte> utf8, CanonicalJsonLimits? limits)
     {
-        var reader = new CanonicalJsonReader(utf8, limits ?? CanonicalJsonLimits.Default);
-        return reader.ReadDocument();
+        // Taken, not shared: a read on this thread while this one runs (none does) would get stacks of its own.
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        var reader = new CanonicalJsonReader(utf8, limits ?? CanonicalJsonLimits.Default, scratch);
+        try
+        {
+            return reader.ReadDocument();
+        }
+        finally
+        {
+            t_scratch = scratch.Keep(reader._path, reader._keys, reader._values, reader._offsets);
+        }
     }
 
     private JsonValue ReadDocument()
@@ -606,6 +622,39 @@ internal ref struct CanonicalJsonReader
         None,
         Key,
         Index,
+    }
+
+    /// <summary>
+    /// The reader's stacks, kept between reads on a thread. Kept cleared: the stacks hold nothing of a read once it ended
+    /// (no object of one document is kept alive by the next, or read by it); stacks grown past <see cref="KeptLength"/>
+    /// by an unusually wide or deep document are dropped.
+    /// </summary>
+    private sealed class Scratch
+    {
+        private const int KeptLength = 256;
+
+        public PathSegment[] Path { get; private set; } = new PathSegment[8];
+
+        public JsonString[] Keys { get; private set; } = new JsonString[8];
+
+        public JsonValue[] Values { get; private set; } = new JsonValue[8];
+
+        public int[] Offsets { get; private set; } = new int[8];
+
+        /// <summary>Takes the stacks as a read left them (grown, perhaps, and not yet cleared after an error); null when they are too big to keep.</summary>
+        public Scratch? Keep(PathSegment[] path, JsonString[] keys, JsonValue[] values, int[] offsets)
+        {
+            if (path.Length > KeptLength || values.Length > KeptLength)
+            {
+                return null;
+            }
+
+            Array.Clear(path);
+            Array.Clear(keys);
+            Array.Clear(values);
+            (Path, Keys, Values, Offsets) = (path, keys, values, offsets);
+            return this;
+        }
     }
 
     private readonly record struct PathSegment(PathSegmentKind Kind, JsonString? Key, int Index)

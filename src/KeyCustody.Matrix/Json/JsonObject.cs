@@ -95,8 +95,14 @@ public sealed class JsonObject : JsonValue, IReadOnlyCollection<KeyValuePair<str
     public JsonObject With(string key, JsonValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var k = new JsonString(key);
-        var i = BinarySearch(k.Utf8Bytes);
+        ArgumentNullException.ThrowIfNull(key);
+
+        // Looked up first: a member replaced keeps its key, and only a new member's key is made.
+        var max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> buffer = max <= 256 ? stackalloc byte[256] : new byte[max];
+        var i = System.Text.Unicode.Utf8.FromUtf16(key, buffer, out _, out var n, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done
+            ? BinarySearch(buffer[..n])
+            : ~0;
         if (i >= 0)
         {
             var values = (JsonValue[])_values.Clone();
@@ -104,7 +110,28 @@ public sealed class JsonObject : JsonValue, IReadOnlyCollection<KeyValuePair<str
             return new JsonObject(_keys, values, true);
         }
 
-        i = ~i;
+        // A lone surrogate in the key throws here, as it always did.
+        return Inserted(new JsonString(key), value);
+    }
+
+    /// <summary>A copy with <paramref name="key"/> (a key made once and shared, such as a signing key's id) set to <paramref name="value"/>.</summary>
+    internal JsonObject With(JsonString key, JsonValue value)
+    {
+        var i = BinarySearch(key.Utf8Bytes);
+        if (i >= 0)
+        {
+            var values = (JsonValue[])_values.Clone();
+            values[i] = value;
+            return new JsonObject(_keys, values, true);
+        }
+
+        return Inserted(key, value);
+    }
+
+    /// <summary>A copy with the new member <paramref name="k"/> (not a key of this object).</summary>
+    private JsonObject Inserted(JsonString k, JsonValue value)
+    {
+        var i = ~BinarySearch(k.Utf8Bytes);
         var keys = new JsonString[_keys.Length + 1];
         var vals = new JsonValue[_keys.Length + 1];
         Array.Copy(_keys, keys, i);

@@ -17,13 +17,15 @@ public sealed class JsonString : JsonValue
     public JsonString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var status = Utf8.FromUtf16(value, new byte[Encoding.UTF8.GetMaxByteCount(value.Length)], out _, out var written, replaceInvalidSequences: false);
-        if (status != System.Buffers.OperationStatus.Done)
+
+        // Encoded once, into an array of the exact size (a lone surrogate counts as U+FFFD there, and stops the strict encoding).
+        var utf8 = new byte[Encoding.UTF8.GetByteCount(value)];
+        if (Utf8.FromUtf16(value, utf8, out _, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
         {
             throw new ArgumentException("the string contains an unpaired surrogate, which canonical JSON cannot represent", nameof(value));
         }
 
-        _utf8 = Encoding.UTF8.GetBytes(value);
+        _utf8 = utf8;
         _value = value;
         NeedsEscaping = ComputeNeedsEscaping(_utf8.Span);
     }
@@ -34,6 +36,17 @@ public sealed class JsonString : JsonValue
         _utf8 = validatedUtf8;
         NeedsEscaping = needsEscaping;
     }
+
+    /// <summary>The lowercase hex of <paramref name="bytes"/> as a JSON string (a hash in an audit record), made from its ASCII bytes directly.</summary>
+    public static JsonString LowerHex(ReadOnlySpan<byte> bytes)
+    {
+        var ascii = new byte[bytes.Length * 2];
+        Convert.TryToHexStringLower(bytes, ascii, out _);
+        return FromOwnedAscii(ascii);
+    }
+
+    /// <summary>Wraps printable ASCII the caller made and will not touch again (base64, hex): nothing to check or escape.</summary>
+    internal static JsonString FromOwnedAscii(byte[] ascii) => new(ascii, needsEscaping: false);
 
     public override JsonKind Kind => JsonKind.String;
 

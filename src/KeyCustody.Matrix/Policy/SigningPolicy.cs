@@ -133,39 +133,43 @@ public static class SigningPolicy
 
     private static PolicyDecision EvaluateSelfSigning(string owner, Ed25519PublicKey signerKey, KnownIdentity known, JsonObject payload)
     {
-        var kind = Classify(payload);
+        // Read once: an object that is valid device keys is classified as device keys (it has no usage, so it is no
+        // cross-signing key); only a refused one is classified, for the reason.
         if (!DeviceKeys.TryParse(payload, out var device, out var error))
         {
+            var kind = Classify(payload);
             return PolicyDecision.Deny(kind, "ssk-wrong-object", $"the self-signing key signs only {owner}'s device keys; {(kind == PayloadKind.Other ? "this is not valid device keys: " + error : Describe(kind, error))}");
         }
 
+        const PayloadKind deviceKeys = PayloadKind.DeviceKeys;
+
         if (IdentifierGrammar.UserIdProblem(device!.UserId) is { } userProblem)
         {
-            return PolicyDecision.Deny(kind, "user-id-invalid", $"the device's user_id is not a Matrix user ID: {userProblem}");
+            return PolicyDecision.Deny(deviceKeys, "user-id-invalid", $"the device's user_id is not a Matrix user ID: {userProblem}");
         }
 
         if (device.UserId != owner)
         {
-            return PolicyDecision.Deny(kind, "ssk-other-user", $"the self-signing key of {owner} does not sign devices of {device.UserId}");
+            return PolicyDecision.Deny(deviceKeys, "ssk-other-user", $"the self-signing key of {owner} does not sign devices of {device.UserId}");
         }
 
         if (IdentifierGrammar.DeviceIdProblem(device.DeviceId) is { } deviceProblem)
         {
-            return PolicyDecision.Deny(kind, "device-id-invalid", $"the device_id is not one a Matrix server or client makes: {deviceProblem}");
+            return PolicyDecision.Deny(deviceKeys, "device-id-invalid", $"the device_id is not one a Matrix server or client makes: {deviceProblem}");
         }
 
         if (Collision(device, signerKey, known) is { } collision)
         {
-            return PolicyDecision.Deny(kind, "device-id-collides", $"device {device.DeviceId} {collision}");
+            return PolicyDecision.Deny(deviceKeys, "device-id-collides", $"device {device.DeviceId} {collision}");
         }
 
         var self = device.VerifySelfSignature();
         if (!self.IsValid)
         {
-            return PolicyDecision.Deny(kind, "device-not-self-signed", $"device {device.DeviceId} does not carry its own valid self-signature ({self.Reason}); only devices that signed themselves are cross-signed");
+            return PolicyDecision.Deny(deviceKeys, "device-not-self-signed", $"device {device.DeviceId} does not carry its own valid self-signature ({self.Reason}); only devices that signed themselves are cross-signed");
         }
 
-        return PolicyDecision.Allow(kind, $"sign device {device.DeviceId} of {owner} with the self-signing key");
+        return PolicyDecision.Allow(deviceKeys, $"sign device {device.DeviceId} of {owner} with the self-signing key");
     }
 
     /// <summary>
@@ -177,7 +181,8 @@ public static class SigningPolicy
     /// </summary>
     private static string? Collision(DeviceKeys device, Ed25519PublicKey signerKey, KnownIdentity known)
     {
-        var named = Ed25519PublicKey.TryFromBase64(device.DeviceId, out var asKey, out _) ? asKey : null;
+        // Only 43 base64 characters (and at most two '=' after them) decode to 32 bytes: other IDs are not decoded at all.
+        var named = device.DeviceId.Length is >= 43 and <= 45 && Ed25519PublicKey.TryFromBase64(device.DeviceId, out var asKey, out _) ? asKey : null;
         bool Names(Ed25519PublicKey key) => device.DeviceId == key.Base64 || key.Equals(named);
 
         if (Names(signerKey) || device.Ed25519Key.Equals(signerKey))

@@ -23,6 +23,13 @@ public sealed class Ed25519PublicKey : IEquatable<Ed25519PublicKey>
         Base64 = UnpaddedBase64.Encode(_bytes);
     }
 
+    /// <summary>Takes <paramref name="owned"/> (32 bytes no one else holds) and its canonical text when the caller has it.</summary>
+    private Ed25519PublicKey(byte[] owned, string? canonicalBase64)
+    {
+        _bytes = owned;
+        Base64 = canonicalBase64 ?? UnpaddedBase64.Encode(owned);
+    }
+
     public ReadOnlySpan<byte> Bytes => _bytes;
 
     /// <summary>The same 32 bytes as read-only memory (one instance for the key's lifetime, so callers may cache by it).</summary>
@@ -60,7 +67,30 @@ public sealed class Ed25519PublicKey : IEquatable<Ed25519PublicKey>
             return false;
         }
 
-        key = new Ed25519PublicKey(bytes);
+        // The decoded array is this key's own; text already in canonical form is its Base64 (a device's key, as sent).
+        key = new Ed25519PublicKey(bytes, IsCanonical(text, bytes) ? text : null);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="text"/> is exactly the canonical unpadded base64 of <paramref name="bytes"/>.</summary>
+    private static bool IsCanonical(string text, byte[] bytes)
+    {
+        Span<byte> encoded = stackalloc byte[48];
+        System.Buffers.Text.Base64.EncodeToUtf8(bytes, encoded, out _, out _);
+        var length = UnpaddedBase64.EncodedLength(bytes.Length);
+        if (text.Length != length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < length; i++)
+        {
+            if (text[i] != encoded[i])
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -16,7 +16,7 @@ public static class SignedJson
     public static JsonObject Sign(JsonObject obj, string entity, string keyName, IEd25519Signer signer)
     {
         ArgumentNullException.ThrowIfNull(signer);
-        var keyId = KeyIdFor(keyName);
+        var keyId = KeyIdMember(keyName);
         ValidateSignatureSlot(obj, entity);
         var state = (Signer: signer, Signature: new SignatureBox());
         CanonicalJson.WithSigningBytes(obj, state, static (bytes, s) =>
@@ -24,7 +24,7 @@ public static class SignedJson
             s.Signer.Sign(bytes, s.Signature.Bytes);
             return 0;
         });
-        return Merge(obj, entity, keyId, UnpaddedBase64.Encode(state.Signature.Bytes));
+        return Merge(obj, entity, keyId, state.Signature.Bytes);
     }
 
     /// <summary>
@@ -43,7 +43,7 @@ public static class SignedJson
     /// </summary>
     public static JsonObject AddSignature(JsonObject obj, string entity, string keyName, ReadOnlySpan<byte> signature, Ed25519PublicKey? verifyWith = null)
     {
-        var keyId = KeyIdFor(keyName);
+        var keyId = KeyIdMember(keyName);
         ValidateSignatureSlot(obj, entity);
         if (signature.Length != Ed25519PublicKey.SignatureLength)
         {
@@ -55,7 +55,7 @@ public static class SignedJson
             throw new MatrixFormatException($"the signature does not verify with {verifyWith.KeyId}; it was not stored");
         }
 
-        return Merge(obj, entity, keyId, UnpaddedBase64.Encode(signature));
+        return Merge(obj, entity, keyId, signature);
     }
 
     /// <summary>Checks the one signature <c>signatures[entity][keyId]</c> against <paramref name="key"/>.</summary>
@@ -98,7 +98,7 @@ public static class SignedJson
             return new(SignatureStatus.SignatureMalformed, $"the signature from {entity} with key {keyId} is not a string");
         }
 
-        if (!UnpaddedBase64.TryDecode(sigText.Value, out var signature, out var error))
+        if (!UnpaddedBase64.TryDecode(sigText, out var signature, out var error))
         {
             return new(SignatureStatus.SignatureMalformed, $"the signature from {entity} with key {keyId} is not base64: {error}");
         }
@@ -125,6 +125,27 @@ public static class SignedJson
         return Ed25519Prefix + keyName;
     }
 
+    /// <summary>
+    /// <c>ed25519:&lt;keyName&gt;</c> as a member name. The last one made is kept: a batch signs every object with one key,
+    /// and the name is the same immutable string each time.
+    /// </summary>
+    private static JsonString KeyIdMember(string keyName)
+    {
+        var last = _lastKeyId;
+        if (last is not null && string.Equals(last.KeyName, keyName, StringComparison.Ordinal))
+        {
+            return last.KeyId;
+        }
+
+        var made = new KeyIdName(keyName, new JsonString(KeyIdFor(keyName)));
+        _lastKeyId = made;
+        return made.KeyId;
+    }
+
+    private static KeyIdName? _lastKeyId;
+
+    private sealed record KeyIdName(string KeyName, JsonString KeyId);
+
     private static void ValidateSignatureSlot(JsonObject obj, string entity)
     {
         ArgumentNullException.ThrowIfNull(obj);
@@ -150,11 +171,12 @@ public static class SignedJson
         }
     }
 
-    private static JsonObject Merge(JsonObject obj, string entity, string keyId, string signature)
+    private static JsonObject Merge(JsonObject obj, string entity, JsonString keyId, ReadOnlySpan<byte> signature)
     {
         var signatures = obj.GetObject("signatures") ?? JsonObject.Empty;
         var byEntity = signatures.GetObject(entity) ?? JsonObject.Empty;
-        var result = obj.With("signatures", signatures.With(entity, byEntity.With(keyId, signature)));
+        var encoded = JsonString.FromOwnedAscii(UnpaddedBase64.EncodeToAscii(signature));
+        var result = obj.With("signatures", signatures.With(entity, byEntity.With(keyId, encoded)));
 
         // python-signedjson puts "unsigned" back only when it is not null; doing the same keeps the
         // output byte-identical to it. A null "unsigned" carries no data.

@@ -21,11 +21,13 @@ public sealed class SoftwareToken : ISigningToken
     private SoftwareToken(string directory)
     {
         _directory = directory;
+        Name = $"software:{directory}";
     }
 
     public bool IsHardwareBacked => false;
 
-    private string Name => $"software:{_directory}";
+    // Made once: every signature passes it to the verify-after-sign check.
+    private string Name { get; }
 
     /// <summary>Opens (creating if needed, mode 0700) a directory of key files.</summary>
     public static SoftwareToken Open(string directory)

@@ -43,11 +43,18 @@ public sealed class TokenStageTests : IDisposable
     public async Task A_batch_is_one_intent_with_every_hash_and_one_outcome()
     {
         var device = Bytes(_rig.Device());
-        var outcome = await _rig.SignAsync(Alice, "alice-ssk", [device, Bytes(_rig.Device(deviceId: "LAPTOP")), device], SignOperation.SignJsonBatch);
+        var laptop = Bytes(_rig.Device(deviceId: "LAPTOP"));
+        var outcome = await _rig.SignAsync(Alice, "alice-ssk", [device, laptop, device], SignOperation.SignJsonBatch);
         Assert.Equal(3, outcome.Signed.Signed.Count);
         var records = _rig.RecordsOf(outcome.RequestId);
         Assert.Equal(3, ((JsonArray)records[0]["payload_sha256"]!).Count);
-        Assert.StartsWith("make 3 signatures with key 'alice-ssk'", records[0].GetString("intent"), StringComparison.Ordinal);
+
+        // Each hash is the SHA-256 of the bytes that object's signature covers, in order.
+        var signedBytes = new[] { device, laptop, device }.Select(b => CanonicalJson.EncodeForSigning(CanonicalJson.ParseObject(b)));
+        Assert.Equal(signedBytes.Select(b => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(b))), ((JsonArray)records[0]["payload_sha256"]!).Select(h => ((JsonString)h).Value));
+        var each = new[] { "PHONE", "LAPTOP", "PHONE" }.Select(id => $"sign device {id} of {User} with the self-signing key");
+        Assert.Equal("make 3 signatures with key 'alice-ssk': " + string.Join("; ", each), records[0].GetString("intent"));
+        Assert.Equal(records[0].GetString("intent"), outcome.Events.Single(e => e.Kind == "accepted").Intent);
         Assert.Equal(2, records.Count);
     }
 
