@@ -44,7 +44,13 @@ if [[ "${FUZZ_NO_BUILD:-0}" != 1 || ! -f "$bin/$project.dll" || ! -f "$plain/$pr
   # A fresh copy every time: instrumenting an already instrumented assembly fails. The plain copy replays
   # inputs (instrumented code only runs under afl-fuzz: outside it there is no coverage map to write to).
   rm -rf "$bin" "$plain"
-  dotnet publish "$here/$project" -c Release -o "$bin" --artifacts-path "$out/artifacts" -nologo -v quiet >/dev/null
+  mkdir -p "$out"
+  if ! dotnet publish "$here/$project" -c Release -o "$bin" --artifacts-path "$out/artifacts" -nologo -v quiet >"$out/$target-build.log" 2>&1; then
+    # The build's own words: without them a failed build ended the smoke run with only "FAILED: $target".
+    echo "fuzz: building $project failed ($out/$target-build.log):" >&2
+    grep -E ': (error|warning) ' "$out/$target-build.log" | sort -u >&2 || cat "$out/$target-build.log" >&2
+    exit 1
+  fi
   cp -r "$bin" "$plain"
   for dll in "${instrument[@]}"; do
     "$tools/sharpfuzz" "$bin/$dll" >/dev/null
