@@ -148,6 +148,9 @@ public sealed class DaemonHost : IAsyncDisposable
             s.AddHostedService<Watchdog>();
             s.AddSingleton(loaded);
             s.AddSingleton<ConfigReload>();
+            // Kestrel takes its buffer pools from this factory (the last one registered), so the trim can give them back.
+            s.AddSingleton<ServerBuffers>();
+            s.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>(sp => sp.GetRequiredService<ServerBuffers>());
             s.AddHostedService<IdleMemoryTrim>();
             if (cfg.Metrics is { } metricsListen)
             {

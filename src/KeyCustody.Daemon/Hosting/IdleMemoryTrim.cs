@@ -5,7 +5,7 @@ namespace KeyCustody.Daemon.Hosting;
 /// the young generation and for batch-sized messages) and keeps it committed afterwards, and native allocations (the
 /// JIT above all) leave freed memory in malloc's arenas; on a host where the daemon idles most of the time beside its
 /// callers that is memory nobody uses. A trim is one aggressive full collection (the GC decommits what it no longer
-/// needs), then the JIT's cached working memory (<see cref="JitSlabs"/>), then <see cref="NativeHeap.Trim"/> (malloc's
+/// needs) after Kestrel's free buffers are let go (<see cref="ServerBuffers"/>), then the JIT's cached working memory (<see cref="JitSlabs"/>), then <see cref="NativeHeap.Trim"/> (malloc's
 /// free pages go back). It runs when a whole <see cref="Quiet"/> interval passes without a collection after there were
 /// collections since the last trim (a burst is over), and again when the JIT, which goes on tiering up hot methods after
 /// a burst, has compiled since the last trim and then a quiet interval passes without collections or compilations.
@@ -33,8 +33,8 @@ public sealed partial class IdleMemoryTrim : BackgroundService
     private RuntimeWork _lastSeen;
     private RuntimeWork _lastTrimmed;
 
-    public IdleMemoryTrim(ILogger<IdleMemoryTrim> log, IHostApplicationLifetime lifetime)
-        : this(log, RuntimeWork.SoFar, TrimNow, lifetime.ApplicationStarted)
+    public IdleMemoryTrim(ILogger<IdleMemoryTrim> log, IHostApplicationLifetime lifetime, ServerBuffers buffers)
+        : this(log, RuntimeWork.SoFar, () => TrimNow(buffers), lifetime.ApplicationStarted)
     {
     }
 
@@ -58,8 +58,10 @@ public sealed partial class IdleMemoryTrim : BackgroundService
     /// </summary>
     private static readonly TimeSpan JitSlabs = TimeSpan.FromSeconds(2.5);
 
-    private static async Task TrimNow()
+    private static async Task TrimNow(ServerBuffers buffers)
     {
+        // Kestrel's free blocks first, so that the collection below reclaims them.
+        buffers.ReleaseFree();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         await Task.Delay(JitSlabs).ConfigureAwait(false);
