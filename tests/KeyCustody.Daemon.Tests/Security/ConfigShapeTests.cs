@@ -9,9 +9,9 @@ namespace KeyCustody.Daemon.Tests.Security;
 /// The configuration is the access policy, so a setting written in the wrong shape (a list or an object where one value
 /// belongs, one value where a list belongs) must be refused naming it, never bound as if it were absent. The binder the
 /// daemon is compiled with (the configuration-binding source generator) binds a single-value setting given a list or
-/// an object as null and a list given one value as empty, without an error; ConfigLoader.FindUnknown looks only at
-/// names. The reflection binder before it refused such a setting at the top level and dropped the whole list entry
-/// (key, rule, token) that held one: wrong too, but closed.
+/// an object as null and a list given one value as empty, without an error, so ConfigLoader.FindUnknown checks each
+/// setting's shape as well as its name. (The reflection binder before it refused such a setting at the top level and
+/// silently dropped the whole list entry, key, rule or token, that held one: wrong too, but closed.)
 /// </summary>
 public sealed class ConfigShapeTests
 {
