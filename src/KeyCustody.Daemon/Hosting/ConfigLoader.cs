@@ -252,6 +252,12 @@ public static class ConfigLoader
             {
                 unknown.Add($"{at}: one value, not a list or an object");
             }
+            else if (string.IsNullOrEmpty(child.Value) && property.PropertyType.IsValueType && Nullable.GetUnderlyingType(property.PropertyType) is null)
+            {
+                // The generated binder keeps the default for an empty or null number or true/false (the reflection
+                // binder made null false or 0): say so rather than guess.
+                unknown.Add($"{at}: no value; give one, or leave the setting out for its default");
+            }
         }
     }
 }

@@ -61,6 +61,8 @@ public sealed class ConfigShapeTests
         { "socketGroup as a list", "listen.socketGroup" },
         { "pin as a plain string", "tokens[0].pin" },
         { "access keys as one value on the command line", "access[0].keys" },
+        { "approverMustDiffer empty", "presence.approverMustDiffer: no value" },
+        { "approverMustDiffer null", "presence.approverMustDiffer: no value" },
     };
 
     /// <summary>--check-config names the setting; it used to say the configuration was valid (exit 0).</summary>
@@ -79,9 +81,17 @@ public sealed class ConfigShapeTests
             "publicKey as a list" => new { tokens = new[] { soft }, keys = new object[] { new { srv.name, srv.token, srv.keyId, srv.role, srv.owner, srv.version, srv.presence, publicKey = new[] { "l8Hft5qXKn1vfHrg3p4+W8gELQVo8N13JkluMfmn2sQ" } } } },
             "socketGroup as a list" => new { listen = new { socketGroup = new[] { "root" } }, tokens = new[] { soft } },
             "pin as a plain string" => new { tokens = new object[] { new { name = "p", kind = "piv", serial = 1, pin = "123456" } } },
+            "approverMustDiffer empty" => new { tokens = new[] { soft }, presence = new { approverMustDiffer = "" } },
+            // Written as JSON null below: the test harness leaves null members out.
+            "approverMustDiffer null" => new { tokens = new[] { soft }, presence = new { approverMustDiffer = "NULL" } },
             _ => new { tokens = new[] { soft }, keys = new[] { srv }, access = new[] { narrowRule } },
         };
         d.Configure(config);
+        if (what == "approverMustDiffer null")
+        {
+            File.WriteAllText(d.ConfigFile, File.ReadAllText(d.ConfigFile).Replace("\"NULL\"", "null", StringComparison.Ordinal));
+        }
+
         // An operator narrowing rule 0 from "*" to one key: as one value the override was ignored and "*" stayed.
         var arguments = what == "access keys as one value on the command line"
             ? new[] { "--config", d.ConfigFile, "--check-config", "--access:0:keys=srv" }
