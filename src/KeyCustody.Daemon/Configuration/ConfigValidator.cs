@@ -381,9 +381,20 @@ public static class ConfigValidator
             {
                 Bad("module", "required: the PKCS#11 module path");
             }
+            else if (!Path.IsPathFullyQualified(t.Module))
+            {
+                // dlopen looks a bare name up in the loader's search path and a relative one from the working
+                // directory: neither is the file checked here.
+                Bad("module", $"'{t.Module}' is not an absolute path: the PKCS#11 module is code the daemon runs, loaded from the path as given");
+            }
             else if (!File.Exists(t.Module))
             {
                 Bad("module", $"{t.Module} does not exist");
+            }
+            else if ((File.GetUnixFileMode(t.Module) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            {
+                // The module runs inside the daemon with the tokens' PINs: whoever writes it signs with every key.
+                Bad("module", $"{t.Module} is writable by other users (mode {Convert.ToString((int)File.GetUnixFileMode(t.Module), 8)}): the module runs inside the daemon with the tokens' PINs; chmod 0755 or stricter");
             }
 
             if (string.IsNullOrEmpty(t.TokenLabel) == string.IsNullOrEmpty(t.TokenSerial))

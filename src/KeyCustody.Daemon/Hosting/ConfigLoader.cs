@@ -183,7 +183,13 @@ public static class ConfigLoader
         return e;
     }
 
-    /// <summary>Names every setting under <paramref name="section"/> that <paramref name="type"/> has no property for, as "keys[0].presense".</summary>
+    /// <summary>
+    /// Names every setting under <paramref name="section"/> that <paramref name="type"/> has no property for, as
+    /// "keys[0].presense", and every setting given in another shape than its property's: a list or an object where one
+    /// value belongs ("requireApprover": ["uid:1000"]), one value where a list or an object belongs ("pin": "1234",
+    /// --access:0:keys=srv), a list entry that is not numbered. The generated binder binds such a setting as if it were
+    /// absent, without an error; the configuration is the access policy, so absent is not what the operator wrote.
+    /// </summary>
     [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "As IL2072 below.")]
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The nested types are the configuration classes of this assembly, which the daemon's project roots whole for its ahead-of-time build (TrimmerRootAssembly): their properties are all kept.")]
     private static void FindUnknown(IConfiguration section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type type, string path, List<string> unknown)
@@ -201,18 +207,56 @@ public static class ConfigLoader
             var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(List<>))
             {
-                var element = propertyType.GetGenericArguments()[0];
-                if (element != typeof(string))
+                // An empty JSON list reads as an empty value; any other value is one value given for a list.
+                if (!string.IsNullOrEmpty(child.Value))
                 {
-                    foreach (var item in child.GetChildren())
+                    unknown.Add($"{at}: a list [...], not one value");
+                }
+
+                var element = propertyType.GetGenericArguments()[0];
+                foreach (var item in child.GetChildren())
+                {
+                    var itemAt = $"{at}[{item.Key}]";
+                    if (!int.TryParse(item.Key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
                     {
-                        FindUnknown(item, element, $"{at}[{item.Key}]", unknown);
+                        unknown.Add($"{itemAt}: list entries are numbered from 0");
+                    }
+                    else if (element == typeof(string))
+                    {
+                        if (item.GetChildren().Any())
+                        {
+                            unknown.Add($"{itemAt}: one value, not a list or an object");
+                        }
+                    }
+                    else
+                    {
+                        if (!string.IsNullOrEmpty(item.Value))
+                        {
+                            unknown.Add($"{itemAt}: an object {{...}}, not one value");
+                        }
+
+                        FindUnknown(item, element, itemAt, unknown);
                     }
                 }
             }
             else if (propertyType.IsClass && propertyType != typeof(string))
             {
+                if (!string.IsNullOrEmpty(child.Value))
+                {
+                    unknown.Add($"{at}: an object {{...}}, not one value");
+                }
+
                 FindUnknown(child, propertyType, at, unknown);
+            }
+            else if (child.GetChildren().Any())
+            {
+                unknown.Add($"{at}: one value, not a list or an object");
+            }
+            else if (string.IsNullOrEmpty(child.Value) && property.PropertyType.IsValueType && Nullable.GetUnderlyingType(property.PropertyType) is null)
+            {
+                // The generated binder keeps the default for an empty or null number or true/false (the reflection
+                // binder made null false or 0): say so rather than guess.
+                unknown.Add($"{at}: no value; give one, or leave the setting out for its default");
             }
         }
     }
