@@ -36,23 +36,27 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public async Task Small_records_after_a_large_one_are_written_as_themselves()
     {
-        // The log writes each batch from a pooled buffer: the next batch gets the arrays the large record grew.
+        // The log keeps one buffer for its lines from batch to batch (one grown past 1 MiB is given back): each batch
+        // after a larger one must be written as itself.
+        static JsonObject Intent(int hashes) => JsonObject.Of(("kind", "intent"), ("payload_sha256", new JsonArray(Enumerable.Range(0, hashes).Select(i => (JsonValue)i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)).ToArray())));
         using (var log = AuditLog.Open(LogPath))
         {
-            await log.AppendAsync(JsonObject.Of(("kind", "intent"), ("payload_sha256", new JsonArray(Enumerable.Range(0, 3000).Select(i => (JsonValue)i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)).ToArray()))));
-            await Task.WhenAll(Enumerable.Range(0, 20).Select(i => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)))));
+            await log.AppendAsync(Intent(3000));
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(i => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)))));
+            await log.AppendAsync(Intent(20_000));
+            await Task.WhenAll(Enumerable.Range(10, 10).Select(i => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)))));
         }
 
         using (var stream = File.OpenRead(LogPath))
         {
             var check = AuditChain.Verify(stream);
             Assert.True(check.Valid, check.Problem);
-            Assert.Equal(22, check.Records);
+            Assert.Equal(23, check.Records);
         }
 
-        var lines = File.ReadAllLines(LogPath);
-        Assert.Equal(3000, ((JsonArray)CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(lines[1]))["payload_sha256"]!).Count);
-        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), lines.Skip(2).Select(l => ((JsonInteger)CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))["n"]!).Value).Order());
+        var records = File.ReadAllLines(LogPath).Skip(1).Select(l => CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))).ToList();
+        Assert.Equal([3000, 20_000], records.Where(r => r.GetString("kind") == "intent").Select(r => ((JsonArray)r["payload_sha256"]!).Count));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), records.Where(r => r.GetString("kind") == "test").Select(r => ((JsonInteger)r["n"]!).Value).Order());
     }
 
     [Fact]

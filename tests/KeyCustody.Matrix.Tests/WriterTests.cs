@@ -109,6 +109,15 @@ public class WriterTests
     }
 
     [Fact]
+    public void Rule_the_encoding_handed_to_a_function_is_the_canonical_encoding()
+    {
+        var value = CanonicalJson.Parse(Utf8("{\"b\": [1, \"x\\n\"], \"a\": {\"c\": null}}"));
+        Assert.Equal(CanonicalJson.Encode(value), CanonicalJson.WithEncoding(value, 0, static (bytes, _) => bytes.ToArray()));
+        var large = new JsonArray(Enumerable.Range(0, 5000).Select(i => (JsonValue)new string('h', 64)).ToArray());
+        Assert.Equal(CanonicalJson.Encode(large), CanonicalJson.WithEncoding(large, 0, static (bytes, _) => bytes.ToArray()));
+    }
+
+    [Fact]
     public void Rule_duplicate_keys_cannot_be_built()
     {
         Assert.Throws<ArgumentException>(() => JsonObject.Of(("a", 1L), ("a", 2L)));

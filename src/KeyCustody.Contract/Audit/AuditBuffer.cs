@@ -3,11 +3,11 @@ using System.Buffers;
 namespace KeyCustody.Contract.Audit;
 
 /// <summary>
-/// A growable byte buffer on <see cref="ArrayPool{T}.Shared"/> for audit lines and a record's encoding: a batch's intent
-/// and outcome records list every payload (about 175 KB for 1,000 objects), and fresh arrays of that size are the large
-/// object heap's, whose budget triggers full collections. The shared pool keeps them between records and gives them back
-/// to the runtime when the daemon is idle. Audit records hold no secrets, so a returned array is not cleared; only
-/// <see cref="WrittenSpan"/> is ever read, never what a previous user left beyond it.
+/// A growable byte buffer for audit lines, its arrays from <see cref="ArrayPool{T}.Shared"/>: a batch's intent and outcome
+/// records list every payload (about 175 KB for 1,000 objects), and fresh arrays of that size are the large object heap's,
+/// whose budget triggers full collections. The audit log keeps one from batch to batch (<see cref="Clear"/>). Audit records
+/// hold no secrets, so a returned array is not cleared; only <see cref="WrittenSpan"/> is ever read, never what a previous
+/// user left beyond it.
 /// </summary>
 public sealed class AuditBuffer(int initialCapacity = 4096) : IBufferWriter<byte>, IDisposable
 {
@@ -18,6 +18,9 @@ public sealed class AuditBuffer(int initialCapacity = 4096) : IBufferWriter<byte
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
 
     public int WrittenCount => _written;
+
+    /// <summary>The size of the array it holds now.</summary>
+    public int Capacity => _array.Length;
 
     /// <summary>Starts over (the array is kept).</summary>
     public void Clear() => _written = 0;

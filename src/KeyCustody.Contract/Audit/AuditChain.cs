@@ -24,19 +24,21 @@ public static class AuditChain
 
     /// <summary>
     /// Completes <paramref name="record"/> with seq, prev and hash and appends its line (without newline) to
-    /// <paramref name="line"/>; returns the hash. The body is encoded once, into a pooled buffer (<see cref="AuditBuffer"/>).
+    /// <paramref name="line"/>; returns the hash. The body is encoded once, in the encoder's pooled buffer, and hashed and
+    /// copied from there.
     /// </summary>
     public static string Seal(JsonObject record, long seq, string prev, IBufferWriter<byte> line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var body = record.Without("hash").With("seq", seq).With("prev", prev);
-        using var encoded = new AuditBuffer();
-        CanonicalJson.Encode(body, encoded);
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(encoded.WrittenSpan, digest);
-        var hash = Convert.ToHexStringLower(digest);
-        WriteWithHashMember(body, encoded.WrittenSpan, hash, line);
-        return hash;
+        return CanonicalJson.WithEncoding(body, (body, line), static (encoded, s) =>
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(encoded, digest);
+            var hash = Convert.ToHexStringLower(digest);
+            WriteWithHashMember(s.body, encoded, hash, s.line);
+            return hash;
+        });
     }
 
     /// <summary>

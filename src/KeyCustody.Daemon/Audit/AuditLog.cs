@@ -30,6 +30,13 @@ public sealed class AuditLog : IDisposable
     private bool _writing;
     private long _inFlightSince;
 
+    // A batch's lines, in one buffer kept from batch to batch (only the writer uses it, and there is one writer at a time):
+    // a 1,000-object batch's intent and outcome records are ~175 KB each, and fresh arrays of that size are the large object
+    // heap's. Kept, not taken from the shared pool per batch: a pooled array stays with every thread that returned one,
+    // and the writer runs on its callers' threads. One grown past KeptLines (a group commit of many batches) is given back.
+    private AuditBuffer? _lines;
+    private const int KeptLines = 1 << 20;
+
     private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time, AuditAnchor? anchor)
     {
         _file = file;
@@ -394,8 +401,24 @@ public sealed class AuditLog : IDisposable
     {
         var seq = _seq;
         var head = _head;
-        // Pooled, not a fresh MemoryStream: a batch's intent record alone is about 175 KB (AuditBuffer says why that matters).
-        using var buffer = new AuditBuffer();
+        var buffer = _lines ??= new AuditBuffer();
+        buffer.Clear();
+        try
+        {
+            return SealAndWrite(batch, buffer, seq, head);
+        }
+        finally
+        {
+            if (buffer.Capacity > KeptLines)
+            {
+                _lines = null;
+                buffer.Dispose();
+            }
+        }
+    }
+
+    private string? SealAndWrite(List<PendingRecord> batch, AuditBuffer buffer, long seq, string head)
+    {
         foreach (var p in batch)
         {
             if (p.Record is null)
@@ -510,6 +533,7 @@ public sealed class AuditLog : IDisposable
 
         _anchor?.Dispose();
         _file.Dispose();
+        _lines?.Dispose();
     }
 
     /// <summary>A record waiting for its group commit; without one, a barrier that completes with the batch it is in.</summary>

@@ -110,5 +110,27 @@ public static class CanonicalJson
         }
     }
 
-    internal delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> bytes, TState state);
+    /// <summary>
+    /// Runs <paramref name="use"/> over the canonical encoding of <paramref name="value"/> in the encoder's pooled buffer:
+    /// for a caller that only reads it once (hashes it, copies it on), no array of its own. The span is valid only during
+    /// <paramref name="use"/>.
+    /// </summary>
+    public static TResult WithEncoding<TState, TResult>(JsonValue value, TState state, SpanFunc<TState, TResult> use)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(use);
+        var writer = new CanonicalJsonWriter(256);
+        try
+        {
+            writer.WriteValue(value);
+            return use(writer.Written, state);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>A function of encoded bytes (valid only during the call) and the caller's state.</summary>
+    public delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> bytes, TState state);
 }
