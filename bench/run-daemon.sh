@@ -3,7 +3,8 @@
 # over its Unix socket with 1, 8 and 32 clients on the software token, SoftHSM2 and an in-process hw-sim card,
 # batches of 1,000 device keys, and the daemon's memory. Prints the README table last; exits 1 if a target is
 # missed. Options go to the benchmark: --memory (the daemon's memory alone, about 3 minutes; bench/README-daemon.md),
-# --allocation (the bytes the daemon allocates per object in batches, one client, about a minute; bench/README-daemon.md),
+# --allocation --daemon src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll (the bytes the daemon allocates per
+# object in batches, one client, about a minute; the JIT-compiled daemon: bench/README-daemon.md),
 # --seconds N (measured window per cell, 5), --warmup N (2), --out FILE,
 # --keep (keep the temporary directory with the daemon's log and audit log), --keys soft-ssk,hsm-ssk,sim-ssk (only
 # these tokens, for profiling; the README's table is all three). The same run measures what the machine allows: a

@@ -8,7 +8,9 @@ namespace KeyCustody.Daemon.Bench;
 /// included (the in-process bench/KeyCustody.Daemon.Alloc sees only the request core). One client sends batches one after
 /// another on the first key of `--keys` (soft-ssk), so the load is light; dotnet-counters (~/.dotnet/tools) reads the
 /// daemon's <c>dotnet.gc.heap.total_allocated</c> over a fixed window, and the same window idle is subtracted.
-/// Allocation does not depend on the machine's load: this is fine on a shared machine.
+/// Allocation does not depend on the machine's load: this is fine on a shared machine. It needs the JIT-compiled daemon
+/// (`--daemon .../keycustodyd.dll`): the native one has no EventPipe to read counters from; the code, and what it
+/// allocates, is the same.
 /// </summary>
 internal static class AllocationRun
 {
@@ -18,6 +20,14 @@ internal static class AllocationRun
 
     public static async Task<int> RunAsync(string daemonDll, string work, IReadOnlyList<byte[]> devices, string key)
     {
+        if (!daemonDll.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            // The native daemon is built without EventSource support (the ahead-of-time default): no counters to read.
+            Console.Error.WriteLine($"error: --allocation reads the daemon's counters over EventPipe, which the native {daemonDll} has none of: " +
+                "pass --daemon src/KeyCustody.Daemon/bin/Release/net10.0/keycustodyd.dll (the same code, JIT-compiled)");
+            return 2;
+        }
+
         var counters = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", "dotnet-counters");
         if (!File.Exists(counters))
         {
