@@ -121,6 +121,15 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.DoesNotContain(events, e => e.EventCase == SignEvent.EventOneofCase.Signed);
         Assert.Equal(StatusCode.PermissionDenied, error!.StatusCode);
         Assert.Contains($"request {pending.RequestId} was cancelled: the access rules were reloaded and no longer let", error.Status.Detail, StringComparison.Ordinal);
+
+        // The reload's record lists the requests it cancelled, so it is appended after cancelling them: the caller's error
+        // (and the request's outcome record) can come first. Wait for it (60 s is the backstop; it failed once under load).
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ReadAudit(_d).Any(r => r.GetString("kind") == "config_reload") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
         var reload = Assert.Single(ReadAudit(_d), r => r.GetString("kind") == "config_reload");
         Assert.Equal([pending.RequestId], ((KeyCustody.Matrix.Json.JsonArray)reload["cancelled_requests"]!).Select(v => ((KeyCustody.Matrix.Json.JsonString)v).Value));
         Assert.Contains(ReadAudit(_d).For(pending.RequestId), r => r.GetString("kind") == "outcome");
