@@ -60,6 +60,26 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Batches_after_the_idle_trim_let_go_of_the_line_buffer_are_written_as_themselves()
+    {
+        static JsonObject Intent(int hashes) => JsonObject.Of(("kind", "intent"), ("payload_sha256", new JsonArray(Enumerable.Range(0, hashes).Select(i => (JsonValue)i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)).ToArray())));
+        using (var log = AuditLog.Open(LogPath))
+        {
+            await log.AppendAsync(Intent(3000));
+            log.ReleaseBuffers();
+            await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+            log.ReleaseBuffers();
+            log.ReleaseBuffers();
+            await log.AppendAsync(Intent(2000));
+        }
+
+        using var stream = File.OpenRead(LogPath);
+        var check = AuditChain.Verify(stream);
+        Assert.True(check.Valid, check.Problem);
+        Assert.Equal(4, check.Records);
+    }
+
+    [Fact]
     public void Records_handed_over_and_not_waited_for_are_on_disk_after_a_clean_stop()
     {
         var log = AuditLog.Open(LogPath);

@@ -506,6 +506,22 @@ public sealed class AuditLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets go of the kept line buffer unless a write is in progress (the idle trim: a daemon that is idle holds no batch's
+    /// buffer). Dropped, not handed back to the shared pool, so the collection that follows frees it; the next batch
+    /// starts a new one.
+    /// </summary>
+    public void ReleaseBuffers()
+    {
+        lock (_lock)
+        {
+            if (!_writing)
+            {
+                _lines = null;
+            }
+        }
+    }
+
     /// <summary>The last <paramref name="count"/> records, once every record handed over before is on disk.</summary>
     public async Task<IReadOnlyList<byte[]>> TailAsync(int count)
     {

@@ -1,3 +1,5 @@
+using KeyCustody.Daemon.Audit;
+
 namespace KeyCustody.Daemon.Hosting;
 
 /// <summary>
@@ -33,8 +35,8 @@ public sealed partial class IdleMemoryTrim : BackgroundService
     private RuntimeWork _lastSeen;
     private RuntimeWork _lastTrimmed;
 
-    public IdleMemoryTrim(ILogger<IdleMemoryTrim> log, IHostApplicationLifetime lifetime, ServerBuffers buffers)
-        : this(log, RuntimeWork.SoFar, () => TrimNow(buffers), lifetime.ApplicationStarted)
+    public IdleMemoryTrim(ILogger<IdleMemoryTrim> log, IHostApplicationLifetime lifetime, ServerBuffers buffers, AuditLog audit)
+        : this(log, RuntimeWork.SoFar, () => TrimNow(buffers, audit), lifetime.ApplicationStarted)
     {
     }
 
@@ -58,10 +60,11 @@ public sealed partial class IdleMemoryTrim : BackgroundService
     /// </summary>
     private static readonly TimeSpan JitSlabs = TimeSpan.FromSeconds(2.5);
 
-    private static async Task TrimNow(ServerBuffers buffers)
+    private static async Task TrimNow(ServerBuffers buffers, AuditLog audit)
     {
-        // Kestrel's free blocks first, so that the collection below reclaims them.
+        // Kestrel's free blocks and the audit writer's kept line buffer first, so that the collection below reclaims them.
         buffers.ReleaseFree();
+        audit.ReleaseBuffers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         await Task.Delay(JitSlabs).ConfigureAwait(false);
