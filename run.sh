@@ -17,7 +17,7 @@ if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
 else
   step() { printf '\n== %s\n' "$*"; }
 fi
-step "building keycustodyd (compiled to native code, as it ships), the CLI and the homeserver simulator (the first time takes two or three minutes; silent when all is well)"
+step "building keycustodyd (compiled to native code, as it ships), the CLI and the homeserver simulator (the first time takes a few minutes, later runs seconds unless the code changed; silent when all is well)"
 scripts/build.sh src/KeyCustody.Daemon src/KeyCustody.Cli homeserver-sim/KeyCustody.HomeserverSim
 scripts/build-native.sh
 built=$(date +%s)

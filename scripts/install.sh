@@ -157,6 +157,7 @@ Left to do:
      as the unit's LoadCredential= lines (change those in a drop-in: systemctl edit keycustodyd);
   3. callers into the socket's group: usermod -aG keycustody-clients NAME;
   4. Yubico's PIV attestation root CA (https://developers.yubico.com/PKI/) as /etc/keycustody/attestation/yubico-piv-ca.pem;
-  5. keycustodyd --check-config --config /etc/keycustody/keycustodyd.json;
+  5. CREDENTIALS_DIRECTORY=/etc/keycustody/credentials keycustodyd --check-config --config /etc/keycustody/keycustodyd.json
+     (the secrets are systemd credentials: this names where the unit's LoadCredential= lines read them);
   6. systemctl enable --now keycustodyd.socket keycustodyd.service
 EOF
