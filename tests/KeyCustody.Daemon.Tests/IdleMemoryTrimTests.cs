@@ -126,4 +126,41 @@ public sealed class IdleMemoryTrimTests
         Assert.Equal(42, ((Func<int>)method.CreateDelegate(typeof(Func<int>)))());
         Assert.True(RuntimeWork.SoFar().Compiled > before.Compiled);
     }
+
+    [Fact]
+    public async Task Trims_again_when_the_thread_pool_has_let_threads_go_but_not_while_collections_go_on()
+    {
+        var collections = 10L;
+        var threads = 18;
+        var trims = 0;
+        var trim = new IdleMemoryTrim(NullLogger<IdleMemoryTrim>.Instance, () => new RuntimeWork(collections, 500, threads), () =>
+        {
+            trims++;
+            collections++;
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        // A burst and its trim.
+        collections += 5;
+        Assert.False(await trim.TickAsync());
+        Assert.True(await trim.TickAsync());
+        Assert.Equal(1, trims);
+
+        // Threads go while work goes on: no trim yet; then the pool lets threads go in a quiet daemon: one trim each time.
+        threads = 16;
+        collections += 1;
+        Assert.False(await trim.TickAsync());
+        Assert.True(await trim.TickAsync());
+        Assert.Equal(2, trims);
+        Assert.False(await trim.TickAsync());
+        threads = 12;
+        Assert.True(await trim.TickAsync());
+        Assert.Equal(3, trims);
+
+        // More threads (the next burst starting) is no reason; nor the same count.
+        threads = 14;
+        Assert.False(await trim.TickAsync());
+        Assert.False(await trim.TickAsync());
+        Assert.Equal(3, trims);
+    }
 }
