@@ -106,21 +106,7 @@ public sealed class SystemdWriteXorExecuteTests
         Assert.True(p.ExitCode != 0, $"dotnet keycustody.dll ran under systemd's MemoryDenyWriteExecute filter: {await output}{error}");
     }
 
-    private static ProcessStartInfo UnderSystemdFilter(ProcessStartInfo program)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-c", Launcher, program.FileName }.Concat(program.ArgumentList))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, v) in program.Environment)
-        {
-            start.Environment[name] = v;
-        }
-
-        return start;
-    }
+    private static ProcessStartInfo UnderSystemdFilter(ProcessStartInfo program) => PythonLauncher.Under(Launcher, program);
 
     private static int FreePort()
     {

@@ -65,19 +65,5 @@ public sealed class WriteXorExecuteTests
         Assert.True(p.ExitCode != 0, $"dotnet keycustody.dll ran under the W^X rule: {await output}{error}");
     }
 
-    private static ProcessStartInfo UnderWriteXorExecute(ProcessStartInfo program)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-c", Launcher, program.FileName }.Concat(program.ArgumentList))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, v) in program.Environment)
-        {
-            start.Environment[name] = v;
-        }
-
-        return start;
-    }
+    private static ProcessStartInfo UnderWriteXorExecute(ProcessStartInfo program) => PythonLauncher.Under(Launcher, program);
 }
