@@ -84,7 +84,10 @@ internal static class Harness
             }
         }
 
-        return File.ReadAllLines(d.AuditLog).Select(l => CanonicalJson.ParseObject(System.Text.Encoding.UTF8.GetBytes(l))).ToList();
+        // Complete lines only: the daemon may be appending while a test reads, and a read can end inside the line being
+        // written (clean-clone CI once failed here with "unterminated string" in PresenceTests, the test's own race).
+        using var log = File.OpenRead(d.AuditLog);
+        return AuditChain.ReadLines(log, out _).Select(l => CanonicalJson.ParseObject(l)).ToList();
     }
 
     public static List<JsonObject> For(this List<JsonObject> audit, string requestId) => audit.Where(r => r.GetString("request_id") == requestId).ToList();
