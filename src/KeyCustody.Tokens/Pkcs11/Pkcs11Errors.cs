@@ -7,6 +7,8 @@ internal static class Pkcs11Errors
 {
     public static TokenException ToError(Pkcs11CallException e, string token, string operation, int? retriesLeft = null) => e.RV switch
     {
+        // A length or a count the module should never have given (a buggy or hostile module): nothing was acted on.
+        _ when e.Misbehaviour is { } what => TokenErrors.Device(token, $"{operation} failed: {what}", $"bad {e.Function} answer", e),
         CKR.CKR_PIN_INCORRECT => TokenErrors.PinIncorrect(token, retriesLeft),
         CKR.CKR_PIN_LOCKED => TokenErrors.PinBlocked(token),
         CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_INVALID => TokenErrors.PinFormatInvalid(token, "the token rejects its length or characters"),

@@ -49,11 +49,15 @@ internal sealed unsafe class Cryptoki
     private readonly nint _library;
     private readonly nint* _functions;
 
-    private Cryptoki(nint library, nint* functions)
+    private Cryptoki(string path, nint library, nint* functions)
     {
+        Path = path;
         _library = library;
         _functions = functions;
     }
+
+    /// <summary>The module's file, to name it when it answers what PKCS#11 does not allow.</summary>
+    public string Path { get; }
 
     /// <summary>
     /// Loads the module and reads its function list; null with the reason (the loader's own words, or what the module
@@ -95,7 +99,7 @@ internal sealed unsafe class Cryptoki
             }
         }
 
-        return new Cryptoki(library, functions);
+        return new Cryptoki(path, library, functions);
     }
 
     /// <summary>C_Initialize with CKF_OS_LOCKING_OK: we call from many threads, and the OS's locks are the module's to take.</summary>
