@@ -13,6 +13,16 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     /// <summary>Objects per C_FindObjects call; a search goes on until the module returns none.</summary>
     private const int FindBatch = 32;
 
+    /// <summary>
+    /// The most bytes one C_GetAttributeValue may give us, all its attributes together. We read ids, labels, EC points
+    /// and flags, tens of bytes each: 64 KiB is far beyond them, and keeps a module that announces 2^62 bytes (or
+    /// lengths whose sum wraps) from choosing what we allocate.
+    /// </summary>
+    private const uint MaxAttributeBytes = 64 * 1024;
+
+    /// <summary>CK_UNAVAILABLE_INFORMATION (~0UL): the length of an attribute that cannot be revealed or does not exist.</summary>
+    private static readonly nuint Unavailable = nuint.MaxValue;
+
     private bool _closed;
 
     public Cryptoki Module { get; } = module;
@@ -86,7 +96,11 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     /// <summary>
     /// The values of <paramref name="types"/> on one object: a first call asks their lengths, a second reads them into
     /// one native buffer. CKR_ATTRIBUTE_SENSITIVE and CKR_ATTRIBUTE_TYPE_INVALID are answers, not failures: the
-    /// attributes concerned come back as <see cref="Pkcs11AttributeValue.CannotBeRead"/>, the others with their values.
+    /// attributes concerned (length CK_UNAVAILABLE_INFORMATION, PKCS#11 3.0 C_GetAttributeValue cases 1 and 2) come
+    /// back as <see cref="Pkcs11AttributeValue.CannotBeRead"/>, the others with their values. The module's lengths are
+    /// checked, not believed: each announced length and their sum at most <see cref="MaxAttributeBytes"/> (checked
+    /// arithmetic), and each length of the second answer at most what we allotted; the values are read where we put
+    /// them, never where the module says they are.
     /// </summary>
     public Pkcs11AttributeValue[] GetAttributeValue(ulong handle, ReadOnlySpan<ulong> types)
     {
@@ -99,21 +113,43 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
         fixed (CkAttribute* entries = template)
         {
             Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)template.Length));
+            var readable = new bool[template.Length];
+            var allotted = new nuint[template.Length];
             nuint size = 0;
-            foreach (var entry in template)
+            for (int i = 0; i < template.Length; i++)
             {
-                size += Readable(entry) ? entry.ValueLength : 0;
+                var length = template[i].ValueLength;
+                readable[i] = length != Unavailable;
+                if (!readable[i])
+                {
+                    continue;
+                }
+
+                if (length > MaxAttributeBytes)
+                {
+                    throw Misbehaved("C_GetAttributeValue", $"announced {length} bytes for attribute 0x{types[i]:x} of object {handle} (at most {MaxAttributeBytes} are read)");
+                }
+
+                allotted[i] = length;
+                size = checked(size + length);
+            }
+
+            if (size > MaxAttributeBytes)
+            {
+                throw Misbehaved("C_GetAttributeValue", $"announced {size} bytes for {template.Length} attributes of object {handle} (at most {MaxAttributeBytes} are read)");
             }
 
             var buffer = (byte*)NativeMemory.AllocZeroed(size == 0 ? 1 : size);
             try
             {
-                var next = buffer;
-                var allotted = new nuint[template.Length];
+                var places = new nuint[template.Length];
+                nuint next = 0;
                 for (int i = 0; i < template.Length; i++)
                 {
-                    allotted[i] = Readable(template[i]) ? template[i].ValueLength : 0;
-                    entries[i].Value = allotted[i] == 0 ? null : next;
+                    // An unavailable attribute is asked again with no buffer (its answer is ignored: the first one stands).
+                    places[i] = next;
+                    entries[i].Value = allotted[i] == 0 ? null : buffer + next;
+                    entries[i].ValueLength = allotted[i];
                     next += allotted[i];
                 }
 
@@ -121,9 +157,20 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
                 var values = new Pkcs11AttributeValue[template.Length];
                 for (int i = 0; i < template.Length; i++)
                 {
-                    values[i] = !Readable(template[i]) ? new Pkcs11AttributeValue(null)
-                        : template[i].Value is null ? new Pkcs11AttributeValue([])
-                        : new Pkcs11AttributeValue(new ReadOnlySpan<byte>(template[i].Value, (int)Math.Min(template[i].ValueLength, allotted[i])).ToArray());
+                    var length = template[i].ValueLength;
+                    if (!readable[i] || length == Unavailable)
+                    {
+                        // Unavailable now (cases 1 and 2): the object changed between the two calls; say what it says now.
+                        values[i] = new Pkcs11AttributeValue(null);
+                        continue;
+                    }
+
+                    if (length > allotted[i])
+                    {
+                        throw Misbehaved("C_GetAttributeValue", $"answered {length} bytes for attribute 0x{types[i]:x} of object {handle} into the {allotted[i]} it had announced");
+                    }
+
+                    values[i] = new Pkcs11AttributeValue(new ReadOnlySpan<byte>(buffer + places[i], (int)length).ToArray());
                 }
 
                 return values;
@@ -191,7 +238,7 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
         Cryptoki.Check(Module.C_CloseSession(Handle), "C_CloseSession");
     }
 
-    private static bool Readable(in CkAttribute entry) => entry.ValueLength != nuint.MaxValue;
+    private Pkcs11CallException Misbehaved(string function, string what) => Pkcs11CallException.Misbehaved(function, Module.Path, what);
 
     private static void Answered(CKR rv)
     {
