@@ -14,6 +14,13 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     private const int FindBatch = 32;
 
     /// <summary>
+    /// The most objects one search may find. Ours name a class and a label, an id or a key type: a token holds tens of
+    /// keys, a network HSM's partition some thousands. 100 000 is far beyond that, and stops a module that never says
+    /// "no more" (buggy, or hostile) from keeping us in the loop with a list growing without bound.
+    /// </summary>
+    private const int MaxFound = 100_000;
+
+    /// <summary>
     /// The most bytes one C_GetAttributeValue may give us, all its attributes together. We read ids, labels, EC points
     /// and flags, tens of bytes each: 64 KiB is far beyond them, and keeps a module that announces 2^62 bytes (or
     /// lengths whose sum wraps) from choosing what we allocate.
@@ -50,7 +57,11 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
         return info.State;
     }
 
-    /// <summary>Every object that matches the template (C_FindObjectsInit, C_FindObjects until none is left, C_FindObjectsFinal).</summary>
+    /// <summary>
+    /// Every object that matches the template (C_FindObjectsInit, C_FindObjects until none is left, C_FindObjectsFinal).
+    /// A module that hands out more handles in one call than it was asked for, or more than <see cref="MaxFound"/> in
+    /// one search, is refused (<see cref="Pkcs11CallException.Misbehaved"/>) rather than believed.
+    /// </summary>
     public List<ulong> FindAllObjects(IReadOnlyList<Pkcs11Attribute> template)
     {
         using (var native = new NativeTemplate(template))
@@ -72,7 +83,18 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
                     break;
                 }
 
-                for (nuint i = 0; i < count && i < FindBatch; i++)
+                if (count > FindBatch)
+                {
+                    // It claims to have written past the array we gave it: nothing it says about this search is trusted.
+                    throw Misbehaved("C_FindObjects", $"returned {count} object handles when asked for at most {FindBatch}");
+                }
+
+                if (found.Count + (int)count > MaxFound)
+                {
+                    throw Misbehaved("C_FindObjects", $"returned more than {MaxFound} objects for one search (it never said there were no more)");
+                }
+
+                for (int i = 0; i < (int)count; i++)
                 {
                     found.Add(batch[i]);
                 }
