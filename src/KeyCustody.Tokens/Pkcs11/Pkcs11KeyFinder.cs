@@ -69,12 +69,14 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
     {
         var keys = session.FindAllObjects([Attribute(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), Attribute(CKA.CKA_KEY_TYPE, Pkcs11Native.CkkEcEdwards)])
             .Select(IdAndLabel)
+            .Select(key => (key.Id, Label: Pkcs11Label.Text(key.Label)))
             .ToList();
         var names = new List<string>();
         foreach (var (id, label) in keys)
         {
+            // A label that is not one for us (Pkcs11Label: a NUL, or not UTF-8) names nothing: the key goes by its id.
             string? name = ykcs11 is not null ? Pkcs11KeyName.Ykcs11SlotName(id) : null;
-            if (name is null && label.Length > 0 && keys.Count(k => k.Label == label) == 1)
+            if (name is null && label is { Length: > 0 } && keys.Count(k => k.Label == label) == 1)
             {
                 name = Pkcs11KeyName.IsPrefixed(label) ? Pkcs11KeyName.LabelPrefix + label : label;
             }
@@ -89,9 +91,21 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
         return names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The objects of <paramref name="kind"/> with the name's label or id (any key type: a wrong type is named).</summary>
-    public List<ulong> Objects(ulong kind, Pkcs11KeyName name) => session.FindAllObjects(
-        [Attribute(CKA.CKA_CLASS, kind), name.Label is not null ? Attribute(CKA.CKA_LABEL, name.Label) : Attribute(CKA.CKA_ID, name.Id!)]);
+    /// <summary>
+    /// The objects of <paramref name="kind"/> with the name's label or id (any key type: a wrong type is named). Those
+    /// found by label are kept only if their label is the name's, byte for byte: a module that compares labels as C
+    /// strings also answers with objects labelled "k\0..." for the name "k".
+    /// </summary>
+    public List<ulong> Objects(ulong kind, Pkcs11KeyName name)
+    {
+        if (name.Label is null)
+        {
+            return session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, name.Id!)]);
+        }
+
+        var label = Attribute(CKA.CKA_LABEL, name.Label);
+        return WithLabel(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), label]), label.Value);
+    }
 
     private ulong? Single(List<ulong> found, Pkcs11KeyName name) => found.Count switch
     {
@@ -100,22 +114,31 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
         _ => throw TokenErrors.NotSupported(token, $"the key name '{name.Text}' ({found.Count} keys answer to it; name one by id:HEX)"),
     };
 
-    /// <summary>The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie).</summary>
-    private ulong? Partner(ulong kind, byte[] id, string label, Pkcs11KeyName name)
+    /// <summary>
+    /// The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie). Labels are
+    /// compared as the bytes they are; one that is not a label for us (<see cref="Pkcs11Label"/>) pairs nothing by itself
+    /// and breaks no tie (the halves that answer are then named as too many).
+    /// </summary>
+    private ulong? Partner(ulong kind, byte[] id, byte[] label, Pkcs11KeyName name)
     {
+        bool usable = Pkcs11Label.Text(label) is not null;
         if (id.Length == 0)
         {
-            return label.Length == 0 ? null : Single(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_LABEL, label)]), name);
+            return label.Length > 0 && usable ? Single(WithLabel(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_LABEL, label)]), label), name) : null;
         }
 
         var found = session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, id)]);
-        if (found.Count > 1)
+        if (found.Count > 1 && usable)
         {
-            found = found.Where(handle => IdAndLabel(handle).Label == label).ToList();
+            found = WithLabel(found, label);
         }
 
         return Single(found, name);
     }
+
+    /// <summary>The objects whose CKA_LABEL is <paramref name="label"/> exactly (an unreadable one is empty, as before).</summary>
+    private List<ulong> WithLabel(List<ulong> found, byte[] label) =>
+        found.Where(handle => session.GetAttributeValue(handle, [CKA.CKA_LABEL])[0].AsBytes().AsSpan().SequenceEqual(label)).ToList();
 
     private void RequireEd25519(ulong key, Pkcs11KeyName name)
     {
@@ -147,10 +170,11 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
         throw TokenErrors.KeyNotFound(token, $"{name.Text} (the key of that name is {(type is { } known ? TypeName(known) : "of a type the module does not report")})");
     }
 
-    private (byte[] Id, string Label) IdAndLabel(ulong handle)
+    /// <summary>The object's CKA_ID and CKA_LABEL as the bytes they are (empty if unreadable).</summary>
+    private (byte[] Id, byte[] Label) IdAndLabel(ulong handle)
     {
         var values = session.GetAttributeValue(handle, [CKA.CKA_ID, CKA.CKA_LABEL]);
-        return (values[0].AsBytes(), values[1].AsText());
+        return (values[0].AsBytes(), values[1].AsBytes());
     }
 
     private KeyNotFoundOnTokenException NotFound(Pkcs11KeyName name) => TokenErrors.KeyNotFound(

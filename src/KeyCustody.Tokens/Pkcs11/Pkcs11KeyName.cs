@@ -21,7 +21,7 @@ internal sealed record Pkcs11KeyName(string Text, string? Label, byte[]? Id)
         if (keyId.StartsWith(LabelPrefix, StringComparison.Ordinal))
         {
             var label = keyId[LabelPrefix.Length..];
-            return label.Length is > 0 and <= 128 ? new(keyId, label, null) : throw Invalid(token, keyId, "a label is 1 to 128 characters");
+            return label.Length is > 0 and <= 128 ? ByLabel(keyId, label, token) : throw Invalid(token, keyId, "a label is 1 to 128 characters");
         }
 
         if (keyId.StartsWith(IdPrefix, StringComparison.Ordinal))
@@ -47,7 +47,7 @@ internal sealed record Pkcs11KeyName(string Text, string? Label, byte[]? Id)
             return new(keyId, null, [Ykcs11Id(slot)]);
         }
 
-        return keyId.Length is > 0 and <= 128 ? new(keyId, keyId, null) : throw Invalid(token, keyId, "a label is 1 to 128 characters");
+        return keyId.Length is > 0 and <= 128 ? ByLabel(keyId, keyId, token) : throw Invalid(token, keyId, "a label is 1 to 128 characters");
     }
 
     /// <summary>Whether a bare label would be read as one of the prefixed forms (then it needs <c>label:</c>).</summary>
@@ -75,6 +75,11 @@ internal sealed record Pkcs11KeyName(string Text, string? Label, byte[]? Id)
         [>= 5 and <= 24] => SlotPrefix + (id[0] - 5 + 0x82).ToString("x2", CultureInfo.InvariantCulture),
         _ => null,
     };
+
+    /// <summary>A name by label, if the label is one we can match exactly (<see cref="Pkcs11Label"/>).</summary>
+    private static Pkcs11KeyName ByLabel(string keyId, string label, string token) => Pkcs11Label.Problem(label) is { } problem
+        ? throw Invalid(token, keyId.Replace("\0", "\\0", StringComparison.Ordinal), problem)
+        : new(keyId, label, null);
 
     private static NotSupportedByTokenException Invalid(string token, string keyId, string why) =>
         TokenErrors.NotSupported(token, $"the key name '{keyId}' ({why})");
