@@ -11,6 +11,12 @@ internal sealed class Pkcs11Module
     private static readonly Dictionary<string, Pkcs11Module> Loaded = new(StringComparer.Ordinal);
     private static readonly object LoadGate = new();
 
+    /// <summary>
+    /// The most slots we read. A module has a slot per reader or device (p11-kit's proxy those of all its modules): a few,
+    /// rarely dozens. 1024 is far beyond that, and keeps a module that announces 2^40 from choosing what we allocate.
+    /// </summary>
+    private const uint MaxSlots = 1024;
+
     private int _references;
 
     private Pkcs11Module(string path, Cryptoki library, Pkcs11LibraryInfo? info)
@@ -84,14 +90,23 @@ internal sealed class Pkcs11Module
         return new Pkcs11Module(path, library, library.C_GetInfo(&info) == CKR.CKR_OK ? Pkcs11LibraryInfo.From(info) : null);
     }
 
-    /// <summary>The slots with a token present (C_GetSlotList, asked again if a token arrived between the two calls).</summary>
+    /// <summary>
+    /// The slots with a token present (C_GetSlotList, asked again if a token arrived between the two calls). The counts
+    /// are checked, not believed: at most <see cref="MaxSlots"/>, and the second no more than the room it was given.
+    /// </summary>
     public unsafe List<Pkcs11Slot> GetSlotList()
     {
         for (int attempt = 0; ; attempt++)
         {
             nuint count = 0;
             Cryptoki.Check(Library.C_GetSlotList(true, null, &count), "C_GetSlotList");
+            if (count > MaxSlots)
+            {
+                throw Pkcs11CallException.Misbehaved("C_GetSlotList", Path, $"announced {count} slots (at most {MaxSlots} are read)");
+            }
+
             var ids = new nuint[count];
+            var room = count;
             fixed (nuint* p = ids)
             {
                 var rv = Library.C_GetSlotList(true, p, &count);
@@ -101,6 +116,11 @@ internal sealed class Pkcs11Module
                 }
 
                 Cryptoki.Check(rv, "C_GetSlotList");
+            }
+
+            if (count > room)
+            {
+                throw Pkcs11CallException.Misbehaved("C_GetSlotList", Path, $"answered {count} slots into room for {room}");
             }
 
             return ids.Take((int)count).Select(id => new Pkcs11Slot(Library, id)).ToList();

@@ -15,6 +15,8 @@
  *   attr_flip    CKA_LABEL is unavailable in the module's first C_GetAttributeValue and has a length afterwards
  *   attr_repoint the second C_GetAttributeValue writes CKA_EC_POINT into the caller's buffer, then points pValue at
  *                another value of the same length in its own memory
+ *   slots_huge   C_GetSlotList announces 2^40 slots
+ *   slots_over   C_GetSlotList answers 5 slots into room for 1 (it writes only one)
  *   find_over    C_FindObjects says it returned one handle more than it was asked for
  *   find_endless C_FindObjects never says "no more" (it gives up after 1 000 000 handles, so an unguarded caller ends
  *                and fails rather than hangs the test run)
@@ -100,12 +102,12 @@ typedef struct { CK_VERSION version; void *functions[F_COUNT]; } CK_FUNCTION_LIS
 #define CKO_PRIVATE_KEY 0x3UL
 #define CKK_EC_EDWARDS 0x40UL
 
-enum mode { HONEST, LABELS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, FIND_OVER, FIND_ENDLESS };
+enum mode { HONEST, LABELS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
 
 static const struct { const char *name; enum mode mode; } modes[] = {
     { "honest", HONEST }, { "labels", LABELS }, { "attr_huge", ATTR_HUGE }, { "attr_wrap", ATTR_WRAP },
     { "attr_grow", ATTR_GROW }, { "attr_flip", ATTR_FLIP }, { "attr_repoint", ATTR_REPOINT },
-    { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
+    { "slots_huge", SLOTS_HUGE }, { "slots_over", SLOTS_OVER }, { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
 };
 
 typedef struct {
@@ -232,7 +234,7 @@ static CK_RV get_slot_list(CK_BYTE token_present, CK_ULONG *slots, CK_ULONG *cou
     if (!count)
         return CKR_ARGUMENTS_BAD;
     if (!slots) {
-        *count = 1;
+        *count = current == SLOTS_HUGE ? 1UL << 40 : 1;
         return CKR_OK;
     }
     if (*count < 1) {
@@ -240,7 +242,7 @@ static CK_RV get_slot_list(CK_BYTE token_present, CK_ULONG *slots, CK_ULONG *cou
         return CKR_BUFFER_TOO_SMALL;
     }
     slots[0] = 0;
-    *count = 1;
+    *count = current == SLOTS_OVER ? 5 : 1;
     return CKR_OK;
 }
 
