@@ -173,7 +173,8 @@ static void mode_from_file_name(void)
     Dl_info info;
     if (!dladdr((void *)&mode_from_file_name, &info) || !info.dli_fname)
         return;
-    const char *at = strchr(info.dli_fname, '@');
+    const char *name = strrchr(info.dli_fname, '/');
+    const char *at = strchr(name ? name : info.dli_fname, '@');
     if (!at)
         return;
     at++;
