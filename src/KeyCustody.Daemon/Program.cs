@@ -7,6 +7,7 @@ using Serilog;
 // Exit codes: 0 stopped cleanly (or --check-config found nothing wrong), 1 failed while running, 2 refused to start
 // (configuration, permissions, secrets, audit log, socket; or --check-config found a problem).
 StartupHangup.Hold();
+NativeHeap.LimitArenas();
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateBootstrapLogger();
 try
 {
