@@ -71,8 +71,18 @@ done
 finished=$(date +%s)
 step "done in $((finished - started)) s ($((built - started)) s building, $((finished - built)) s running); everything is in $state"
 cat <<NEXT
-The daemon stopped with this script. To go on by hand with these cards and keys (README, "Provisioning, publishing, and a Python client"):
-  src/KeyCustody.Daemon/bin/Release/native/keycustodyd --simulator --no-demo-keys --state-dir $state &
-  dotnet src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll --socket $state/keycustodyd.sock keys list
-Each run keeps its own /tmp/keycustody-demo-* directory; remove them when done.
+Nothing is left running: this script stopped its keycustodyd, and the migration step its own keycustodyd and
+keycustody-homeserver-sim. What they made stays in $state: the cards (*.card.json), the audit log
+(audit.jsonl; the migration's in homeserver/keycustodyd/), daemon.log, provisioned/, device.json.
+To go on by hand with these cards and keys (README, "The keycustody command"), in one shell:
+  $PWD/src/KeyCustody.Daemon/bin/Release/native/keycustodyd --simulator --no-demo-keys --state-dir $state >>$state/daemon.log 2>&1 &
+  alias keycustody='dotnet $PWD/src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll'
+  export KEYCUSTODY_SOCKET=$state/keycustodyd.sock   # the daemon above (or give --socket to each command)
+  keycustody status                                   # the two simulated YubiKeys
+  keycustody keys list                                # demo-master, demo-ssk, demo-usk: role, owner, public key, policy
+  keycustody cross-sign device --key demo-ssk $state/device.json   # sign the demo device again (the touch is simulated)
+  keycustody audit verify $state/audit.jsonl          # the hash chain of every request, these included
+  keycustody --help                                   # every command (sign, pending, approve, provision, publish, migrate...)
+  kill %%                                             # stop the daemon (SIGTERM: it closes the audit log cleanly)
+Each run keeps its own /tmp/keycustody-demo-* directory; remove it when done: rm -r $state
 NEXT

@@ -16,7 +16,6 @@ internal static class DaemonCommands
     {
         Description = DaemonSocket.Description,
         Recursive = true,
-        DefaultValueFactory = _ => DaemonSocket.Default(),
     };
 
     public static IEnumerable<Command> Build(Option<string> socket, Option<bool> json)
@@ -318,5 +317,5 @@ internal static class DaemonCommands
         return ExitCodes.Ok;
     }
 
-    private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => DaemonSocket.Connect(r.GetValue(socket)!);
+    private static KeyCustodyClient Connect(ParseResult r, Option<string> socket) => DaemonSocket.Connect(DaemonSocket.Chosen(r, socket));
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Grpc.Core;
@@ -15,8 +16,16 @@ internal static class DaemonSocket
 {
     public const string Variable = "KEYCUSTODY_SOCKET";
 
+    /// <summary>
+    /// The help text says the search order of <see cref="Default"/> itself: the option has no default value of its own,
+    /// because System.CommandLine would print the one path that search gives now as "[default: …]", which contradicts
+    /// the order (and names the system socket on a machine that has none).
+    /// </summary>
     public static string Description =>
-        $"the daemon's Unix socket (default: ${Variable}, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator() ?? "(none here: no HOME or XDG_RUNTIME_DIR)"})";
+        $"the daemon's Unix socket; without it, keycustody uses ${Variable} when set, else {DaemonSockets.System} when it exists, else your keycustodyd --simulator's {DaemonSockets.Simulator() ?? "socket (none here: no HOME or XDG_RUNTIME_DIR)"} when it exists, else {DaemonSockets.System}";
+
+    /// <summary>The socket to use: <c>--socket</c> when given, else <see cref="Default"/>.</summary>
+    public static string Chosen(ParseResult parsed, Option<string> socket) => parsed.GetValue(socket) ?? Default();
 
     public static string Default()
     {

@@ -52,7 +52,7 @@ internal static class KeyTrustCommands
             : new Command("reject", "reject a key (for example, its attestation failed your check): it signs nothing until replaced; audited") { name, publicKey, reason };
         command.SetAction(async (r, ct) =>
         {
-            using var client = KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+            using var client = KeyCustodyClient.ConnectUnix(DaemonSocket.Chosen(r, socket));
             var request = new KeyDecisionRequest { Key = r.GetValue(name)!, PublicKey = r.GetValue(publicKey)!, Reason = r.GetValue(reason)! };
             var response = accept
                 ? await client.Admin.AcceptKeyAsync(request, cancellationToken: ct)

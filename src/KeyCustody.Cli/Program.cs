@@ -37,7 +37,7 @@ catch (RpcException e)
 {
     Progress.Stop();
     Console.Error.WriteLine("error: " + KeyCustody.Matrix.DisplayText.Escape((e.StatusCode == StatusCode.Unavailable && e.Status.DebugException is HttpRequestException unreachable
-        ? Unreachable(unreachable, parsed.GetValue(socket))
+        ? Unreachable(unreachable, DaemonSocket.Chosen(parsed, socket))
         : e.Status.Detail).ReplaceLineEndings(" ")));
     return ExitCodes.From(e);
 }

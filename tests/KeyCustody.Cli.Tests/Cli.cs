@@ -13,7 +13,10 @@ internal static class Cli
         public string[] ErrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public static Result Run(byte[]? stdin, params string[] args)
+    public static Result Run(byte[]? stdin, params string[] args) => RunWith(_ => { }, stdin, args);
+
+    /// <summary>As <see cref="Run(byte[], string[])"/>, with <paramref name="environment"/> changing the child's environment first.</summary>
+    public static Result RunWith(Action<IDictionary<string, string?>> environment, byte[]? stdin, params string[] args)
     {
         var dll = KeyCustody.Tests.Shared.Binaries.Cli;
         var psi = new ProcessStartInfo("dotnet")
@@ -23,6 +26,7 @@ internal static class Cli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        environment(psi.Environment);
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {

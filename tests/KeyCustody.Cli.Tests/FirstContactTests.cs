@@ -12,6 +12,41 @@ public sealed class FirstContactTests
     private const string SpecSeed = "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1";
     private const string SpecPublicKey = "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI";
 
+    /// <summary>
+    /// --socket's help says where keycustody looks for the daemon, in DaemonSocket.Default's order, and shows no
+    /// "[default: /run/keycustody/keycustodyd.sock]": that one path contradicted the order it had just described.
+    /// </summary>
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("keys", "list", "--help")]
+    public void Socket_help_says_the_search_order_and_no_default(params string[] args)
+    {
+        var runtime = Directory.CreateTempSubdirectory("kc-help-").FullName;
+        try
+        {
+            var r = Cli.RunWith(
+                environment =>
+                {
+                    environment.Remove("KEYCUSTODY_SOCKET");
+                    environment["XDG_RUNTIME_DIR"] = runtime;
+                },
+                null,
+                args);
+            Assert.Equal(0, r.ExitCode);
+            var line = Assert.Single(r.Out.Split('\n'), l => l.TrimStart().StartsWith("--socket", StringComparison.Ordinal));
+            Assert.EndsWith(
+                "the daemon's Unix socket; without it, keycustody uses $KEYCUSTODY_SOCKET when set, else /run/keycustody/keycustodyd.sock when it exists, "
+                + $"else your keycustodyd --simulator's {runtime}/keycustody-simulator/keycustodyd.sock when it exists, else /run/keycustody/keycustodyd.sock",
+                line.TrimEnd(),
+                StringComparison.Ordinal);
+            Assert.DoesNotContain("[default:", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(runtime, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("'foo' is not a command of keycustody; its commands are json, ", "foo")]
     [InlineData("'lst' is not a command of keycustody keys; its commands are list, public, generate", "keys", "lst")]

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using KeyCustody.Daemon.Hosting;
 using KeyCustody.Protos.V1;
 using Xunit;
 using static KeyCustody.Daemon.Tests.Harness;
@@ -15,12 +17,93 @@ public sealed class CommandLineTests
         await using var d = DaemonProcess.Create();
         var (exit, stdout, stderr) = d.RunToEnd(flag);
         Assert.True(exit == 0, stderr);
-        foreach (var option in new[] { "--config FILE", "--simulator", "--no-demo-keys", "--state-dir DIR", "--socket PATH", "--section:setting=value", "--check-config", "-h, --help", "--version", "KEYCUSTODYD_section__setting", "Exit codes:" })
+        foreach (var option in new[] { "--config FILE", "--simulator", "--no-demo-keys", "--state-dir DIR", "--socket PATH", "--section:setting=value", "--check-config", "--accept-audit-gap N", "-h, -?, --help", "--version", "KEYCUSTODYD_section__setting", "Exit codes:" })
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }
 
         Assert.Contains("leave the simulated cards blank", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The usage lines are the parser's: every option the help describes is in them; the options that go with either
+    /// source of settings (--state-dir, --socket, --accept-audit-gap, a setting) are on every form that runs or checks
+    /// (the --config form lacked the first three, every form --accept-audit-gap); and each form, with all it shows,
+    /// parses to what it says.
+    /// </summary>
+    [Fact]
+    public void The_usage_lines_name_every_option_and_parse()
+    {
+        var lines = DaemonCommandLine.Help.Split('\n');
+        var usage = lines.SkipWhile(l => l != "Usage:").Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
+        var forms = new List<string>();
+        foreach (var line in usage)
+        {
+            if (line.StartsWith("  keycustodyd ", StringComparison.Ordinal))
+            {
+                forms.Add(line.Trim());
+            }
+            else
+            {
+                forms[^1] += " " + line.Trim();
+            }
+        }
+
+        var described = lines.SkipWhile(l => l != "Options:").Skip(1).TakeWhile(l => l.Length > 0)
+            .Select(l => Regex.Match(l, @"^  (-[^\s,]+(?:, -[^\s,]+)*)"))
+            .Where(m => m.Success)
+            .SelectMany(m => m.Groups[1].Value.Split(", "))
+            .ToList();
+        Assert.Contains("--accept-audit-gap", described);
+        foreach (var option in described)
+        {
+            Assert.True(forms.Any(f => Names(f, option)), $"the usage lacks {option}:\n{string.Join('\n', forms)}");
+        }
+
+        var running = forms.Where(f => f.Contains("--config FILE", StringComparison.Ordinal) || f.Contains("--simulator", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, running.Count);
+        foreach (var form in running)
+        {
+            foreach (var option in new[] { "[--state-dir DIR]", "[--socket PATH]", "[--accept-audit-gap N]", "[--section:setting=value ...]" })
+            {
+                Assert.Contains(option, form, StringComparison.Ordinal);
+            }
+        }
+
+        foreach (var form in forms)
+        {
+            foreach (var words in Expanded(form))
+            {
+                var parsed = DaemonCommandLine.Parse(words);
+                var expected = words.Contains("--version") ? DaemonAction.Version
+                    : words.Any(w => w is "-h" or "-?" or "--help") ? DaemonAction.Help
+                    : words.Contains("--check-config") ? DaemonAction.CheckConfig
+                    : DaemonAction.Run;
+                Assert.Equal(expected, parsed.Action);
+                if (expected is DaemonAction.Run or DaemonAction.CheckConfig)
+                {
+                    Assert.Equal(("/tmp/state", "/tmp/k.sock", 3L, "--listen:socketMode=0640"), (parsed.StateDirectory, parsed.Socket, parsed.AcceptAuditGap, parsed.Overrides.Single()));
+                    Assert.Equal(words.Contains("--config") ? "/etc/k.json" : null, parsed.ConfigFile);
+                    Assert.Equal(words.Contains("--no-demo-keys"), !parsed.DemoKeys);
+                }
+            }
+        }
+
+        static bool Names(string form, string option) => Regex.IsMatch(form, @"(?<![\w-])" + Regex.Escape(option) + @"(?![\w-])");
+
+        // Every optional part taken, each alternative in turn, the placeholders given values.
+        static IEnumerable<string[]> Expanded(string form)
+        {
+            var words = form.Replace("[", string.Empty, StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal).Replace(" ...", string.Empty, StringComparison.Ordinal)
+                .Replace("FILE", "/etc/k.json", StringComparison.Ordinal).Replace("DIR", "/tmp/state", StringComparison.Ordinal).Replace("PATH", "/tmp/k.sock", StringComparison.Ordinal)
+                .Replace("--accept-audit-gap N", "--accept-audit-gap 3", StringComparison.Ordinal).Replace("--section:setting=value", "--listen:socketMode=0640", StringComparison.Ordinal)
+                ["keycustodyd ".Length..];
+            var group = Regex.Match(words, @"\(([^)]*)\)");
+            var alternatives = group.Success
+                ? group.Groups[1].Value.Split(" | ").Select(a => words.Remove(group.Index, group.Length).Insert(group.Index, a))
+                : words.Split(" | ");
+            return alternatives.Select(a => a.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
     }
 
     [Fact]

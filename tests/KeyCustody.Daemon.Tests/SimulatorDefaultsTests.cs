@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using KeyCustody.Contract;
 using KeyCustody.Protos.V1;
 using KeyCustody.Tests.Shared;
@@ -70,18 +71,24 @@ public sealed class SimulatorDefaultsTests : IAsyncLifetime
         Assert.Contains($"error: {_d.Socket} is served by uid {Posix.Uid()}, not by you (uid 65534): it is not your keycustodyd --simulator", output, StringComparison.Ordinal);
     }
 
-    /// <summary>The README's walk-through: keycustodyd --simulator --no-demo-keys, keycustody-hwsim root-cert, keycustody provision.</summary>
+    /// <summary>
+    /// The README's walk-through: keycustodyd --simulator --no-demo-keys, keycustody-hwsim root-cert, keycustody provision;
+    /// the command run is the one the daemon's start names for its blank cards (once a warning that said "generate one").
+    /// </summary>
     [Fact]
     public async Task Provisioning_with_the_root_hwsim_prints_by_default_passes_attestation()
     {
         await StartDefaultSimulatorAsync();
+        var named = Regex.Match(_d.Output, @"INF Not generated yet: demo-master \(9c on sim-master\), demo-ssk \(9a on sim-daily\), demo-usk \(9d on sim-daily\) of @demo:localhost, as on blank tokens before provisioning\. Next: keycustody (provision --user @demo:localhost --attestation-root ROOT\.pem) \(");
+        Assert.True(named.Success, _d.Output);
+        Assert.DoesNotContain("Key not usable yet", _d.Output, StringComparison.Ordinal);
         var (exit, pem) = Run(Binaries.HwSim, "root-cert");
         Assert.True(exit == 0, pem);
         var root = Path.Combine(_d.Root, "root.pem");
         File.WriteAllText(root, pem);
 
         string output;
-        (exit, output) = Run(Binaries.Cli, "provision", "--user", "@demo:localhost", "--attestation-root", root, "--out", Path.Combine(_d.Root, "provisioned"));
+        (exit, output) = Run(Binaries.Cli, [.. named.Groups[1].Value.Replace("ROOT.pem", root, StringComparison.Ordinal).Split(' '), "--out", Path.Combine(_d.Root, "provisioned")]);
         Assert.True(exit == 0, output);
         Assert.True(File.Exists(Path.Combine(_d.Root, "provisioned", "device-signing-upload.json")), output);
     }

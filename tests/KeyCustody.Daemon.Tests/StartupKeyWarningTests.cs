@@ -5,9 +5,10 @@ using static KeyCustody.Daemon.Tests.Harness;
 namespace KeyCustody.Daemon.Tests;
 
 /// <summary>
-/// The start's "Key not usable yet" warnings describe the keys as the start leaves them: not the demo keys the simulator
-/// bootstrap is about to generate (a first start used to warn three times that they were missing), but every key still
-/// missing after it.
+/// What the start says of the keys that cannot sign, as the start leaves them: not the demo keys the simulator bootstrap is
+/// about to generate (a first start used to warn three times that they were missing), but every key still missing after
+/// it. A key never made (a blank card) is information naming the command that makes it, not a warning ("generate one",
+/// as the reviewer of the blank-card start read it, is no command); a key made and gone is still a warning.
 /// </summary>
 public sealed class StartupKeyWarningTests : IAsyncLifetime
 {
@@ -32,7 +33,7 @@ public sealed class StartupKeyWarningTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_key_still_missing_after_the_bootstrap_is_warned_about()
+    public async Task A_key_still_missing_after_the_bootstrap_is_named_with_the_command_that_makes_it()
     {
         _d.Configure(new
         {
@@ -44,7 +45,43 @@ public sealed class StartupKeyWarningTests : IAsyncLifetime
         await _d.StopAsync();
 
         Assert.Contains("Simulator: generated demo key alice-msk", _d.Output, StringComparison.Ordinal);
-        Assert.Contains("Key not usable yet: alice-ssk: Token YubiKey 41000002 holds no Ed25519 key named 9a", _d.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Key not usable yet: alice-msk", _d.Output, StringComparison.Ordinal);
+        Assert.Contains(
+            $"INF Not generated yet: alice-ssk (9a on sim-blank) of {User}, as on blank tokens before provisioning. Next: keycustody provision --user {User} --attestation-root ROOT.pem (",
+            _d.Output,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("alice-msk (9c", _d.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Key not usable yet", _d.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A key that is not a cross-signing key is made with keys generate; once made (and pinned), its slot found empty at
+    /// a later start is a warning in the token's words: the card was reset or replaced, nothing to provision.
+    /// </summary>
+    [Fact]
+    public async Task A_key_never_made_names_keys_generate_and_a_key_made_and_gone_is_a_warning()
+    {
+        _d.Configure(new
+        {
+            tokens = new[] { Software(_d, "soft") },
+            keys = new[] { Key("server", "soft", "srv", "server", owner: "example.org", presence: "none", version: "1") },
+            access = new[] { Rule(Me, ["*"], "sign", "admin") },
+        });
+        await _d.StartAsync();
+        using (var client = _d.Client())
+        {
+            await Generate(client, "soft", "srv");
+        }
+
+        await _d.StopAsync();
+        var first = _d.Output;
+        Assert.Contains("INF Not generated yet: server (srv on soft). Next: keycustody keys generate --key server", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("Key not usable yet", first, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(_d.Root, "soft", "srv.ed25519"));
+        await _d.StartAsync();
+        await _d.StopAsync();
+        var second = _d.Output[first.Length..];
+        Assert.Contains($"WRN Key not usable yet: server: Token software:{Path.Combine(_d.Root, "soft")} holds no Ed25519 key named srv", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("Not generated yet", second, StringComparison.Ordinal);
     }
 }

@@ -88,7 +88,7 @@ internal static class MigrateCommand
             Matrix.MatrixIds.RequireUserId(request.UserId, "--user");
             using var hs = homeserver.Open(r);
             using var input = UnlockInput.FromFiles(r.GetValue(recoveryKeyFile), r.GetValue(passphraseFile));
-            using var client = KeyCustodyClient.ConnectUnix(r.GetValue(socket)!);
+            using var client = KeyCustodyClient.ConnectUnix(DaemonSocket.Chosen(r, socket));
             var prompts = new ConsoleAuthPrompts(r.GetValue(passwordFile), r.GetValue(wait), Console.Error);
             try
             {

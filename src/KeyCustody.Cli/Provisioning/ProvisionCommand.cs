@@ -77,7 +77,7 @@ internal static class ProvisionCommand
             {
                 PinsGiven = policy.Where(kv => r.GetResult(kv.Value.Pin) is { Implicit: false }).Select(kv => kv.Key).ToHashSet(),
             };
-            using var client = DaemonSocket.Connect(r.GetValue(socket)!);
+            using var client = DaemonSocket.Connect(DaemonSocket.Chosen(r, socket));
             var result = await RunAsync(client, request, ct);
             if (r.GetValue(json))
             {

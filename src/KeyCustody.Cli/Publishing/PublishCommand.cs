@@ -41,7 +41,7 @@ internal static class PublishCommand
             }
 
             using var hs = homeserver.Open(r);
-            var (upload, userId, keys) = await ReadBodyAsync(r.GetValue(body), r.GetValue(user), r.GetValue(socket)!, ct);
+            var (upload, userId, keys) = await ReadBodyAsync(r.GetValue(body), r.GetValue(user), DaemonSocket.Chosen(r, socket), ct);
             var prompts = new ConsoleAuthPrompts(r.GetValue(passwordFile), r.GetValue(wait), Console.Error);
             var asJson = JsonFlag.Wanted(r);
             try

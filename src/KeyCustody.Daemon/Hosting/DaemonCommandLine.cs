@@ -32,10 +32,13 @@ public sealed record DaemonCommandLine(
         keycustodyd: keeps Matrix cross-signing keys on hardware tokens and signs for authorised callers.
 
         Usage:
-          keycustodyd --config FILE [--section:setting=value ...]
-          keycustodyd --simulator [--no-demo-keys] [--state-dir DIR] [--socket PATH] [--section:setting=value ...]
-          keycustodyd --check-config (--config FILE | --simulator ...)
-          keycustodyd --help | --version
+          keycustodyd --config FILE [--state-dir DIR] [--socket PATH] [--accept-audit-gap N] [--section:setting=value ...]
+          keycustodyd --simulator [--no-demo-keys] [--state-dir DIR] [--socket PATH] [--accept-audit-gap N]
+                      [--section:setting=value ...]
+          keycustodyd --check-config (--config FILE | --simulator [--no-demo-keys]) [--state-dir DIR] [--socket PATH]
+                      [--accept-audit-gap N] [--section:setting=value ...]
+          keycustodyd -h | -? | --help | --version
+        An option's value may also follow '=' (--config=FILE); a setting's always does.
 
         Options:
           --config FILE        the configuration file (JSON, // comments allowed; systemd/keycustodyd.json.example).
@@ -59,7 +62,7 @@ public sealed record DaemonCommandLine(
           --check-config       check everything and exit without serving: the settings, the files' permissions,
                                the secret sources (readable, not empty), the audit log's chain, and that every
                                token is reachable. Prints what it checked; exit 0 if all is well, 2 if not.
-          -h, --help           this help.
+          -h, -?, --help       this help.
           --version            the version.
 
         Environment:

@@ -182,12 +182,12 @@ public sealed class DaemonHost : IAsyncDisposable
                 {
                     // The validator rules out what it can foresee (DemoKeysChecks); anything else is still one line, exit 2,
                     // after the keys' own problems (an untrusted master key, a missing key), which may say why.
-                    LogKeyProblems(registry);
+                    StartupKeyLog.Write(registry);
                     throw new DaemonStartException($"demo keys: {e.Message}", e);
                 }
             }
 
-            LogKeyProblems(registry);
+            StartupKeyLog.Write(registry);
             metrics.Watch(hosts, app.Services.GetRequiredService<ApprovalBroker>(), audit);
             app.Services.GetRequiredService<HealthMonitor>().Check();
             if (inherited is null)
@@ -259,20 +259,6 @@ public sealed class DaemonHost : IAsyncDisposable
     internal static string SimulatorStateProblem(TokenSettings settings, InvalidDataException e) =>
         $"token {settings.Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : string.Empty)}; " +
         "restore it from a backup, or move it away to start that simulated card blank (its keys are then gone)";
-
-    /// <summary>Every configured key that cannot sign, once the keys are as this start leaves them (demo keys generated).</summary>
-    private static void LogKeyProblems(KeyRegistry registry)
-    {
-        foreach (var key in registry.All.Where(k => k.Problem is not null))
-        {
-            Log.Warning("Key not usable yet: {Key}: {Problem}", key.Name, key.Problem);
-        }
-
-        foreach (var key in registry.All.Where(k => k.Problem is null && !k.Trust.Trusted))
-        {
-            Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
-        }
-    }
 
     /// <summary>
     /// Among the first lines: where the socket will be and whether `keycustody` finds it without --socket (the daemon may

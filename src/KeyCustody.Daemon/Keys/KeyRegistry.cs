@@ -25,6 +25,13 @@ public sealed class KeyEntry(KeySettings settings, TokenHost token)
     /// <summary>Why the key cannot be used right now (token absent, key missing, public key differs from the pin).</summary>
     public string? Problem { get; internal set; }
 
+    /// <summary>
+    /// The token answered that it holds no Ed25519 key where this one belongs, and no public key is expected of it (none
+    /// configured, none pinned): the key was never made, as on a blank card before provisioning. A key that was made
+    /// and is gone (pinned, the slot now empty) is not this: that card was reset or replaced.
+    /// </summary>
+    public bool NotGenerated { get; internal set; }
+
     /// <summary>How the key came to be and whether it may sign for its role (<see cref="KeyProvenanceBook"/>).</summary>
     public KeyTrust Trust
     {
@@ -114,12 +121,14 @@ public sealed class KeyRegistry
         {
             key.PublicKey ??= key.Settings.PublicKey ?? Pinned(key.Name);
             key.Problem = e.Message;
+            key.NotGenerated = e.Kind == TokenErrorKind.KeyNotFound && key.PublicKey is null;
             Provenance?.Update(key);
         }
     }
 
     private void Compare(KeyEntry key, ISigningToken token, TokenKey info)
     {
+        key.NotGenerated = false;
         var actual = new Ed25519PublicKey(info.PublicKey);
         var expected = key.Settings.PublicKey ?? Pinned(key.Name);
         if (expected is null)
