@@ -1,5 +1,4 @@
 using System.CommandLine;
-using KeyCustody.Client;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Protos.V1;
 
@@ -52,7 +51,7 @@ internal static class KeyTrustCommands
             : new Command("reject", "reject a key (for example, its attestation failed your check): it signs nothing until replaced; audited") { name, publicKey, reason };
         command.SetAction(async (r, ct) =>
         {
-            using var client = KeyCustodyClient.ConnectUnix(DaemonSocket.Chosen(r, socket));
+            using var client = DaemonSocket.Connect(DaemonSocket.Chosen(r, socket));
             var request = new KeyDecisionRequest { Key = r.GetValue(name)!, PublicKey = r.GetValue(publicKey)!, Reason = r.GetValue(reason)! };
             var response = accept
                 ? await client.Admin.AcceptKeyAsync(request, cancellationToken: ct)

@@ -57,8 +57,13 @@ public sealed class SimulatorDefaultsTests : IAsyncLifetime
     /// The CLI trusts the per-user simulator socket only when the daemon behind it runs as the same user: someone else's
     /// daemon there (a shared HOME, a directory left open) could otherwise hand out its own keys as the user's.
     /// </summary>
-    [Fact]
-    public async Task The_CLI_refuses_a_simulator_socket_served_by_another_user()
+    [Theory]
+    [InlineData("keys", "list")]
+    // Admin decisions and the migration (which hands the user's existing private keys to the daemon) too: they once
+    // connected without this check.
+    [InlineData("keys", "accept", "sim-master", "--public-key", "AAAA", "--reason", "test")]
+    [InlineData("keys", "reject", "sim-master", "--public-key", "AAAA", "--reason", "test")]
+    public async Task The_CLI_refuses_a_simulator_socket_served_by_another_user(params string[] command)
     {
         await StartDefaultSimulatorAsync();
         const UnixFileMode Passable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
@@ -66,7 +71,7 @@ public sealed class SimulatorDefaultsTests : IAsyncLifetime
         File.SetUnixFileMode(Path.GetDirectoryName(_d.Socket)!, Passable);
         File.SetUnixFileMode(_d.Socket, (UnixFileMode)0b110_110_110);
 
-        var (exit, output) = Harness.RunCliAs(65534, 65534, new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = Runtime }, "keys", "list");
+        var (exit, output) = Harness.RunCliAs(65534, 65534, new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = Runtime }, command);
         Assert.Equal(5, exit);
         Assert.Contains($"error: {_d.Socket} is served by uid {Posix.Uid()}, not by you (uid 65534): it is not your keycustodyd --simulator", output, StringComparison.Ordinal);
     }

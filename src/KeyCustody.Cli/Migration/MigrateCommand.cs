@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KeyCustody.Cli.Provisioning;
 using KeyCustody.Cli.Publishing;
-using KeyCustody.Client;
 using KeyCustody.Matrix.Json;
 using KeyCustody.Matrix.SecretStorage;
 
@@ -88,7 +87,7 @@ internal static class MigrateCommand
             Matrix.MatrixIds.RequireUserId(request.UserId, "--user");
             using var hs = homeserver.Open(r);
             using var input = UnlockInput.FromFiles(r.GetValue(recoveryKeyFile), r.GetValue(passphraseFile));
-            using var client = KeyCustodyClient.ConnectUnix(DaemonSocket.Chosen(r, socket));
+            using var client = DaemonSocket.Connect(DaemonSocket.Chosen(r, socket));
             var prompts = new ConsoleAuthPrompts(r.GetValue(passwordFile), r.GetValue(wait), Console.Error);
             try
             {
