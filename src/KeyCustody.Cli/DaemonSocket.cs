@@ -46,12 +46,26 @@ internal static class DaemonSocket
         DaemonSockets.Simulator() is { } simulator ? simulator : "your keycustodyd --simulator's socket (none here: " + (DaemonSockets.FindSimulatorStateDirectory(out var problem) is null ? problem : string.Empty) + ")",
     });
 
-    /// <summary>A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>.</summary>
+    /// <summary>
+    /// A client for the daemon at <paramref name="path"/>, after <see cref="CheckOwner"/>; on the per-user simulator socket
+    /// every connection the client makes is checked again before anything is sent on it (the first check's connection is
+    /// not the client's: a socket swapped in between would otherwise get the requests, migrate's key import among them).
+    /// </summary>
     public static KeyCustodyClient Connect(string path)
     {
         CheckOwner(path);
-        return KeyCustodyClient.ConnectUnix(path);
+        return path == DaemonSockets.Simulator() ? ConnectRequiringPeer(path, EffectiveUid()) : KeyCustodyClient.ConnectUnix(path);
     }
+
+    /// <summary>A client whose every connection must be served by <paramref name="uid"/> (SO_PEERCRED), or fails.</summary>
+    internal static KeyCustodyClient ConnectRequiringPeer(string path, uint uid) => KeyCustodyClient.ConnectUnix(path, socket =>
+    {
+        var peer = PeerUid(socket);
+        if (peer != uid)
+        {
+            throw new IOException($"{path} is served by uid {peer}, not by uid {uid}: keycustody does not talk to it");
+        }
+    });
 
     /// <summary>
     /// The per-user simulator socket is only trusted when the daemon behind it runs as this user (SO_PEERCRED): a
@@ -74,15 +88,21 @@ internal static class DaemonSocket
             return; // Nobody listens: the call that follows reports that in its own words.
         }
 
-        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
-        Span<byte> ucred = stackalloc byte[12];
-        var peer = socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred) == 12 ? MemoryMarshal.Read<uint>(ucred[4..]) : uint.MaxValue;
+        var peer = PeerUid(socket);
         var me = EffectiveUid();
         if (peer != me)
         {
             throw new RpcException(new Status(StatusCode.Unavailable,
                 $"{path} is served by uid {peer}, not by you (uid {me}): it is not your keycustodyd --simulator, so keycustody does not talk to it (start your own, or give --socket)"));
         }
+    }
+
+    /// <summary>The uid of the process at the other end of a connected Unix socket (SO_PEERCRED), or uint.MaxValue.</summary>
+    private static uint PeerUid(Socket socket)
+    {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        Span<byte> ucred = stackalloc byte[12];
+        return socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, ucred) == 12 ? MemoryMarshal.Read<uint>(ucred[4..]) : uint.MaxValue;
     }
 
     /// <summary>The effective uid, from /proc/self/status ("Uid: real effective saved filesystem").</summary>

@@ -30,7 +30,14 @@ public sealed class KeyCustodyClient : IDisposable
 
     public ChannelBase Channel => _channel;
 
-    public static KeyCustodyClient ConnectUnix(string socketPath)
+    public static KeyCustodyClient ConnectUnix(string socketPath) => ConnectUnix(socketPath, null);
+
+    /// <summary>
+    /// As <see cref="ConnectUnix(string)"/>, with <paramref name="checkPeer"/> run on every connection the channel makes,
+    /// before anything is sent on it (it throws to refuse the peer): a check made on a connection of its own beforehand
+    /// says nothing about the socket found at the path the next time, if someone can replace it in between.
+    /// </summary>
+    public static KeyCustodyClient ConnectUnix(string socketPath, Action<Socket>? checkPeer)
     {
         var handler = new SocketsHttpHandler
         {
@@ -43,6 +50,7 @@ public sealed class KeyCustodyClient : IDisposable
                     try
                     {
                         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellation).ConfigureAwait(false);
+                        checkPeer?.Invoke(socket);
                         return new NetworkStream(socket, ownsSocket: true);
                     }
                     catch (SocketException e) when (attempt < 5 && e.SocketErrorCode is SocketError.TryAgain or SocketError.AddressNotAvailable or SocketError.WouldBlock)

@@ -26,3 +26,104 @@ public sealed class SocketTrustTests
         Assert.True(direct.Count == 0, "these connect with KeyCustodyClient.ConnectUnix instead of DaemonSocket.Connect: " + string.Join(", ", direct));
     }
 }
+
+/// <summary>
+/// The simulator socket's owner is checked on the very connection the client sends on, not only on a connection of its
+/// own beforehand: someone who can replace the socket between the two would otherwise get the requests.
+/// </summary>
+public sealed class PeerCheckTests
+{
+    [Fact]
+    public async Task A_connection_to_a_peer_of_another_uid_is_refused_before_anything_is_sent()
+    {
+        using var listener = new Listener();
+        using var client = DaemonSocket.ConnectRequiringPeer(listener.Path, Me() + 1);
+        var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await client.Custody.ListKeysAsync(new KeyCustody.Protos.V1.ListKeysRequest(), deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(Grpc.Core.StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains($"is served by uid {Me()}, not by uid {Me() + 1}", e.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, listener.BytesReceived());
+    }
+
+    [Fact]
+    public async Task A_connection_to_a_peer_of_the_expected_uid_goes_through()
+    {
+        using var listener = new Listener();
+        using var client = DaemonSocket.ConnectRequiringPeer(listener.Path, Me());
+        using var call = client.Custody.ListKeysAsync(new KeyCustody.Protos.V1.ListKeysRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
+        // The listener speaks no HTTP/2: what matters is that the client's connection preface reached it.
+        await listener.WaitForBytesAsync();
+        Assert.True(listener.BytesReceived() > 0);
+    }
+
+    private static uint Me() => uint.Parse(
+        File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2],
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A Unix socket that accepts connections and counts the bytes sent to it.</summary>
+    private sealed class Listener : IDisposable
+    {
+        private readonly System.Net.Sockets.Socket _socket = new(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        private readonly string _dir = Directory.CreateTempSubdirectory("peer-check-").FullName;
+        private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _bytes;
+
+        public Listener()
+        {
+            Path = System.IO.Path.Combine(_dir, "s.sock");
+            _socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path));
+            _socket.Listen(8);
+            _ = AcceptAsync();
+        }
+
+        public string Path { get; }
+
+        public long BytesReceived() => Interlocked.Read(ref _bytes);
+
+        public Task WaitForBytesAsync() => _received.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        private async Task AcceptAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    var connection = await _socket.AcceptAsync();
+                    _ = ReadAsync(connection);
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        private async Task ReadAsync(System.Net.Sockets.Socket connection)
+        {
+            using (connection)
+            {
+                var buffer = new byte[4096];
+                try
+                {
+                    int n;
+                    while ((n = await connection.ReceiveAsync(buffer)) > 0)
+                    {
+                        Interlocked.Add(ref _bytes, n);
+                        _received.TrySetResult();
+                    }
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _socket.Dispose();
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+}
