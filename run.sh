@@ -70,19 +70,25 @@ done
 
 finished=$(date +%s)
 step "done in $((finished - started)) s ($((built - started)) s building, $((finished - built)) s running); everything is in $state"
+# Printed for pasting: every path shell-quoted (a checkout or /tmp directory whose name has a quote or a $ stays a name).
+q_state=$(printf %q "$state")
+q_daemon=$(printf %q "$PWD/src/KeyCustody.Daemon/bin/Release/native/keycustodyd")
+q_alias=$(printf %q "dotnet $(printf %q "$PWD/src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll")")
 cat <<NEXT
 Nothing is left running: this script stopped its keycustodyd, and the migration step its own keycustodyd and
 keycustody-homeserver-sim. What they made stays in $state: the cards (*.card.json), the audit log
 (audit.jsonl; the migration's in homeserver/keycustodyd/), daemon.log, provisioned/, device.json.
 To go on by hand with these cards and keys (README, "The keycustody command"), in one shell:
-  $PWD/src/KeyCustody.Daemon/bin/Release/native/keycustodyd --simulator --no-demo-keys --state-dir $state >>$state/daemon.log 2>&1 &
-  alias keycustody='dotnet $PWD/src/KeyCustody.Cli/bin/Release/net10.0/keycustody.dll'
-  export KEYCUSTODY_SOCKET=$state/keycustodyd.sock   # the daemon above (or give --socket to each command)
+  $q_daemon --simulator --no-demo-keys --state-dir $q_state >>$q_state/daemon.log 2>&1 &
+  alias keycustody=$q_alias
+  export KEYCUSTODY_SOCKET=$q_state/keycustodyd.sock   # the daemon above (or give --socket to each command)
   keycustody status                                   # the two simulated YubiKeys
   keycustody keys list                                # demo-master, demo-ssk, demo-usk: role, owner, public key, policy
-  keycustody cross-sign device --key demo-ssk $state/device.json   # sign the demo device again (the touch is simulated)
-  keycustody audit verify $state/audit.jsonl          # the hash chain of every request, these included
+  keycustody cross-sign device --key demo-ssk $q_state/device.json   # sign the demo device again (the touch is simulated)
+  keycustody audit verify $q_state/audit.jsonl          # the hash chain of every request, these included
   keycustody --help                                   # every command (sign, pending, approve, provision, publish, migrate...)
   kill %%                                             # stop the daemon (SIGTERM: it closes the audit log cleanly)
-Each run keeps its own /tmp/keycustody-demo-* directory; remove it when done: rm -r $state
+  unset KEYCUSTODY_SOCKET; unalias keycustody         # before the directory goes: once it is removed, whoever makes
+                                                      # that path again in /tmp would get this shell's requests
+Each run keeps its own /tmp/keycustody-demo-* directory; remove it when done (after the unset above): rm -r $q_state
 NEXT
