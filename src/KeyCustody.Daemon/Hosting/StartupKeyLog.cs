@@ -24,7 +24,7 @@ internal static class StartupKeyLog
                 "the tokens' attestations chain to: Yubico's, or for simulated cards what keycustody-hwsim root-cert prints)",
                 string.Join(", ", user.Select(Where)),
                 user.Key,
-                $"keycustody provision --user {user.Key} --attestation-root ROOT.pem");
+                $"keycustody provision --user {ShellWord(user.Key)} --attestation-root ROOT.pem");
         }
 
         foreach (var backup in notGenerated.Where(k => k.Settings.BackupOf is not null))
@@ -33,12 +33,12 @@ internal static class StartupKeyLog
                 "Not generated yet: {Key}, the backup of {Primary}; a backup is filled only when the master key is made in memory, with its primary: {Command}",
                 Where(backup),
                 backup.Settings.BackupOf,
-                $"keycustody provision --user {backup.Settings.Owner} --master import --master-backup {backup.Name} --confirm-master-copy");
+                $"keycustody provision --user {ShellWord(backup.Settings.Owner)} --master import --master-backup {ShellWord(backup.Name)} --confirm-master-copy");
         }
 
         foreach (var key in notGenerated.Where(k => k.Settings.BackupOf is null && k.Settings.Role.ToUsage() is null))
         {
-            Log.Information("Not generated yet: {Key}. Next: {Command}", Where(key), $"keycustody keys generate --key {key.Name}");
+            Log.Information("Not generated yet: {Key}. Next: {Command}", Where(key), $"keycustody keys generate --key {ShellWord(key.Name)}");
         }
 
         foreach (var key in registry.All.Where(k => k.Problem is not null && !k.NotGenerated))
@@ -51,6 +51,15 @@ internal static class StartupKeyLog
             Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
         }
     }
+
+    /// <summary>
+    /// <paramref name="text"/> as one word for a POSIX shell: the commands above are printed to be pasted, and Matrix user
+    /// IDs may hold '$', '`', ';', '(' (historical localparts), key names whatever the configuration says.
+    /// </summary>
+    internal static string ShellWord(string text) =>
+        text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '@' or ':' or '.' or '_' or '-' or '=' or '/' or '+' or ',')
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string Where(KeyEntry key) => $"{key.Name} ({key.Settings.KeyId} on {key.Token.Name})";
 }
