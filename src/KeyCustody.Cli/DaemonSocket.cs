@@ -106,7 +106,7 @@ internal static class DaemonSocket
     }
 
     /// <summary>The effective uid, from /proc/self/status ("Uid: real effective saved filesystem").</summary>
-    private static uint EffectiveUid()
+    internal static uint EffectiveUid()
     {
         var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
         return uint.Parse(line.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2], System.Globalization.CultureInfo.InvariantCulture);

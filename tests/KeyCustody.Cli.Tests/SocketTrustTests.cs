@@ -56,9 +56,7 @@ public sealed class PeerCheckTests
         Assert.True(listener.BytesReceived() > 0);
     }
 
-    private static uint Me() => uint.Parse(
-        File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[2],
-        System.Globalization.CultureInfo.InvariantCulture);
+    private static uint Me() => DaemonSocket.EffectiveUid();
 
     /// <summary>A Unix socket that accepts connections and counts the bytes sent to it.</summary>
     private sealed class Listener : IDisposable
