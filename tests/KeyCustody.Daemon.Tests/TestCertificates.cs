@@ -33,4 +33,28 @@ internal static class TestCertificates
         using var issued = request.Create(ca, notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
         return issued.CopyWithPrivateKey(key);
     }
+
+    /// <summary>
+    /// The daemon's TLS listener files in <paramref name="dir"/>: the server's certificate, its private key (0600: the
+    /// daemon refuses a key others can read) and the CA its clients' certificates must chain to.
+    /// </summary>
+    public static (string Certificate, string PrivateKey, string ClientCa) WriteServerFiles(string dir, X509Certificate2 server, X509Certificate2 clientCa)
+    {
+        var certPem = Path.Combine(dir, "server.pem");
+        var keyPem = Path.Combine(dir, "server.key");
+        var caPem = Path.Combine(dir, "clients-ca.pem");
+        File.WriteAllText(certPem, server.ExportCertificatePem());
+        File.WriteAllText(keyPem, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(caPem, clientCa.ExportCertificatePem());
+        return (certPem, keyPem, caPem);
+    }
+
+    /// <summary>A TCP port on the loopback interface that nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

@@ -36,14 +36,8 @@ public sealed class TlsTests : IAsyncLifetime
     private async Task<int> StartAsync(DaemonProcess d, int handshakeTimeoutSeconds)
     {
         using var server = TestCertificates.Issue(_ca, "CN=localhost", serverAuth: true, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var certPem = Path.Combine(d.Root, "server.pem");
-        var keyPem = Path.Combine(d.Root, "server.key");
-        var caPem = Path.Combine(d.Root, "clients-ca.pem");
-        File.WriteAllText(certPem, server.ExportCertificatePem());
-        File.WriteAllText(keyPem, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(caPem, _ca.ExportCertificatePem());
-        var port = FreePort();
+        var (certPem, keyPem, caPem) = TestCertificates.WriteServerFiles(d.Root, server, _ca);
+        var port = TestCertificates.FreePort();
         d.Configure(new
         {
             listen = new { tcp = new { endpoint = $"127.0.0.1:{port}", certificate = certPem, privateKey = keyPem, clientCa = caPem, handshakeTimeoutSeconds } },
@@ -174,10 +168,4 @@ public sealed class TlsTests : IAsyncLifetime
         return GrpcChannel.ForAddress($"https://localhost:{port}", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KeyCustody.Client;
@@ -91,7 +89,7 @@ internal sealed class FaultRig : IAsyncDisposable
             var hsm = new HsmToken(root);
             hsm.Create();
             tls = TlsMaterial.Create(root);
-            var port = FreePort();
+            var port = TestCertificates.FreePort();
             var socket = Path.Combine(root, "keycustodyd.sock");
             var config = Path.Combine(root, "keycustodyd.json");
             WriteConfig(root, config, state, socket, port, hsm, tls);
@@ -215,12 +213,6 @@ internal sealed class FaultRig : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

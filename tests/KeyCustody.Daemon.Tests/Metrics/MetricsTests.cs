@@ -28,7 +28,7 @@ public sealed class MetricsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _port = FreePort();
+        _port = TestCertificates.FreePort();
         _d.Configure(new
         {
             metrics = new { listen = $"127.0.0.1:{_port}" },
@@ -256,10 +256,4 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains($"\"touched\":[{serial}]", answer, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using KeyCustody.Client;
 using KeyCustody.Tests.Shared;
 using Xunit;
@@ -45,14 +42,8 @@ public sealed class SystemdWriteXorExecuteTests
         using var ca = TestCertificates.Ca("CN=KeyCustody test CA");
         using var server = TestCertificates.Issue(ca, "CN=localhost", serverAuth: true, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         using var bot = TestCertificates.Issue(ca, "CN=bot", serverAuth: false, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        var certPem = Path.Combine(d.Root, "server.pem");
-        var keyPem = Path.Combine(d.Root, "server.key");
-        var caPem = Path.Combine(d.Root, "clients-ca.pem");
-        File.WriteAllText(certPem, server.ExportCertificatePem());
-        File.WriteAllText(keyPem, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(keyPem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(caPem, ca.ExportCertificatePem());
-        var (tlsPort, metricsPort) = (FreePort(), FreePort());
+        var (certPem, keyPem, caPem) = TestCertificates.WriteServerFiles(d.Root, server, ca);
+        var (tlsPort, metricsPort) = (TestCertificates.FreePort(), TestCertificates.FreePort());
         d.Configure(new
         {
             listen = new { tcp = new { endpoint = $"127.0.0.1:{tlsPort}", certificate = certPem, privateKey = keyPem, clientCa = caPem, handshakeTimeoutSeconds = 300 } },
@@ -108,10 +99,4 @@ public sealed class SystemdWriteXorExecuteTests
 
     private static ProcessStartInfo UnderSystemdFilter(ProcessStartInfo program) => PythonLauncher.Under(Launcher, program);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
