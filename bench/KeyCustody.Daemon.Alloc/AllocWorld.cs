@@ -5,8 +5,7 @@ using KeyCustody.Daemon.Presence;
 using KeyCustody.Daemon.Requests;
 using KeyCustody.Daemon.Signing;
 using KeyCustody.Daemon.Tokens;
-using KeyCustody.Tokens;
-using KeyCustody.Tokens.Software;
+using KeyCustody.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KeyCustody.Daemon.Alloc;
@@ -20,27 +19,23 @@ internal sealed class AllocWorld : IDisposable
 {
     public const string KeyName = "bench-ssk";
 
-    private readonly AttestationRoots _roots;
+    private readonly SoftwareTokenWorld _world;
 
-    private AllocWorld(string root, ValidatedConfig config, TokenHost token, KeyRegistry keys, AttestationRoots roots, AuditLog audit)
+    private AllocWorld(SoftwareTokenWorld world, AuditLog audit)
     {
-        Root = root;
-        Config = config;
-        Token = token;
-        Keys = keys;
-        _roots = roots;
+        _world = world;
         Audit = audit;
-        var stages = new OperationStages(audit, new ApprovalBroker(config.Access, approverMustDiffer: true, TimeProvider.System), TimeProvider.System);
-        Pipeline = new SigningPipeline(keys, config.Access, stages, new IdentityStore(config.StateDirectory), config, NullLogger<SigningPipeline>.Instance);
+        var stages = new OperationStages(audit, new ApprovalBroker(Config.Access, approverMustDiffer: true, TimeProvider.System), TimeProvider.System);
+        Pipeline = new SigningPipeline(Keys, Config.Access, stages, new IdentityStore(Config.StateDirectory), Config, NullLogger<SigningPipeline>.Instance);
     }
 
-    public string Root { get; }
+    public string Root => _world.Root;
 
-    public ValidatedConfig Config { get; }
+    public ValidatedConfig Config => _world.Config;
 
-    public TokenHost Token { get; }
+    public TokenHost Token => _world.Token;
 
-    public KeyRegistry Keys { get; }
+    public KeyRegistry Keys => _world.Keys;
 
     public AuditLog Audit { get; }
 
@@ -48,19 +43,11 @@ internal sealed class AllocWorld : IDisposable
 
     public static AllocWorld Create()
     {
-        var root = Directory.CreateTempSubdirectory("keycustody-alloc-").FullName;
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        File.SetUnixFileMode(root, Private);
-        var tokenDir = Path.Combine(root, "software");
-        using (var software = SoftwareToken.Open(tokenDir))
-        {
-            // A fixed seed (sytest's self-signing key): the same key every run.
-            using var secret = Secret.Copy(Convert.FromBase64String("HvQBbU+hc2Zr+JP1sE0XwBe1pfZZEYtJNPJLZJtS+F8="));
-            software.ImportKeyAsync(new KeyGenerationRequest("ssk"), secret, TokenInteraction.None).GetAwaiter().GetResult();
-        }
-
-        var config = ConfigValidator.Validate(
-            new DaemonConfig
+        // A fixed seed (sytest's self-signing key): the same key every run.
+        var world = SoftwareTokenWorld.Create(
+            "keycustody-alloc-",
+            [("ssk", Convert.FromBase64String("HvQBbU+hc2Zr+JP1sE0XwBe1pfZZEYtJNPJLZJtS+F8="))],
+            (tokenDir, root) => new DaemonConfig
             {
                 StateDirectory = Path.Combine(root, "state"),
                 Listen = new ListenConfig { UnixSocket = Path.Combine(root, "never-listened.sock"), SocketMode = "0600" },
@@ -68,27 +55,13 @@ internal sealed class AllocWorld : IDisposable
                 Keys = [new KeyConfig { Name = KeyName, Token = "soft", KeyId = "ssk", Role = "self_signing", Owner = Daemon.Bench.Devices.User, Presence = "none" }],
                 Access = [new AccessRuleConfig { Principal = "uid:1000", Keys = ["*"], Operations = ["sign"] }],
             },
-            null);
-        Directory.CreateDirectory(config.StateDirectory, Private);
-        var token = TokenHost.Create(config.Tokens[0], config.Limits, null);
-        var roots = new AttestationRoots(config.Attestation, null);
-        var provenance = new KeyProvenanceBook(ProvenanceFile.Open(config.StateDirectory), roots, TimeProvider.System);
-        var keys = new KeyRegistry(config.Keys.Select(k => new KeyEntry(k, token)), config.StateDirectory, config.AllowSoftwareMasterKey, provenance);
-        keys.Refresh();
-        foreach (var key in keys.All.Where(k => k.PublicKey is not null && !k.Trust.Trusted))
-        {
-            provenance.Accept(key, "alloc bench", "a software token attests nothing");
-        }
-
-        var audit = AuditLog.Open(config.AuditPath);
-        return new AllocWorld(root, config, token, keys, roots, audit);
+            "alloc bench");
+        return new AllocWorld(world, AuditLog.Open(world.Config.AuditPath));
     }
 
     public void Dispose()
     {
         Audit.Dispose();
-        _roots.Dispose();
-        Token.Dispose();
-        Directory.Delete(Root, recursive: true);
+        _world.Delete();
     }
 }

@@ -1,8 +1,7 @@
 using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Tokens;
-using KeyCustody.Tokens;
-using KeyCustody.Tokens.Software;
+using KeyCustody.Tests.Shared;
 
 namespace KeyCustody.Fuzz.Pipeline;
 
@@ -28,84 +27,45 @@ public sealed class PipelineWorld : IDisposable
         ("server", "YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1"),
     ];
 
-    private readonly AttestationRoots _roots;
+    private readonly SoftwareTokenWorld _world;
 
-    private PipelineWorld(string root, ValidatedConfig config, TokenHost token, KeyRegistry keys, AttestationRoots roots)
-    {
-        _roots = roots;
-        Root = root;
-        Config = config;
-        Token = token;
-        Keys = keys;
-    }
+    private PipelineWorld(SoftwareTokenWorld world) => _world = world;
 
-    public string Root { get; }
+    public string Root => _world.Root;
 
-    public ValidatedConfig Config { get; }
+    public ValidatedConfig Config => _world.Config;
 
-    public TokenHost Token { get; }
+    public TokenHost Token => _world.Token;
 
-    public KeyRegistry Keys { get; }
+    public KeyRegistry Keys => _world.Keys;
 
-    public static PipelineWorld Create()
-    {
-        var root = Directory.CreateTempSubdirectory("keycustody-fuzz-pipeline-").FullName;
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        File.SetUnixFileMode(root, Private);
-        var tokenDir = Path.Combine(root, "software");
-        using (var software = SoftwareToken.Open(tokenDir))
+    public static PipelineWorld Create() => new(SoftwareTokenWorld.Create(
+        "keycustody-fuzz-pipeline-",
+        Seeds.Select(s => (s.KeyId, Convert.FromBase64String(s.Seed + "="))),
+        (tokenDir, root) => new DaemonConfig
         {
-            foreach (var (keyId, seed) in Seeds)
-            {
-                using var secret = Secret.Copy(Convert.FromBase64String(seed + "="));
-                software.ImportKeyAsync(new KeyGenerationRequest(keyId), secret, TokenInteraction.None).GetAwaiter().GetResult();
-            }
-        }
-
-        var config = ConfigValidator.Validate(
-            new DaemonConfig
-            {
-                StateDirectory = Path.Combine(root, "state"),
-                Listen = new ListenConfig { UnixSocket = Path.Combine(root, "never-listened.sock"), SocketMode = "0600" },
-                AllowSoftwareMasterKey = true,
-                Limits = new LimitsConfig { MaxJsonBytes = 8192, MaxJsonDepth = 16, MaxBatch = 4, MaxQueuePerToken = 4 },
-                Presence = new PresenceConfig { ApprovalTimeoutSeconds = 1, ApproverMustDiffer = true },
-                Tokens = [new TokenConfig { Name = "soft", Kind = "software", Directory = tokenDir }],
-                Keys =
-                [
-                    new KeyConfig { Name = "alice-master", Token = "soft", KeyId = "master", Role = "master", Owner = User, Presence = "operator" },
-                    new KeyConfig { Name = "alice-ssk", Token = "soft", KeyId = "ssk", Role = "self_signing", Owner = User, Presence = "none" },
-                    new KeyConfig { Name = "alice-usk", Token = "soft", KeyId = "usk", Role = "user_signing", Owner = User, Presence = "none" },
-                    new KeyConfig { Name = "server", Token = "soft", KeyId = "server", Role = "server", Owner = "example.org", Version = "a_fuzz", Presence = "none" },
-                    new KeyConfig { Name = "bob-ssk", Token = "soft", KeyId = "bob", Role = "self_signing", Owner = "@bob:example.org", Presence = "none" },
-                ],
-                Access =
-                [
-                    new AccessRuleConfig { Principal = "uid:1000", Keys = ["*"], Operations = ["sign"] },
-                    new AccessRuleConfig { Principal = "uid:1001", Keys = ["alice-*"], Operations = ["approve"] },
-                ],
-            },
-            null);
-        Directory.CreateDirectory(config.StateDirectory, Private);
-        var token = TokenHost.Create(config.Tokens[0], config.Limits, null);
-        var roots = new AttestationRoots(config.Attestation, null);
-        var provenance = new KeyProvenanceBook(ProvenanceFile.Open(config.StateDirectory), roots, TimeProvider.System);
-        var keys = new KeyRegistry(config.Keys.Select(k => new KeyEntry(k, token)), config.StateDirectory, config.AllowSoftwareMasterKey, provenance);
-        keys.Refresh();
-
+            StateDirectory = Path.Combine(root, "state"),
+            Listen = new ListenConfig { UnixSocket = Path.Combine(root, "never-listened.sock"), SocketMode = "0600" },
+            AllowSoftwareMasterKey = true,
+            Limits = new LimitsConfig { MaxJsonBytes = 8192, MaxJsonDepth = 16, MaxBatch = 4, MaxQueuePerToken = 4 },
+            Presence = new PresenceConfig { ApprovalTimeoutSeconds = 1, ApproverMustDiffer = true },
+            Tokens = [new TokenConfig { Name = "soft", Kind = "software", Directory = tokenDir }],
+            Keys =
+            [
+                new KeyConfig { Name = "alice-master", Token = "soft", KeyId = "master", Role = "master", Owner = User, Presence = "operator" },
+                new KeyConfig { Name = "alice-ssk", Token = "soft", KeyId = "ssk", Role = "self_signing", Owner = User, Presence = "none" },
+                new KeyConfig { Name = "alice-usk", Token = "soft", KeyId = "usk", Role = "user_signing", Owner = User, Presence = "none" },
+                new KeyConfig { Name = "server", Token = "soft", KeyId = "server", Role = "server", Owner = "example.org", Version = "a_fuzz", Presence = "none" },
+                new KeyConfig { Name = "bob-ssk", Token = "soft", KeyId = "bob", Role = "self_signing", Owner = "@bob:example.org", Presence = "none" },
+            ],
+            Access =
+            [
+                new AccessRuleConfig { Principal = "uid:1000", Keys = ["*"], Operations = ["sign"] },
+                new AccessRuleConfig { Principal = "uid:1001", Keys = ["alice-*"], Operations = ["approve"] },
+            ],
+        },
         // A software token attests nothing: its cross-signing keys are accepted, as an admin would, so inputs reach the policy.
-        foreach (var key in keys.All.Where(k => k.PublicKey is not null && !k.Trust.Trusted))
-        {
-            provenance.Accept(key, "fuzz world", "a software token attests nothing");
-        }
+        "fuzz world"));
 
-        return new PipelineWorld(root, config, token, keys, roots);
-    }
-
-    public void Dispose()
-    {
-        _roots.Dispose();
-        Token.Dispose();
-        Directory.Delete(Root, recursive: true);
-    }
+    public void Dispose() => _world.Delete();
 }
