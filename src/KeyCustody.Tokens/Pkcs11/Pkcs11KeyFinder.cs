@@ -93,14 +93,14 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
 
     /// <summary>
     /// The objects of <paramref name="kind"/> with the name's label or id (any key type: a wrong type is named). Those
-    /// found by label are kept only if their label is the name's, byte for byte: a module that compares labels as C
-    /// strings also answers with objects labelled "k\0..." for the name "k".
+    /// found are kept only if their label or id is the name's, byte for byte: a module that compares them as C strings
+    /// also answers with objects labelled "k\0..." for the name "k", or with the CKA_ID 01 00 ee for id:01.
     /// </summary>
     public List<ulong> Objects(ulong kind, Pkcs11KeyName name)
     {
         if (name.Label is null)
         {
-            return session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, name.Id!)]);
+            return WithId(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, name.Id!)]), name.Id!);
         }
 
         var label = Attribute(CKA.CKA_LABEL, name.Label);
@@ -115,9 +115,10 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
     };
 
     /// <summary>
-    /// The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie). Labels are
-    /// compared as the bytes they are; one that is not a label for us (<see cref="Pkcs11Label"/>) pairs nothing by itself
-    /// and breaks no tie (the halves that answer are then named as too many).
+    /// The other half: the object of <paramref name="kind"/> with the same CKA_ID (same label breaks a tie). Ids and
+    /// labels are compared as the bytes they are (the module's own matching is not believed); a label that is not one
+    /// for us (<see cref="Pkcs11Label"/>) pairs nothing by itself and breaks no tie (the halves that answer are then
+    /// named as too many).
     /// </summary>
     private ulong? Partner(ulong kind, byte[] id, byte[] label, Pkcs11KeyName name)
     {
@@ -127,7 +128,7 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
             return label.Length > 0 && usable ? Single(WithLabel(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_LABEL, label)]), label), name) : null;
         }
 
-        var found = session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, id)]);
+        var found = WithId(session.FindAllObjects([Attribute(CKA.CKA_CLASS, kind), Attribute(CKA.CKA_ID, id)]), id);
         if (found.Count > 1 && usable)
         {
             found = WithLabel(found, label);
@@ -137,8 +138,13 @@ internal sealed class Pkcs11KeyFinder(Pkcs11Session session, string token, Versi
     }
 
     /// <summary>The objects whose CKA_LABEL is <paramref name="label"/> exactly (an unreadable one is empty, as before).</summary>
-    private List<ulong> WithLabel(List<ulong> found, byte[] label) =>
-        found.Where(handle => session.GetAttributeValue(handle, [CKA.CKA_LABEL])[0].AsBytes().AsSpan().SequenceEqual(label)).ToList();
+    private List<ulong> WithLabel(List<ulong> found, byte[] label) => WithValue(found, CKA.CKA_LABEL, label);
+
+    /// <summary>The objects whose CKA_ID is <paramref name="id"/> exactly (an unreadable one is empty: never an id we search).</summary>
+    private List<ulong> WithId(List<ulong> found, byte[] id) => WithValue(found, CKA.CKA_ID, id);
+
+    private List<ulong> WithValue(List<ulong> found, ulong type, byte[] value) =>
+        found.Where(handle => session.GetAttributeValue(handle, [type])[0].AsBytes().AsSpan().SequenceEqual(value)).ToList();
 
     private void RequireEd25519(ulong key, Pkcs11KeyName name)
     {

@@ -9,6 +9,9 @@
  *   honest       every answer as PKCS#11 3.0 says
  *   labels       labels compared as C strings (up to the first NUL), as a module that keeps them in char arrays
  *                does; objects labelled "k\0evil", "bad\xff" (not UTF-8) and "ok"
+ *   ids          CKA_IDs compared as C strings, the same way: a pair with the id 01 00 ee (answers id:01, where no
+ *                object has that id), a private key "lonely" (id 05) whose only public match is "other" (05 00 ee),
+ *                and the honest pair "ok" (id 03)
  *   attr_huge    C_GetAttributeValue announces 2^62 bytes for CKA_ID and CKA_LABEL
  *   attr_wrap    C_GetAttributeValue announces ~0UL - 1 bytes for CKA_ID and 0x12 for CKA_LABEL: their sum wraps to 16
  *   attr_grow    the second C_GetAttributeValue says CKA_EC_POINT is 4096 bytes, more than the buffer it was given
@@ -102,10 +105,10 @@ typedef struct { CK_VERSION version; void *functions[F_COUNT]; } CK_FUNCTION_LIS
 #define CKO_PRIVATE_KEY 0x3UL
 #define CKK_EC_EDWARDS 0x40UL
 
-enum mode { HONEST, LABELS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
+enum mode { HONEST, LABELS, IDS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
 
 static const struct { const char *name; enum mode mode; } modes[] = {
-    { "honest", HONEST }, { "labels", LABELS }, { "attr_huge", ATTR_HUGE }, { "attr_wrap", ATTR_WRAP },
+    { "honest", HONEST }, { "labels", LABELS }, { "ids", IDS }, { "attr_huge", ATTR_HUGE }, { "attr_wrap", ATTR_WRAP },
     { "attr_grow", ATTR_GROW }, { "attr_flip", ATTR_FLIP }, { "attr_repoint", ATTR_REPOINT },
     { "slots_huge", SLOTS_HUGE }, { "slots_over", SLOTS_OVER }, { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
 };
@@ -114,17 +117,24 @@ typedef struct {
     CK_ULONG handle, class;
     const char *label;
     CK_ULONG label_len;
-    CK_BYTE id;
+    const char *id;
+    CK_ULONG id_len;
 } object;
 
 /* Two halves per key, the public one first; both of one key share its CKA_ID and label. */
 static const object honest_objects[] = {
-    { 1, CKO_PUBLIC_KEY, "ok", 2, 3 }, { 2, CKO_PRIVATE_KEY, "ok", 2, 3 },
+    { 1, CKO_PUBLIC_KEY, "ok", 2, "\x03", 1 }, { 2, CKO_PRIVATE_KEY, "ok", 2, "\x03", 1 },
 };
 static const object label_objects[] = {
-    { 1, CKO_PUBLIC_KEY, "k\0evil", 6, 1 }, { 2, CKO_PRIVATE_KEY, "k\0evil", 6, 1 },
-    { 3, CKO_PUBLIC_KEY, "bad\xff", 4, 2 }, { 4, CKO_PRIVATE_KEY, "bad\xff", 4, 2 },
-    { 5, CKO_PUBLIC_KEY, "ok", 2, 3 }, { 6, CKO_PRIVATE_KEY, "ok", 2, 3 },
+    { 1, CKO_PUBLIC_KEY, "k\0evil", 6, "\x01", 1 }, { 2, CKO_PRIVATE_KEY, "k\0evil", 6, "\x01", 1 },
+    { 3, CKO_PUBLIC_KEY, "bad\xff", 4, "\x02", 1 }, { 4, CKO_PRIVATE_KEY, "bad\xff", 4, "\x02", 1 },
+    { 5, CKO_PUBLIC_KEY, "ok", 2, "\x03", 1 }, { 6, CKO_PRIVATE_KEY, "ok", 2, "\x03", 1 },
+};
+/* ids: no object has the id 01, and "lonely" (05) has no public half, but each is answered as a C string compare would. */
+static const object id_objects[] = {
+    { 1, CKO_PUBLIC_KEY, "evil", 4, "\x01\x00\xee", 3 }, { 2, CKO_PRIVATE_KEY, "evil", 4, "\x01\x00\xee", 3 },
+    { 3, CKO_PRIVATE_KEY, "lonely", 6, "\x05", 1 }, { 4, CKO_PUBLIC_KEY, "other", 5, "\x05\x00\xee", 3 },
+    { 5, CKO_PUBLIC_KEY, "ok", 2, "\x03", 1 }, { 6, CKO_PRIVATE_KEY, "ok", 2, "\x03", 1 },
 };
 
 /* CKA_EC_POINT: DER OCTET STRING of RFC 8032's first test public key. */
@@ -153,6 +163,10 @@ static const object *objects(CK_ULONG *count)
     if (current == LABELS) {
         *count = sizeof label_objects / sizeof label_objects[0];
         return label_objects;
+    }
+    if (current == IDS) {
+        *count = sizeof id_objects / sizeof id_objects[0];
+        return id_objects;
     }
     *count = sizeof honest_objects / sizeof honest_objects[0];
     return honest_objects;
@@ -328,8 +342,8 @@ static int value_of(const object *o, CK_ULONG type, const void **value, CK_ULONG
         *length = o->label_len;
         return 1;
     case CKA_ID:
-        *value = &o->id;
-        *length = 1;
+        *value = o->id;
+        *length = o->id_len;
         return 1;
     case CKA_EC_POINT:
         if (o->class != CKO_PUBLIC_KEY)
@@ -427,12 +441,24 @@ static int label_matches(const object *o, const CK_ATTRIBUTE *wanted)
     return o->label_len == wanted->value_len && memcmp(o->label, wanted->value, o->label_len) == 0;
 }
 
+/* A C module's strcmp on ids: both end at their first NUL. */
+static int id_matches_as_c_strings(const object *o, const CK_ATTRIBUTE *wanted)
+{
+    size_t a = strnlen(o->id, o->id_len), b = strnlen((const char *)wanted->value, wanted->value_len);
+    return a == b && memcmp(o->id, wanted->value, a) == 0;
+}
+
 static int matches(const object *o, const CK_ATTRIBUTE *criteria, CK_ULONG count)
 {
     for (CK_ULONG i = 0; i < count; i++) {
         const CK_ATTRIBUTE *c = &criteria[i];
         if (c->type == CKA_LABEL) {
             if (!label_matches(o, c))
+                return 0;
+            continue;
+        }
+        if (c->type == CKA_ID && current == IDS) {
+            if (!id_matches_as_c_strings(o, c))
                 return 0;
             continue;
         }
