@@ -77,6 +77,13 @@ public static class TokenErrors
     public static TokenNotFoundException TokenNotFound(string what, string detail, Exception? inner = null) => new(
         $"No token {what} is present ({detail}). Insert it, check that pcscd (or the PKCS#11 module) sees it, and retry.", inner);
 
+    /// <summary>
+    /// Several devices answer to what names one: none is opened (the PIN would go to whichever came first). The kind is
+    /// TokenNotFound (the token asked for cannot be told from the others: unavailable until one is removed).
+    /// </summary>
+    public static TokenNotFoundException TokenAmbiguous(string what, string candidates, string howToChoose) => new(
+        $"More than one token {what} is present ({candidates}); none was opened and no PIN was sent. {howToChoose}.", null);
+
     public static KeyNotFoundOnTokenException KeyNotFound(string token, string keyId) => new(
         $"Token {token} holds no Ed25519 key named {keyId}. List the keys on the token, or generate one first.");
 

@@ -9,9 +9,14 @@ internal sealed record FoundCard(ISmartCardConnection Connection, PivSession Ses
 /// </summary>
 internal static class PivCardFinder
 {
-    /// <summary>The card with <paramref name="serial"/>, or null if none of the present cards has it.</summary>
+    /// <summary>
+    /// The card with <paramref name="serial"/>, or null if none of the present cards has it. Every card is asked, and two
+    /// with the serial are refused, naming their readers: the PIN would go to whichever reader came first, and a card
+    /// (or a smart card emulator) can claim any serial.
+    /// </summary>
     public static FoundCard? Find(ISmartCardReaders readers, uint serial)
     {
+        var found = new List<(string Reader, FoundCard Card)>();
         foreach (var reader in readers.ReadersWithCard())
         {
             var card = Identify(readers, reader);
@@ -22,13 +27,28 @@ internal static class PivCardFinder
 
             if (card.Serial == serial)
             {
-                return card;
+                found.Add((reader, card));
             }
-
-            card.Connection.Dispose();
+            else
+            {
+                card.Connection.Dispose();
+            }
         }
 
-        return null;
+        if (found.Count > 1)
+        {
+            foreach (var (_, card) in found)
+            {
+                card.Connection.Dispose();
+            }
+
+            throw TokenErrors.TokenAmbiguous(
+                $"YubiKey with serial {serial}",
+                string.Join(", ", found.Select(match => $"in reader \"{match.Reader}\"")),
+                "Two cards claiming one serial means one is not what it claims: remove the one that should not be there");
+        }
+
+        return found.Count == 1 ? found[0].Card : null;
     }
 
     /// <summary>Serial and firmware of every PIV card present (for discovery; cards are not kept connected).</summary>

@@ -216,6 +216,30 @@ public abstract class PivConformanceTests : TokenConformanceTests
         Assert.True(Ed25519Oracle.Verifies(mine.PublicKey, Message, await Token.SignAsync(KeyId(0), Message, TokenInteraction.None)));
     }
 
+    /// <summary>
+    /// A second card claiming the serial: neither is opened (the PIN would have gone to whichever reader came first),
+    /// both readers are named. The token opened before it keeps its own connection.
+    /// </summary>
+    [Fact]
+    public async Task A_second_card_with_the_serial_is_refused_naming_both_readers()
+    {
+        var key = await Generate(0);
+        Rig.Insert(Serial);
+        var readers = Rig.Readers.ReadersWithCard();
+        Assert.Equal(2, readers.Count);
+
+        var error = Assert.Throws<TokenNotFoundException>(() => PivToken.Open(Rig.Readers, Serial));
+
+        Assert.Contains($"More than one token YubiKey with serial {Serial} is present", error.Message, StringComparison.Ordinal);
+        foreach (var reader in readers)
+        {
+            Assert.Contains($"in reader \"{reader}\"", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("none was opened and no PIN was sent", error.Message, StringComparison.Ordinal);
+        Assert.True(Ed25519Oracle.Verifies(key.PublicKey, Message, await Token.SignAsync(KeyId(0), Message, TokenInteraction.None)));
+    }
+
     [Fact]
     public async Task Attestation_chains_to_the_simulator_root_and_certifies_the_key()
     {

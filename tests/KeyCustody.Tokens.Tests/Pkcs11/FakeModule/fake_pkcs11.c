@@ -18,6 +18,8 @@
  *   attr_flip    CKA_LABEL is unavailable in the module's first C_GetAttributeValue and has a length afterwards
  *   attr_repoint the second C_GetAttributeValue writes CKA_EC_POINT into the caller's buffer, then points pValue at
  *                another value of the same length in its own memory
+ *   twins        two tokens labelled "fake", in slots 0 (serial 0001) and 7 (serial 0002)
+ *   clones       two tokens with serial 0001, in slots 0 ("fake") and 7 ("fake2")
  *   slots_huge   C_GetSlotList announces 2^40 slots
  *   slots_over   C_GetSlotList answers 5 slots into room for 1 (it writes only one)
  *   find_over    C_FindObjects says it returned one handle more than it was asked for
@@ -105,12 +107,12 @@ typedef struct { CK_VERSION version; void *functions[F_COUNT]; } CK_FUNCTION_LIS
 #define CKO_PRIVATE_KEY 0x3UL
 #define CKK_EC_EDWARDS 0x40UL
 
-enum mode { HONEST, LABELS, IDS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
+enum mode { HONEST, LABELS, IDS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, TWINS, CLONES, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
 
 static const struct { const char *name; enum mode mode; } modes[] = {
     { "honest", HONEST }, { "labels", LABELS }, { "ids", IDS }, { "attr_huge", ATTR_HUGE }, { "attr_wrap", ATTR_WRAP },
     { "attr_grow", ATTR_GROW }, { "attr_flip", ATTR_FLIP }, { "attr_repoint", ATTR_REPOINT },
-    { "slots_huge", SLOTS_HUGE }, { "slots_over", SLOTS_OVER }, { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
+    { "twins", TWINS }, { "clones", CLONES }, { "slots_huge", SLOTS_HUGE }, { "slots_over", SLOTS_OVER }, { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
 };
 
 typedef struct {
@@ -243,21 +245,31 @@ static CK_RV get_info(CK_INFO *info)
     return CKR_OK;
 }
 
+/* The tokens: one in slot 0, and in twins and clones a second one in slot 7. */
+#define SECOND_SLOT 7UL
+
+static CK_ULONG slot_count(void)
+{
+    return current == TWINS || current == CLONES ? 2 : 1;
+}
+
 static CK_RV get_slot_list(CK_BYTE token_present, CK_ULONG *slots, CK_ULONG *count)
 {
     (void)token_present;
     if (!count)
         return CKR_ARGUMENTS_BAD;
     if (!slots) {
-        *count = current == SLOTS_HUGE ? 1UL << 40 : 1;
+        *count = current == SLOTS_HUGE ? 1UL << 40 : slot_count();
         return CKR_OK;
     }
-    if (*count < 1) {
-        *count = 1;
+    if (*count < slot_count()) {
+        *count = slot_count();
         return CKR_BUFFER_TOO_SMALL;
     }
     slots[0] = 0;
-    *count = current == SLOTS_OVER ? 5 : 1;
+    if (slot_count() > 1)
+        slots[1] = SECOND_SLOT;
+    *count = current == SLOTS_OVER ? 5 : slot_count();
     return CKR_OK;
 }
 
@@ -273,12 +285,12 @@ static CK_RV get_slot_info(CK_ULONG slot, CK_SLOT_INFO *info)
 
 static CK_RV get_token_info(CK_ULONG slot, CK_TOKEN_INFO *info)
 {
-    (void)slot;
+    int second = slot == SECOND_SLOT && slot_count() > 1;
     memset(info, 0, sizeof *info);
-    padded(info->label, sizeof info->label, "fake");
+    padded(info->label, sizeof info->label, second && current == CLONES ? "fake2" : "fake");
     padded(info->manufacturer_id, sizeof info->manufacturer_id, "KeyCustody tests");
     padded(info->model, sizeof info->model, "fake");
-    padded(info->serial_number, sizeof info->serial_number, "0001");
+    padded(info->serial_number, sizeof info->serial_number, second && current == TWINS ? "0002" : "0001");
     padded(info->utc_time, sizeof info->utc_time, "");
     info->flags = CKF_TOKEN_INITIALIZED;
     info->max_session_count = MAX_SESSIONS;
