@@ -92,7 +92,8 @@ internal sealed class Pkcs11Module
 
     /// <summary>
     /// The slots with a token present (C_GetSlotList, asked again if a token arrived between the two calls). The counts
-    /// are checked, not believed: at most <see cref="MaxSlots"/>, and the second no more than the room it was given.
+    /// are checked, not believed: at most <see cref="MaxSlots"/>, and the second no more than the room it was given. The
+    /// room is a <see cref="GuardedBuffer"/>: a module that writes more slot ids than it was given room for is refused.
     /// </summary>
     public unsafe List<Pkcs11Slot> GetSlotList()
     {
@@ -105,25 +106,32 @@ internal sealed class Pkcs11Module
                 throw Pkcs11CallException.Misbehaved("C_GetSlotList", Path, $"announced {count} slots (at most {MaxSlots} are read)");
             }
 
-            var ids = new nuint[count];
             var room = count;
-            fixed (nuint* p = ids)
+            using var ids = new GuardedBuffer(room * (nuint)sizeof(nuint));
+            var rv = Library.C_GetSlotList(true, (nuint*)ids.Region(0), &count);
+            if (ids.Overrun() >= 0)
             {
-                var rv = Library.C_GetSlotList(true, p, &count);
-                if (rv == CKR.CKR_BUFFER_TOO_SMALL && attempt < 3)
-                {
-                    continue;
-                }
-
-                Cryptoki.Check(rv, "C_GetSlotList");
+                throw Pkcs11CallException.Misbehaved("C_GetSlotList", Path, $"wrote more than the {room} slot ids it was given room for");
             }
 
+            if (rv == CKR.CKR_BUFFER_TOO_SMALL && attempt < 3)
+            {
+                continue;
+            }
+
+            Cryptoki.Check(rv, "C_GetSlotList");
             if (count > room)
             {
                 throw Pkcs11CallException.Misbehaved("C_GetSlotList", Path, $"answered {count} slots into room for {room}");
             }
 
-            return ids.Take((int)count).Select(id => new Pkcs11Slot(Library, id)).ToList();
+            var slots = new List<Pkcs11Slot>((int)count);
+            for (int i = 0; i < (int)count; i++)
+            {
+                slots.Add(new Pkcs11Slot(Library, ((nuint*)ids.Region(0))[i]));
+            }
+
+            return slots;
         }
     }
 

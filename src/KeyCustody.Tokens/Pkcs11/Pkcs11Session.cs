@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using KeyCustody.Tokens.Pkcs11.Native;
 
 namespace KeyCustody.Tokens.Pkcs11;
@@ -6,7 +5,8 @@ namespace KeyCustody.Tokens.Pkcs11;
 /// <summary>
 /// One session on a token. A session is one thread's at a time (PKCS#11): callers hold a lock or own it from a pool.
 /// The methods throw <see cref="Pkcs11CallException"/> for anything but CKR_OK, except those of the signing path
-/// (Login, SignInit, Sign), which return the CKR: their callers read some CKRs themselves.
+/// (Login, SignInit, Sign), which return the CKR: their callers read some CKRs themselves (Sign still throws for a
+/// module that wrote past the signature's room).
 /// </summary>
 internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDisposable
 {
@@ -60,7 +60,8 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     /// <summary>
     /// Every object that matches the template (C_FindObjectsInit, C_FindObjects until none is left, C_FindObjectsFinal).
     /// A module that hands out more handles in one call than it was asked for, or more than <see cref="MaxFound"/> in
-    /// one search, is refused (<see cref="Pkcs11CallException.Misbehaved"/>) rather than believed.
+    /// one search, is refused (<see cref="Pkcs11CallException.Misbehaved"/>) rather than believed; so is one that writes
+    /// past the handles it was asked for (the batch is a <see cref="GuardedBuffer"/>, not our stack).
     /// </summary>
     public List<ulong> FindAllObjects(IReadOnlyList<Pkcs11Attribute> template)
     {
@@ -73,11 +74,18 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
         bool done = false;
         try
         {
-            var batch = stackalloc nuint[FindBatch];
+            using var guarded = new GuardedBuffer((nuint)(FindBatch * sizeof(nuint)));
+            var batch = (nuint*)guarded.Region(0);
             while (true)
             {
                 nuint count = 0;
-                Cryptoki.Check(Module.C_FindObjects(Handle, batch, FindBatch, &count), "C_FindObjects");
+                var rv = Module.C_FindObjects(Handle, batch, FindBatch, &count);
+                if (guarded.Overrun() >= 0)
+                {
+                    throw Misbehaved("C_FindObjects", $"wrote more than the {FindBatch} object handles it was given room for");
+                }
+
+                Cryptoki.Check(rv, "C_FindObjects");
                 if (count == 0)
                 {
                     break;
@@ -117,92 +125,82 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
 
     /// <summary>
     /// The values of <paramref name="types"/> on one object: a first call asks their lengths, a second reads them into
-    /// one native buffer. CKR_ATTRIBUTE_SENSITIVE and CKR_ATTRIBUTE_TYPE_INVALID are answers, not failures: the
+    /// one native buffer (a <see cref="GuardedBuffer"/>, as the template is). CKR_ATTRIBUTE_SENSITIVE and CKR_ATTRIBUTE_TYPE_INVALID are answers, not failures: the
     /// attributes concerned (length CK_UNAVAILABLE_INFORMATION, PKCS#11 3.0 C_GetAttributeValue cases 1 and 2) come
     /// back as <see cref="Pkcs11AttributeValue.CannotBeRead"/>, the others with their values. The module's lengths are
     /// checked, not believed: each announced length and their sum at most <see cref="MaxAttributeBytes"/> (checked
     /// arithmetic), and each length of the second answer at most what we allotted; the values are read where we put
-    /// them, never where the module says they are.
+    /// them, never where the module says they are; a module that writes past the template or a value's room is refused.
     /// </summary>
     public Pkcs11AttributeValue[] GetAttributeValue(ulong handle, ReadOnlySpan<ulong> types)
     {
-        var template = new CkAttribute[types.Length];
+        // The template and the values lie in guarded memory: a module writing past either is refused (GuardedBuffer).
+        using var guardedTemplate = new GuardedBuffer((nuint)(types.Length * sizeof(CkAttribute)));
+        var entries = (CkAttribute*)guardedTemplate.Region(0);
         for (int i = 0; i < types.Length; i++)
         {
-            template[i].Type = (nuint)types[i];
+            entries[i].Type = (nuint)types[i];
         }
 
-        fixed (CkAttribute* entries = template)
+        Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)types.Length));
+        RequireWithin(guardedTemplate, null, "the template", handle);
+        var readable = new bool[types.Length];
+        var allotted = new nuint[types.Length];
+        nuint size = 0;
+        for (int i = 0; i < types.Length; i++)
         {
-            Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)template.Length));
-            var readable = new bool[template.Length];
-            var allotted = new nuint[template.Length];
-            nuint size = 0;
-            for (int i = 0; i < template.Length; i++)
+            var length = entries[i].ValueLength;
+            readable[i] = length != Unavailable;
+            if (!readable[i])
             {
-                var length = template[i].ValueLength;
-                readable[i] = length != Unavailable;
-                if (!readable[i])
-                {
-                    continue;
-                }
-
-                if (length > MaxAttributeBytes)
-                {
-                    throw Misbehaved("C_GetAttributeValue", $"announced {length} bytes for attribute 0x{types[i]:x} of object {handle} (at most {MaxAttributeBytes} are read)");
-                }
-
-                allotted[i] = length;
-                size = checked(size + length);
+                continue;
             }
 
-            if (size > MaxAttributeBytes)
+            if (length > MaxAttributeBytes)
             {
-                throw Misbehaved("C_GetAttributeValue", $"announced {size} bytes for {template.Length} attributes of object {handle} (at most {MaxAttributeBytes} are read)");
+                throw Misbehaved("C_GetAttributeValue", $"announced {length} bytes for attribute 0x{types[i]:x} of object {handle} (at most {MaxAttributeBytes} are read)");
             }
 
-            var buffer = (byte*)NativeMemory.AllocZeroed(size == 0 ? 1 : size);
-            try
-            {
-                var places = new nuint[template.Length];
-                nuint next = 0;
-                for (int i = 0; i < template.Length; i++)
-                {
-                    // An unavailable attribute is asked again with no buffer (its answer is ignored: the first one stands).
-                    places[i] = next;
-                    entries[i].Value = allotted[i] == 0 ? null : buffer + next;
-                    entries[i].ValueLength = allotted[i];
-                    next += allotted[i];
-                }
-
-                Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)template.Length));
-                var values = new Pkcs11AttributeValue[template.Length];
-                for (int i = 0; i < template.Length; i++)
-                {
-                    var length = template[i].ValueLength;
-                    if (!readable[i] || length == Unavailable)
-                    {
-                        // Unavailable now (cases 1 and 2): the object changed between the two calls; say what it says now.
-                        values[i] = new Pkcs11AttributeValue(null);
-                        continue;
-                    }
-
-                    if (length > allotted[i])
-                    {
-                        throw Misbehaved("C_GetAttributeValue", $"answered {length} bytes for attribute 0x{types[i]:x} of object {handle} into the {allotted[i]} it had announced");
-                    }
-
-                    values[i] = new Pkcs11AttributeValue(new ReadOnlySpan<byte>(buffer + places[i], (int)length).ToArray());
-                }
-
-                return values;
-            }
-            finally
-            {
-                NativeMemory.Clear(buffer, size == 0 ? 1 : size);
-                NativeMemory.Free(buffer);
-            }
+            allotted[i] = length;
+            size = checked(size + length);
         }
+
+        if (size > MaxAttributeBytes)
+        {
+            throw Misbehaved("C_GetAttributeValue", $"announced {size} bytes for {types.Length} attributes of object {handle} (at most {MaxAttributeBytes} are read)");
+        }
+
+        using var buffer = new GuardedBuffer(allotted);
+        for (int i = 0; i < types.Length; i++)
+        {
+            // An unavailable attribute is asked again with no buffer (its answer is ignored: the first one stands).
+            entries[i].Value = allotted[i] == 0 ? null : buffer.Region(i);
+            entries[i].ValueLength = allotted[i];
+        }
+
+        Answered(Module.C_GetAttributeValue(Handle, (nuint)handle, entries, (nuint)types.Length));
+        RequireWithin(guardedTemplate, null, "the template", handle);
+        RequireWithin(buffer, types, "the value", handle);
+        var values = new Pkcs11AttributeValue[types.Length];
+        for (int i = 0; i < types.Length; i++)
+        {
+            var length = entries[i].ValueLength;
+            if (!readable[i] || length == Unavailable)
+            {
+                // Unavailable now (cases 1 and 2): the object changed between the two calls; say what it says now.
+                values[i] = new Pkcs11AttributeValue(null);
+                continue;
+            }
+
+            if (length > allotted[i])
+            {
+                throw Misbehaved("C_GetAttributeValue", $"answered {length} bytes for attribute 0x{types[i]:x} of object {handle} into the {allotted[i]} it had announced");
+            }
+
+            values[i] = new Pkcs11AttributeValue(new ReadOnlySpan<byte>(buffer.Region(i), (int)length).ToArray());
+        }
+
+        return values;
     }
 
     /// <summary>C_GenerateKeyPair; the handles of the public and the private key.</summary>
@@ -228,21 +226,28 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
 
     /// <summary>
     /// C_Sign into <paramref name="signature"/>; <paramref name="length"/> is what the module wrote, or with
-    /// CKR_BUFFER_TOO_SMALL what it needs (the operation then stays active, as PKCS#11 says).
+    /// CKR_BUFFER_TOO_SMALL what it needs (the operation then stays active, as PKCS#11 says). The module writes into a
+    /// <see cref="GuardedBuffer"/> of the signature's size, copied out afterwards: one that writes past it is refused.
     /// </summary>
     public CKR Sign(ReadOnlySpan<byte> data, Span<byte> signature, out int length)
     {
         nuint written = (nuint)signature.Length;
         CKR rv;
         byte none = 0;
+        using var output = new GuardedBuffer(written);
         fixed (byte* input = data)
-        fixed (byte* output = signature)
         {
             // An empty message is a message (Ed25519 signs it); modules refuse a NULL pData with CKR_ARGUMENTS_BAD.
-            rv = Module.C_Sign(Handle, input is null ? &none : input, (nuint)data.Length, output, &written);
+            rv = Module.C_Sign(Handle, input is null ? &none : input, (nuint)data.Length, output.Region(0), &written);
+        }
+
+        if (output.Overrun() >= 0)
+        {
+            throw Misbehaved("C_Sign", $"wrote past the {signature.Length} bytes it was given for the signature");
         }
 
         length = written > int.MaxValue ? int.MaxValue : (int)written;
+        new ReadOnlySpan<byte>(output.Region(0), Math.Min(length, signature.Length)).CopyTo(signature);
         return rv;
     }
 
@@ -261,6 +266,17 @@ internal sealed unsafe class Pkcs11Session(Cryptoki module, nuint handle) : IDis
     }
 
     private Pkcs11CallException Misbehaved(string function, string what) => Pkcs11CallException.Misbehaved(function, Module.Path, what);
+
+    /// <summary>Refuses a C_GetAttributeValue answer written past <paramref name="buffer"/>'s regions (the template, or a value).</summary>
+    private void RequireWithin(GuardedBuffer buffer, ReadOnlySpan<ulong> types, string what, ulong handle)
+    {
+        int region = buffer.Overrun();
+        if (region >= 0)
+        {
+            var which = types.IsEmpty ? $"{what} of object {handle}" : $"{what} of attribute 0x{types[region]:x} of object {handle}";
+            throw Misbehaved("C_GetAttributeValue", $"wrote past {which} (the room it was given)");
+        }
+    }
 
     private static void Answered(CKR rv)
     {

@@ -281,7 +281,17 @@ public sealed class Pkcs11Token : ISigningToken
         }
 
         var signature = new byte[Ed25519Check.SignatureLength];
-        rv = session.Sign(message, signature, out var length);
+        int length;
+        try
+        {
+            rv = session.Sign(message, signature, out length);
+        }
+        catch (Pkcs11CallException e)
+        {
+            // It wrote past the signature's room (Pkcs11Session.Sign): a device error, the session is not reused.
+            throw Pkcs11Errors.ToError(e, Name, "C_Sign");
+        }
+
         if (rv == CKR.CKR_USER_NOT_LOGGED_IN && touchKey is not null)
         {
             // ykcs11 turns the card's 6982 into CKR_USER_NOT_LOGGED_IN; logged in as we are, it was the touch.

@@ -1,7 +1,8 @@
 /*
  * A PKCS#11 module that lies, for the tests of our binding's guards (FakePkcs11.cs compiles it once per test run).
  * Only the functions the binding calls are here; the other entries of the function list answer
- * CKR_FUNCTION_NOT_SUPPORTED. One slot, one token ("fake"), a few Ed25519 key objects, no login, no signing.
+ * CKR_FUNCTION_NOT_SUPPORTED. One slot, one token ("fake"), a few Ed25519 key objects, no login; C_Sign answers every
+ * message with RFC 8032's first test signature, which is right for the empty message only.
  *
  * The misbehaviour is chosen by the file's own name, fake_pkcs11@MODE@N.so (the fixture copies the compiled module
  * under that name; dladdr tells us which copy we are), so tests running at once each load their own copy with its
@@ -25,6 +26,12 @@
  *   find_over    C_FindObjects says it returned one handle more than it was asked for
  *   find_endless C_FindObjects never says "no more" (it gives up after 1 000 000 handles, so an unguarded caller ends
  *                and fails rather than hangs the test run)
+ * and modes that really write one element past the room they were given, and say nothing of it (a count as asked):
+ *   slots_overrun  C_GetSlotList writes a second slot id (0) into room for one
+ *   find_overrun   C_FindObjects writes a handle (0) after the last one it was asked for
+ *   attr_overrun   the second C_GetAttributeValue writes a byte (0) after CKA_EC_POINT's room
+ *   sign_overrun   C_Sign writes a byte (0) after the signature's 64 bytes
+ * (zeros, so that the code before the guards, which had no room there, came through them unharmed in its test run)
  *
  * The constants are PKCS#11's own values (pkcs11t.h); the types are declared here as the LP64 ABI lays them out.
  */
@@ -107,12 +114,15 @@ typedef struct { CK_VERSION version; void *functions[F_COUNT]; } CK_FUNCTION_LIS
 #define CKO_PRIVATE_KEY 0x3UL
 #define CKK_EC_EDWARDS 0x40UL
 
-enum mode { HONEST, LABELS, IDS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, TWINS, CLONES, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS };
+enum mode { HONEST, LABELS, IDS, ATTR_HUGE, ATTR_WRAP, ATTR_GROW, ATTR_FLIP, ATTR_REPOINT, TWINS, CLONES, SLOTS_HUGE, SLOTS_OVER, FIND_OVER, FIND_ENDLESS,
+    SLOTS_OVERRUN, FIND_OVERRUN, ATTR_OVERRUN, SIGN_OVERRUN };
 
 static const struct { const char *name; enum mode mode; } modes[] = {
     { "honest", HONEST }, { "labels", LABELS }, { "ids", IDS }, { "attr_huge", ATTR_HUGE }, { "attr_wrap", ATTR_WRAP },
     { "attr_grow", ATTR_GROW }, { "attr_flip", ATTR_FLIP }, { "attr_repoint", ATTR_REPOINT },
     { "twins", TWINS }, { "clones", CLONES }, { "slots_huge", SLOTS_HUGE }, { "slots_over", SLOTS_OVER }, { "find_over", FIND_OVER }, { "find_endless", FIND_ENDLESS },
+    { "slots_overrun", SLOTS_OVERRUN }, { "find_overrun", FIND_OVERRUN }, { "attr_overrun", ATTR_OVERRUN },
+    { "sign_overrun", SIGN_OVERRUN },
 };
 
 typedef struct {
@@ -139,6 +149,14 @@ static const object id_objects[] = {
     { 5, CKO_PUBLIC_KEY, "ok", 2, "\x03", 1 }, { 6, CKO_PRIVATE_KEY, "ok", 2, "\x03", 1 },
 };
 
+/* RFC 8032's first test signature: the empty message's, by the key below. */
+static const CK_BYTE signature[64] = {
+    0xe5, 0x56, 0x43, 0x00, 0xc3, 0x60, 0xac, 0x72, 0x90, 0x86, 0xe2, 0xcc, 0x80, 0x6e, 0x82, 0x8a,
+    0x84, 0x87, 0x7f, 0x1e, 0xb8, 0xe5, 0xd9, 0x74, 0xd8, 0x73, 0xe0, 0x65, 0x22, 0x49, 0x01, 0x55,
+    0x5f, 0xb8, 0x82, 0x15, 0x90, 0xa3, 0x3b, 0xac, 0xc6, 0x1e, 0x39, 0x70, 0x1c, 0xf9, 0xb4, 0x6b,
+    0xd2, 0x5b, 0xf5, 0xf0, 0x59, 0x5b, 0xbe, 0x24, 0x65, 0x51, 0x41, 0x43, 0x8e, 0x7a, 0x10, 0x0b,
+};
+
 /* CKA_EC_POINT: DER OCTET STRING of RFC 8032's first test public key. */
 static const CK_BYTE ec_point[34] = {
     0x04, 0x20, 0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
@@ -154,7 +172,7 @@ static CK_BYTE foreign[4096]; /* what attr_repoint points the caller at */
 static CK_ULONG attribute_calls; /* attr_flip: the first C_GetAttributeValue of the run answers otherwise than the next */
 
 static struct {
-    int open, rw, finding;
+    int open, rw, finding, signing;
     CK_ATTRIBUTE template[8];
     CK_BYTE values[8][64];
     CK_ULONG count, next, handed_out;
@@ -269,6 +287,8 @@ static CK_RV get_slot_list(CK_BYTE token_present, CK_ULONG *slots, CK_ULONG *cou
     slots[0] = 0;
     if (slot_count() > 1)
         slots[1] = SECOND_SLOT;
+    if (current == SLOTS_OVERRUN)
+        slots[*count] = 0; /* one past the room given */
     *count = current == SLOTS_OVER ? 5 : slot_count();
     return CKR_OK;
 }
@@ -416,6 +436,12 @@ static CK_RV get_attribute_value(CK_ULONG session, CK_ULONG handle, CK_ATTRIBUTE
             entry->value_len = length;
             continue;
         }
+        if (current == ATTR_OVERRUN && entry->type == CKA_EC_POINT && !first_call(entry) && has && entry->value_len >= length) {
+            memcpy(entry->value, value, length);
+            ((CK_BYTE *)entry->value)[entry->value_len] = 0; /* one past the room given */
+            entry->value_len = length;
+            continue;
+        }
         if (current == ATTR_FLIP && entry->type == CKA_LABEL) {
             if (attribute_calls == 1) {
                 entry->value_len = CK_UNAVAILABLE_INFORMATION;
@@ -527,6 +553,8 @@ static CK_RV find_objects(CK_ULONG session, CK_ULONG *handles, CK_ULONG maximum,
         if (matches(o, sessions[s].template, sessions[s].count))
             handles[(*found)++] = o->handle;
     }
+    if (current == FIND_OVERRUN)
+        handles[maximum] = 0; /* one past the room given */
     if (current == FIND_OVER && *found > 0 && sessions[s].handed_out++ == 0)
         *found = maximum + 1; /* a lie about the count only: nothing is written past the caller's array */
     return CKR_OK;
@@ -540,6 +568,47 @@ static CK_RV find_objects_final(CK_ULONG session)
     if (!sessions[s].finding)
         return CKR_OPERATION_NOT_INITIALIZED;
     sessions[s].finding = 0;
+    return CKR_OK;
+}
+
+static CK_RV sign_init(CK_ULONG session, void *mechanism, CK_ULONG key)
+{
+    (void)mechanism;
+    int s = session_index(session);
+    if (s < 0)
+        return CKR_SESSION_HANDLE_INVALID;
+    const object *o = find_object(key);
+    if (!o || o->class != CKO_PRIVATE_KEY)
+        return CKR_OBJECT_HANDLE_INVALID;
+    if (sessions[s].signing)
+        return CKR_OPERATION_ACTIVE;
+    sessions[s].signing = 1;
+    return CKR_OK;
+}
+
+static CK_RV sign(CK_ULONG session, const CK_BYTE *data, CK_ULONG data_len, CK_BYTE *out, CK_ULONG *out_len)
+{
+    (void)data, (void)data_len;
+    int s = session_index(session);
+    if (s < 0)
+        return CKR_SESSION_HANDLE_INVALID;
+    if (!sessions[s].signing)
+        return CKR_OPERATION_NOT_INITIALIZED;
+    if (!out_len)
+        return CKR_ARGUMENTS_BAD;
+    if (!out) {
+        *out_len = sizeof signature;
+        return CKR_OK;
+    }
+    if (*out_len < sizeof signature) {
+        *out_len = sizeof signature;
+        return CKR_BUFFER_TOO_SMALL;
+    }
+    memcpy(out, signature, sizeof signature);
+    if (current == SIGN_OVERRUN)
+        out[*out_len] = 0; /* one past the room given */
+    *out_len = sizeof signature;
+    sessions[s].signing = 0;
     return CKR_OK;
 }
 
@@ -567,7 +636,9 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST **list)
     function_list.functions[F_FIND_OBJECTS_INIT] = (void *)&find_objects_init;
     function_list.functions[F_FIND_OBJECTS] = (void *)&find_objects;
     function_list.functions[F_FIND_OBJECTS_FINAL] = (void *)&find_objects_final;
-    /* C_Login, C_Logout, C_DestroyObject, C_SignInit, C_Sign, C_GenerateKeyPair: bound by the binding, not used here. */
+    function_list.functions[F_SIGN_INIT] = (void *)&sign_init;
+    function_list.functions[F_SIGN] = (void *)&sign;
+    /* C_Login, C_Logout, C_DestroyObject, C_GenerateKeyPair: bound by the binding, not used here. */
     *list = &function_list;
     return CKR_OK;
 }
