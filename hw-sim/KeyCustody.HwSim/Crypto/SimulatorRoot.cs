@@ -36,7 +36,11 @@ public sealed class SimulatorRoot : IDisposable
         return new SimulatorRoot(key, X509CertificateLoader.LoadCertificate(selfSigned.RawData));
     }
 
-    /// <summary>Loads the installation's root from <paramref name="path"/>, creating it (0600) on first use.</summary>
+    /// <summary>
+    /// Loads the installation's root from <paramref name="path"/>, creating it (0600) on first use. Two programs starting
+    /// at once on a fresh account (keycustodyd --simulator and keycustody-hwsim root-cert) both find no file: only one
+    /// root is ever written, and the other program loads it, so the cards' attestations and the root printed agree.
+    /// </summary>
     public static SimulatorRoot LoadOrCreate(string path)
     {
         if (File.Exists(path))
@@ -45,8 +49,13 @@ public sealed class SimulatorRoot : IDisposable
         }
 
         var root = CreateEphemeral();
-        root.Save(path);
-        return root;
+        if (root.SaveIfAbsent(path))
+        {
+            return root;
+        }
+
+        root.Dispose();
+        return Load(path);
     }
 
     /// <summary>The default root file; <see cref="InvalidDataException"/> naming --root when there is none (<see cref="FindDefaultPath"/>).</summary>
@@ -151,7 +160,7 @@ public sealed class SimulatorRoot : IDisposable
         }
     }
 
-    private void Save(string path)
+    private bool SaveIfAbsent(string path)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var pkcs8 = _key.ExportPkcs8PrivateKey();
@@ -166,7 +175,7 @@ public sealed class SimulatorRoot : IDisposable
                 writer.WriteEndObject();
             }
 
-            PrivateFile.WriteAtomically(path, buffer.WrittenSpan);
+            return PrivateFile.WriteIfAbsent(path, buffer.WrittenSpan);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace KeyCustody.HwSim.State;
@@ -9,13 +10,59 @@ internal static class PrivateFile
 
     public static void WriteAtomically(string path, ReadOnlySpan<byte> content)
     {
-        var full = Path.GetFullPath(path);
+        var temporary = WriteTemporary(path, content, out var full);
+        try
+        {
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with <paramref name="content"/> unless it exists; returns false (and writes nothing)
+    /// when it does, also when another process creates it at the same moment: the whole file appears at once or not at
+    /// all (link(2) of a complete temporary file, which fails if the name exists; File.Move without overwrite renames
+    /// when it finds no file, which replaces one made in between).
+    /// </summary>
+    public static bool WriteIfAbsent(string path, ReadOnlySpan<byte> content)
+    {
+        var temporary = WriteTemporary(path, content, out var full);
+        try
+        {
+            if (Link(temporary, full) == 0)
+            {
+                return true;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == EEXIST ? false : throw new IOException($"cannot create {full}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private const int EEXIST = 17;
+
+#pragma warning disable SYSLIB1054 // DllImport: this project has no unsafe code for LibraryImport; two strings in, an int out.
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
+#pragma warning restore SYSLIB1054
+
+    /// <summary>A complete 0600 copy of <paramref name="content"/> beside <paramref name="path"/>, on disk; its name.</summary>
+    private static string WriteTemporary(string path, ReadOnlySpan<byte> content, out string full)
+    {
+        full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Environment.ProcessId + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         var options = new FileStreamOptions
         {
-            Mode = FileMode.Create,
+            Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
         };
@@ -30,7 +77,7 @@ internal static class PrivateFile
             stream.Flush(flushToDisk: true);
         }
 
-        File.Move(temporary, full, overwrite: true);
+        return temporary;
     }
 
     /// <summary>Reads the whole file into a buffer the caller must zero.</summary>
