@@ -38,8 +38,13 @@ internal static class DaemonSocket
         return !File.Exists(DaemonSockets.System) && DaemonSockets.Simulator() is { } simulator && File.Exists(simulator) ? simulator : DaemonSockets.System;
     }
 
-    /// <summary>Every place <see cref="Default"/> looks, in order, for a message when none has a socket.</summary>
-    public static string Tried() => string.Join(", ", new[]
+    /// <summary>
+    /// Every place <see cref="Default"/> looks, in order, for a message when none has a socket; with
+    /// <c>$KEYCUSTODY_SOCKET</c> set, that is the only place it looks (a simulator's socket elsewhere is not tried).
+    /// </summary>
+    public static string Tried() => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } set
+        ? $"${Variable}={set}, the only place looked while it is set: unset it to search"
+        : string.Join(", ", new[]
     {
         Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? $"${Variable}={given}" : $"${Variable} (not set)",
         DaemonSockets.System,

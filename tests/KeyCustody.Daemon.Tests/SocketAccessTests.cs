@@ -41,4 +41,20 @@ public sealed class SocketAccessTests : IAsyncLifetime
         Assert.Equal(5, exit);
         Assert.Contains($"there is no socket where keycustody looks ($KEYCUSTODY_SOCKET (not set), /run/keycustody/keycustodyd.sock, {runtime}/keycustody-simulator/keycustodyd.sock)", output, StringComparison.Ordinal);
     }
+
+    /// <summary>With $KEYCUSTODY_SOCKET set to a path without a socket, the error listed places that were never tried.</summary>
+    [Fact]
+    public void A_socket_variable_without_a_socket_is_named_as_the_only_place_looked()
+    {
+        var runtime = Directory.CreateDirectory(Path.Combine(_d.Root, "runtime-set")).FullName;
+        var missing = Path.Combine(_d.Root, "nothing-here.sock");
+        var (exit, output) = KeyCustody.Tests.Shared.ChildProcess.Run("dotnet", [KeyCustody.Tests.Shared.Binaries.Cli, "status"], start =>
+        {
+            start.Environment["KEYCUSTODY_SOCKET"] = missing;
+            start.Environment["XDG_RUNTIME_DIR"] = runtime;
+        });
+        Assert.Equal(5, exit);
+        Assert.Contains($"there is no socket where keycustody looks ($KEYCUSTODY_SOCKET={missing}, the only place looked while it is set: unset it to search)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("keycustody-simulator", output, StringComparison.Ordinal);
+    }
 }
