@@ -82,6 +82,7 @@ To go on by hand with these cards and keys (README, "The keycustody command"), i
   $q_daemon --simulator --no-demo-keys --state-dir $q_state >>$q_state/daemon.log 2>&1 &
   alias keycustody=$q_alias
   export KEYCUSTODY_SOCKET=$q_state/keycustodyd.sock   # the daemon above (or give --socket to each command)
+  for i in \$(seq 100); do keycustody status >/dev/null 2>&1 && break; sleep 0.1; done   # until it serves
   keycustody status                                   # the two simulated YubiKeys
   keycustody keys list                                # demo-master, demo-ssk, demo-usk: role, owner, public key, policy
   keycustody cross-sign device --key demo-ssk $q_state/device.json   # sign the demo device again (the touch is simulated)
