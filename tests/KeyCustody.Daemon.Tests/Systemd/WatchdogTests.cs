@@ -77,7 +77,9 @@ public sealed class WatchdogTests
                 Assert.DoesNotContain(Ping, before);
             }
 
-            Assert.Contains("Watchdog: not responding (the audit log has waited", d.Output, StringComparison.Ordinal);
+            // The log line and the notifications travel separately (stdout, a datagram socket): wait for the line, do not
+            // expect it already read (CI once asserted "responsive again" before the test had read it).
+            await d.WaitForOutputAsync("Watchdog: not responding (the audit log has waited");
 
             disk.Thaw();
             await notify.NextAsync(n => n == Ping);
@@ -85,7 +87,7 @@ public sealed class WatchdogTests
             var (events, error) = await signed;
             Assert.Null(error);
             Assert.Equal(SignEvent.EventOneofCase.Signed, events[^1].EventCase);
-            Assert.Contains("Watchdog: responsive again", d.Output, StringComparison.Ordinal);
+            await d.WaitForOutputAsync("Watchdog: responsive again");
         }
         finally
         {
