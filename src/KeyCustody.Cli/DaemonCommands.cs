@@ -225,15 +225,21 @@ internal static class DaemonCommands
 
             foreach (var t in response.Tokens)
             {
-                Console.Out.WriteLine(t.Present
-                    ? $"{t.Name}\t{t.Kind}\tpresent\tserial {t.Serial}\tfirmware {(t.Firmware.Length > 0 ? t.Firmware : "-")}\tPIN retries {(t.PinRetries >= 0 ? t.PinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}{CardCounters(t)}\t{t.Description}"
-                    : $"{t.Name}\t{t.Kind}\tABSENT\t{t.Error}");
+                Console.Out.WriteLine(StatusLine(t));
             }
 
             return response.Tokens.All(t => t.Present) ? ExitCodes.Ok : ExitCodes.Unavailable;
         });
         return cmd;
     }
+
+    /// <summary>
+    /// One token's line of `keycustody status`. Serials, firmware, descriptions and errors come from the token (a label or
+    /// a serial a device reports is its to choose): shown escaped, so a device cannot write terminal control sequences.
+    /// </summary>
+    internal static string StatusLine(TokenState t) => t.Present
+        ? $"{Shown(t.Name)}\t{Shown(t.Kind)}\tpresent\tserial {Shown(t.Serial)}\tfirmware {(t.Firmware.Length > 0 ? Shown(t.Firmware) : "-")}\tPIN retries {(t.PinRetries >= 0 ? t.PinRetries.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}{CardCounters(t)}\t{Shown(t.Description)}"
+        : $"{Shown(t.Name)}\t{Shown(t.Kind)}\tABSENT\t{Shown(t.Error)}";
 
     /// <summary>The admin PIN's attempts and the signature counter, for the cards that keep them (OpenPGP).</summary>
     private static string CardCounters(TokenState t) =>

@@ -125,3 +125,20 @@ public sealed class PeerCheckTests
         }
     }
 }
+
+/// <summary>`keycustody status` shows what a token reports (its label in an error, its serial, its description) escaped.</summary>
+public sealed class StatusLineTests
+{
+    [Fact]
+    public void Text_a_token_reports_cannot_write_terminal_control_sequences()
+    {
+        const string Hostile = "\u001b]0;owned\u0007\u001b[2K\rfake2";
+        var absent = new KeyCustody.Protos.V1.TokenState { Name = "hsm", Kind = "pkcs11", Present = false, Error = "2 tokens answer: slot 7: \"" + Hostile + "\"" };
+        var present = new KeyCustody.Protos.V1.TokenState { Name = "hsm", Kind = "pkcs11", Present = true, Serial = Hostile, Firmware = Hostile, Description = Hostile, PinRetries = -1 };
+        foreach (var line in new[] { DaemonCommands.StatusLine(absent), DaemonCommands.StatusLine(present) })
+        {
+            Assert.DoesNotContain(line, c => c is '\u001b' or '\u0007' or '\r');
+            Assert.Contains("owned", line, StringComparison.Ordinal);
+        }
+    }
+}
