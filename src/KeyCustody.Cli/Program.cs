@@ -74,10 +74,15 @@ static string Unreachable(HttpRequestException e, string? socketPath)
     }
 
     var where = socketPath is null ? "its socket" : socketPath;
+    // Which choice to question: the variable when it named this socket (no --socket given, or the same path), else --socket.
+    var fromVariable = socketPath is not null && Environment.GetEnvironmentVariable(DaemonSocket.Variable) == socketPath;
+    var chooser = fromVariable ? "$" + DaemonSocket.Variable : "--socket";
     if (socketPath is not null && !File.Exists(socketPath) && socketPath == DaemonSocket.Default())
     {
         // Nothing given and nothing found: say everywhere keycustody looked, not only the last place.
-        return $"cannot reach keycustodyd: there is no socket where keycustody looks ({DaemonSocket.Tried()}); is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon";
+        return fromVariable
+            ? $"cannot reach keycustodyd: there is no socket where keycustody looks ({DaemonSocket.Tried()}); --socket PATH chooses another daemon"
+            : $"cannot reach keycustodyd: there is no socket where keycustody looks ({DaemonSocket.Tried()}); is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon";
     }
 
     return (inner as System.Net.Sockets.SocketException)?.SocketErrorCode switch
@@ -88,8 +93,8 @@ static string Unreachable(HttpRequestException e, string? socketPath)
         System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused when socketPath == KeyCustody.Contract.DaemonSockets.System =>
             $"cannot reach keycustodyd at {where} (is it running? `keycustodyd --simulator` starts the demo where keycustody finds it; --socket PATH chooses another daemon)",
         System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.ConnectionRefused =>
-            $"cannot reach keycustodyd at {where} (is it running, and is --socket right?)",
-        { } code => $"cannot reach keycustodyd at {where} ({code}: {inner!.Message}; is it running, and is --socket right?)",
+            $"cannot reach keycustodyd at {where} (is it running, and is {chooser} right?)",
+        { } code => $"cannot reach keycustodyd at {where} ({code}: {inner!.Message}; is it running, and is {chooser} right?)",
         null => "cannot reach keycustodyd (is it running, and is --socket right?)",
     };
 }

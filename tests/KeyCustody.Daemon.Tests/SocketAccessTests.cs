@@ -57,4 +57,18 @@ public sealed class SocketAccessTests : IAsyncLifetime
         Assert.Contains($"there is no socket where keycustody looks ($KEYCUSTODY_SOCKET={missing}, the only place looked while it is set: unset it to search)", output, StringComparison.Ordinal);
         Assert.DoesNotContain("keycustody-simulator", output, StringComparison.Ordinal);
     }
+
+    /// <summary>A dead socket named by $KEYCUSTODY_SOCKET (no --socket given) was blamed on --socket.</summary>
+    [Fact]
+    public void A_dead_socket_from_the_variable_is_blamed_on_the_variable()
+    {
+        // Something at the path that no daemon serves (.NET removes a socket's file when it closes, so a plain file).
+        var dead = Path.Combine(_d.Root, "dead.sock");
+        File.WriteAllText(dead, string.Empty);
+
+        var (exit, output) = KeyCustody.Tests.Shared.ChildProcess.Run("dotnet", [KeyCustody.Tests.Shared.Binaries.Cli, "status"], start =>
+            start.Environment["KEYCUSTODY_SOCKET"] = dead);
+        Assert.Equal(5, exit);
+        Assert.Contains($"cannot reach keycustodyd at {dead} (is it running, and is $KEYCUSTODY_SOCKET right?)", output, StringComparison.Ordinal);
+    }
 }
