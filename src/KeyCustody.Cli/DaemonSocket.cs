@@ -46,7 +46,7 @@ internal static class DaemonSocket
         ? $"${Variable}={set}, the only place looked while it is set: unset it to search"
         : string.Join(", ", new[]
     {
-        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? $"${Variable}={given}" : $"${Variable} (not set)",
+        $"${Variable} (not set)",
         DaemonSockets.System,
         DaemonSockets.Simulator() is { } simulator ? simulator : "your keycustodyd --simulator's socket (none here: " + (DaemonSockets.FindSimulatorStateDirectory(out var problem) is null ? problem : string.Empty) + ")",
     });
