@@ -27,6 +27,7 @@ var devices = Devices.Create(1000);
 var fsyncMs = FsyncMedianMilliseconds(work);
 var timing = options.Timing == "none" ? CardTiming.None : CardTiming.YubiKey5;
 var cells = new List<(CellResult Throughput, CellResult Latency)>();
+var floors = new List<(CellResult Direct, List<double> Paced)>();
 Console.Error.WriteLine($"{options.Cards.Max()} cards behind a private pcscd...");
 (double P50, double P99) pcscPath;
 using (var rig = new CardRig(options.Cards.Max(), timing))
@@ -34,9 +35,10 @@ using (var rig = new CardRig(options.Cards.Max(), timing))
     pcscPath = PcscPath.MeasureMilliseconds(rig);
     Console.Error.WriteLine("starting keycustodyd and generating a key on every card...");
     await using var daemon = await CardsDaemon.StartAsync(daemonDll, work, rig.Pcscd, options.Cards.Max());
+    var publicKeys = new List<Ed25519PublicKey>();
     for (var i = 0; i < options.Cards.Max(); i++)
     {
-        await CheckOneSignatureAsync(daemon, CardsDaemon.KeyName(i), devices[i]);
+        publicKeys.Add(await CheckOneSignatureAsync(daemon, CardsDaemon.KeyName(i), devices[i]));
     }
 
     var load = new CardLoad(daemon, rig, devices);
@@ -55,13 +57,17 @@ using (var rig = new CardRig(options.Cards.Max(), timing))
         Console.Error.WriteLine($"{n} card(s): one caller per card...");
         var latency = await load.RunAsync(n, n, warmup, window);
         cells.Add((throughput, latency));
+        Console.Error.WriteLine($"{n} card(s): the floors (a direct PC/SC signer per card; a call that signs nothing at the same pace)...");
+        var direct = Floors.DirectSigners(rig, n, devices, publicKeys, warmup, window);
+        var paced = await Floors.PacedCallsAsync(daemon, n, TimeSpan.FromMilliseconds(latency.Latency(0.5)), warmup, window);
+        floors.Add((direct, paced));
     }
 }
 
 var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, pcscd {Package("pcscd")}, vsmartcard-vpcd {Package("vsmartcard-vpcd")}; "
     + $"state directory (audit log, fsync per record) on {FileSystem(work)}, append + fsync median {fsyncMs.ToString("F2", CultureInfo.InvariantCulture)} ms";
 var command = "bench/run-cards.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty);
-var (markdown, allMet) = Report.Render(cells, timing, pcscPath, machine, loadAtStart, LoadAverage(), command);
+var (markdown, allMet) = Report.Render(cells, floors, timing, pcscPath, machine, loadAtStart, LoadAverage(), command);
 Console.WriteLine(markdown);
 if (options.Out is not null)
 {
@@ -80,7 +86,7 @@ else
 return allMet ? 0 : 1;
 
 // One signature per key, checked here against the key's public key: the load figures are for real signatures.
-static async Task CheckOneSignatureAsync(CardsDaemon daemon, string key, byte[] device)
+static async Task<Ed25519PublicKey> CheckOneSignatureAsync(CardsDaemon daemon, string key, byte[] device)
 {
     using var client = daemon.Client();
     var info = (await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys.Single(k => k.Name == key);
@@ -91,6 +97,8 @@ static async Task CheckOneSignatureAsync(CardsDaemon daemon, string key, byte[] 
     {
         throw new InvalidOperationException($"{key}: the daemon's signature does not verify: {check.Reason}");
     }
+
+    return Ed25519PublicKey.FromBase64(info.PublicKey);
 }
 
 static double FsyncMedianMilliseconds(string directory)

@@ -12,7 +12,7 @@ internal static class Report
     public const double AddedP99TargetMs = 5;
 
     public static (string Markdown, bool AllMet) Render(
-        IReadOnlyList<(CellResult Throughput, CellResult Latency)> cells, CardTiming timing, (double P50, double P99) pcscPath, string machine, string loadAtStart, string loadAtEnd, string command)
+        IReadOnlyList<(CellResult Throughput, CellResult Latency)> cells, IReadOnlyList<(CellResult Direct, List<double> Paced)> floors, CardTiming timing, (double P50, double P99) pcscPath, string machine, string loadAtStart, string loadAtEnd, string command)
     {
         var md = new StringBuilder();
         bool allMet = true;
@@ -44,6 +44,19 @@ internal static class Report
             bool p99 = l.Added(0.99) <= AddedP99TargetMs;
             allMet &= p50 && p99;
             md.AppendLine(Inv($"| {l.Cards} | {l.Latencies.Count} | {l.Latency(0.5):F1} / {l.Latency(0.99):F1} | {l.Card(0.5):F1} / {l.Card(0.99):F1} | {l.Added(0.5):F2} {(p50 ? "met" : "**missed**")} | {l.Added(0.99):F2} {(p99 ? "met" : "**missed**")} | {l.Before(0.5):F2} | {l.Between(0.5):F2} | {l.After(0.5):F2} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("The floors, same run, same pace: a program per card signing directly through the same pcscd and vpcd (a PC/SC transaction, GENERAL AUTHENTICATE over the same messages, chained; split by the card's busy intervals like the daemon's calls), and a call that signs nothing (ListKeys) through the daemon, one caller per card, one call per the cell's p50 latency (ms).");
+        md.AppendLine();
+        md.AppendLine("| cards | direct signer: latency p50 | direct signer: added p50 / p99 | a call that signs nothing: p50 / p99 | the two floors together, p50 | the daemon's added p50 / p99 | the daemon's own work: added less the two floors, p50 |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        for (var i = 0; i < floors.Count; i++)
+        {
+            var (d, paced) = floors[i];
+            var l = cells[i].Latency;
+            double together = d.Added(0.5) + CellResult.Percentile(paced, 0.5);
+            md.AppendLine(Inv($"| {d.Cards} | {d.Latency(0.5):F1} | {d.Added(0.5):F2} / {d.Added(0.99):F2} | {CellResult.Percentile(paced, 0.5):F2} / {CellResult.Percentile(paced, 0.99):F2} | {together:F2}{(together > AddedP50TargetMs ? " (over the target's 1 ms)" : string.Empty)} | {l.Added(0.5):F2} / {l.Added(0.99):F2} | {l.Added(0.5) - together:F2} |"));
         }
 
         md.AppendLine();
