@@ -84,4 +84,50 @@ public sealed class StartupKeyWarningTests : IAsyncLifetime
         Assert.Contains($"WRN Key not usable yet: server: Token software:{Path.Combine(_d.Root, "soft")} holds no Ed25519 key named srv", second, StringComparison.Ordinal);
         Assert.DoesNotContain("Not generated yet", second, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A PKCS#11 module whose version is known to leak in every signature (SoftHSM2 2.6, Debian 12's) is named at start
+    /// with what the operator can do; a software token alone says nothing of it.
+    /// </summary>
+    [Fact]
+    public async Task A_softhsm2_token_that_leaks_in_every_signature_is_a_warning_at_start()
+    {
+        var hsm = new KeyCustody.Tests.Shared.SoftHsmTokens(_d.Root);
+        hsm.CreateToken("leaky");
+        _d.Environment["SOFTHSM2_CONF"] = hsm.ConfigPath;
+        _d.Configure(new
+        {
+            tokens = new object[]
+            {
+                Software(_d, "soft"),
+                new { name = "hsm", kind = "pkcs11", module = KeyCustody.Tests.Shared.SoftHsmTokens.Module, tokenLabel = "leaky", pin = new { file = SecretFile(_d, "hsm.pin", KeyCustody.Tests.Shared.SoftHsmTokens.UserPin) } },
+            },
+            keys = new[] { Key("hsm-server", "hsm", "srv", "server", owner: "example.org", presence: "none", version: "hsm") },
+            access = new[] { Rule(Me, ["*"], "sign", "admin") },
+        });
+        await _d.StartAsync();
+        await _d.StopAsync();
+
+        var installed = InstalledSoftHsmVersion();
+        if (installed < new Version(2, 7))
+        {
+            Assert.Contains($"WRN Token hsm: SoftHSM2 {installed.Major}.{installed.Minor} keeps memory it allocates in every Ed25519 signature", _d.Output, StringComparison.Ordinal);
+            Assert.Contains("Restart it now and then, or use a SoftHSM2 with the fix", _d.Output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("keeps memory", _d.Output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("Token soft:", _d.Output, StringComparison.Ordinal);
+    }
+
+    private static Version InstalledSoftHsmVersion()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/dpkg-query", ["-W", "-f=${Version}", "softhsm2"]) { RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var parts = p.StandardOutput.ReadToEnd().Split('.', '-', ':');
+        p.WaitForExit();
+        return new Version(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

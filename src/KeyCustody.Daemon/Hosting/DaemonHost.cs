@@ -188,6 +188,7 @@ public sealed class DaemonHost : IAsyncDisposable
             }
 
             StartupKeyLog.Write(registry);
+            StartupKeyLog.WriteKnownIssues(hosts);
             metrics.Watch(hosts, app.Services.GetRequiredService<ApprovalBroker>(), audit);
             app.Services.GetRequiredService<HealthMonitor>().Check();
             if (inherited is null)

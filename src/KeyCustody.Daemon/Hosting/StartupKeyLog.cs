@@ -1,4 +1,8 @@
+using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
+using KeyCustody.Daemon.Tokens;
+using KeyCustody.Tokens;
+using KeyCustody.Tokens.Pkcs11;
 using KeyCustody.Matrix.Policy;
 using Serilog;
 
@@ -49,6 +53,31 @@ internal static class StartupKeyLog
         foreach (var key in registry.All.Where(k => k.Problem is null && !k.Trust.Trusted))
         {
             Log.Warning("Key {Key} will not sign until this is resolved: {Reason}", key.Name, key.Trust.WhyNot);
+        }
+    }
+
+    /// <summary>
+    /// A warning for each token whose PKCS#11 module has a known issue an operator must plan for (SoftHSM2 2.6's leak in
+    /// every Ed25519 signature). A token that does not open now says nothing here: its keys' lines above say why.
+    /// </summary>
+    public static void WriteKnownIssues(IEnumerable<TokenHost> hosts)
+    {
+        foreach (var host in hosts.Where(h => h.Settings.Kind == TokenKind.Pkcs11))
+        {
+            string? issue;
+            try
+            {
+                issue = host.Read(token => (token as Pkcs11Token)?.ModuleKnownIssue);
+            }
+            catch (TokenException)
+            {
+                continue;
+            }
+
+            if (issue is not null)
+            {
+                Log.Warning("Token {Token}: {KnownIssue}", host.Name, issue);
+            }
         }
     }
 

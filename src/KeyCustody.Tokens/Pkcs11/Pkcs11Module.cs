@@ -25,6 +25,7 @@ internal sealed class Pkcs11Module
         Library = library;
         Description = info is null ? path : $"{info.ManufacturerId} {info.LibraryDescription} {info.LibraryVersion}".Trim();
         Ykcs11Version = info is null ? null : Pkcs11Native.Ykcs11Version(info.ManufacturerId, info.LibraryDescription, info.LibraryVersion);
+        KnownIssue = info is null ? null : Pkcs11Native.KnownIssue(info.ManufacturerId, info.LibraryVersion);
     }
 
     public string Path { get; }
@@ -34,6 +35,9 @@ internal sealed class Pkcs11Module
 
     /// <summary>Yubico's PIV module (ykcs11): its version (2.7.2 for "2.72"); null for any other module.</summary>
     public Version? Ykcs11Version { get; }
+
+    /// <summary>What an operator must know of this module's version (<see cref="Pkcs11Native.KnownIssue"/>), or null.</summary>
+    public string? KnownIssue { get; }
 
     public Cryptoki Library { get; }
 

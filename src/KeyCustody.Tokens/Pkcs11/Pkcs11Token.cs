@@ -61,6 +61,9 @@ public sealed class Pkcs11Token : ISigningToken
 
     public string Label { get; }
 
+    /// <summary>What an operator must know of the module behind this token (a known leak of its version), or null.</summary>
+    public string? ModuleKnownIssue => _module.KnownIssue;
+
     public string Serial { get; }
 
     /// <summary>Sessions available for parallel signing.</summary>
