@@ -154,6 +154,30 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(1L, ((JsonInteger)CanonicalJson.ParseObject(tail[0])["n"]!).Value);
     }
 
+    /// <summary>
+    /// A write and its fsync block for as long as the disk takes: on a thread-pool worker that is one worker fewer for the
+    /// requests' own work (the pool has about as many workers as cores). They run on the log's own thread, which ends
+    /// with the log.
+    /// </summary>
+    [Fact]
+    public async Task Writes_and_fsyncs_run_on_the_logs_own_thread_never_on_a_thread_pool_worker_and_it_ends_with_the_log()
+    {
+        var log = AuditLog.Open(LogPath);
+        var writers = new System.Collections.Concurrent.ConcurrentBag<(bool Pool, int Thread)>();
+        log.Committed = (_, _) => writers.Add((Thread.CurrentThread.IsThreadPoolThread, Environment.CurrentManagedThreadId));
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i))))));
+        await log.AppendUnhurried(JsonObject.Of(("kind", "test"), ("n", 50L)));
+        log.Append(JsonObject.Of(("kind", "test"), ("n", 51L)));
+
+        Assert.NotEmpty(writers);
+        Assert.All(writers, w => Assert.False(w.Pool, "a commit ran on a thread-pool worker"));
+        Assert.Single(writers.Select(w => w.Thread).Distinct());
+        Assert.True(log.WriterAlive);
+        log.Dispose();
+        Assert.False(log.WriterAlive, "the writer thread outlived its log");
+        Assert.Equal(53, File.ReadAllLines(LogPath).Length);
+    }
+
     [Fact]
     public async Task An_append_to_a_closed_log_fails_instead_of_waiting_forever()
     {

@@ -29,11 +29,14 @@ public sealed class AuditLog : IDisposable
     private bool _holding;
     private bool _writing;
     private long _inFlightSince;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _writer;
+    private bool _stopping;
+    private bool _writerGone;
 
-    // A batch's lines, in one buffer kept from batch to batch (only the writer uses it, and there is one writer at a time):
-    // a 1,000-object batch's intent and outcome records are ~175 KB each, and fresh arrays of that size are the large object
-    // heap's. Kept, not taken from the shared pool per batch: a pooled array stays with every thread that returned one,
-    // and the writer runs on its callers' threads. One grown past KeptLines (a group commit of many batches) is given back.
+    // A batch's lines, in one buffer kept from batch to batch (only the writer thread uses it): a 1,000-object batch's
+    // intent and outcome records are ~175 KB each, and fresh arrays of that size are the large object heap's. Kept, not
+    // taken from the shared pool per batch. One grown past KeptLines (a group commit of many batches) is given back.
     private AuditBuffer? _lines;
     private const int KeptLines = 1 << 20;
 
@@ -44,6 +47,8 @@ public sealed class AuditLog : IDisposable
         _head = head;
         _time = time;
         _anchor = anchor;
+        _writer = new Thread(RunWriter) { IsBackground = true, Name = "audit writer" };
+        _writer.Start();
     }
 
     public string Path => _file.Name;
@@ -191,6 +196,9 @@ public sealed class AuditLog : IDisposable
     /// </summary>
     public static readonly TimeSpan DefaultUnhurriedHold = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Whether the writer thread still runs (it ends with <see cref="Dispose"/>).</summary>
+    internal bool WriterAlive => _writer.IsAlive;
+
     /// <summary>This log's hold (<see cref="DefaultUnhurriedHold"/>; tests lengthen it to see the riding along deterministically).</summary>
     internal TimeSpan UnhurriedHold { get; set; } = DefaultUnhurriedHold;
 
@@ -230,6 +238,14 @@ public sealed class AuditLog : IDisposable
                 throw DaemonErrors.AuditUnavailable(_failure);
             }
 
+            if (_writerGone)
+            {
+                // Closed: nothing writes any more. This caller hears it from its task, every later one at once.
+                _failure = "the audit log is closed";
+                pending.Done.TrySetException(DaemonErrors.AuditUnavailable(_failure));
+                return pending.Done.Task;
+            }
+
             _queue.Add(pending);
             _urgentQueued |= urgent;
             if (!_writing)
@@ -241,14 +257,9 @@ public sealed class AuditLog : IDisposable
             }
         }
 
-        if (lead && record is null)
+        if (lead)
         {
-            // A barrier (a stop, the tail) waits with its own bound (Dispose: 30 s): its write never runs on its caller.
-            _ = Task.Run(WriteAsLeader);
-        }
-        else if (lead)
-        {
-            WriteAsLeader();
+            _wake.Release();
         }
         else if (hold)
         {
@@ -259,32 +270,39 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>
-    /// The caller that found no writer running writes the queue (its own record and any that came with it) itself, on its
-    /// own thread: no hand-over to another thread and back on the way to the token. Records that arrive during that write
-    /// are written by a writer of their own, so this caller writes one batch and waits for no one else's.
+    /// The log's writer: a thread of its own, woken whenever records wait and no write is running (<see cref="_writing"/>
+    /// went from false to true: one <see cref="_wake"/> release each). It writes batches while someone waits for a queued
+    /// record, then sleeps again. Not a thread-pool thread: a write and its fsync block for as long as the disk takes
+    /// (0.1-1 ms here, far longer on a busy disk), and a pool worker blocked there is one fewer for the requests' own work
+    /// (Kestrel, gRPC, parsing, the policy's verification) on a machine with as many workers as cores. Measured against
+    /// the caller writing its own record inline (bench/README-daemon.md, "The sixth session").
     /// </summary>
-    private void WriteAsLeader()
+    private void RunWriter()
     {
-        WriteAndComplete(TakeBatch(all: true)!);
-        bool handOver, hold = false;
-        lock (_lock)
+        while (true)
         {
-            // Decided under one hold of the lock: records that came meanwhile go to a writer of their own, so this caller
-            // never writes a second batch (a stream of others' records would otherwise keep it from its token).
-            handOver = _urgentQueued && _queue.Count > 0;
-            if (!handOver)
+            _wake.Wait();
+            while (true)
             {
-                hold = StopWriting();
-            }
-        }
+                WriteQueued(all: true);
+                lock (_lock)
+                {
+                    if (!_stopping)
+                    {
+                        break;
+                    }
 
-        if (handOver)
-        {
-            _ = Task.Run(() => WriteQueued(all: false));
-        }
-        else if (hold)
-        {
-            _ = WriteAfterHoldAsync();
+                    // Closing: whatever was handed over until now is written (and fails on the closed file); then the
+                    // writer is gone, and later records fail at once (Enqueue).
+                    if (_queue.Count == 0)
+                    {
+                        _writerGone = true;
+                        return;
+                    }
+
+                    _writing = true;
+                }
+            }
         }
     }
 
@@ -295,7 +313,7 @@ public sealed class AuditLog : IDisposable
         lock (_lock)
         {
             _holding = false;
-            if (_writing || _queue.Count == 0)
+            if (_writing || _queue.Count == 0 || _writerGone)
             {
                 return;
             }
@@ -303,7 +321,7 @@ public sealed class AuditLog : IDisposable
             _writing = true;
         }
 
-        WriteQueued(all: true);
+        _wake.Release();
     }
 
     /// <summary>
@@ -549,7 +567,18 @@ public sealed class AuditLog : IDisposable
 
         _anchor?.Dispose();
         _file.Dispose();
-        _lines?.Dispose();
+        // The writer ends after the write it may still be in (a drain that timed out): that write fails on the closed file.
+        lock (_lock)
+        {
+            _stopping = true;
+        }
+
+        _wake.Release();
+        if (_writer.Join(TimeSpan.FromSeconds(5)))
+        {
+            _wake.Dispose();
+            _lines?.Dispose();
+        }
     }
 
     /// <summary>A record waiting for its group commit; without one, a barrier that completes with the batch it is in.</summary>
