@@ -33,6 +33,7 @@ public sealed class AuditLog : IDisposable
     private readonly Thread _writer;
     private bool _stopping;
     private bool _writerGone;
+    private int _disposed;
 
     // A batch's lines, in one buffer kept from batch to batch (only the writer thread uses it): a 1,000-object batch's
     // intent and outcome records are ~175 KB each, and fresh arrays of that size are the large object heap's. Kept, not
@@ -230,7 +231,7 @@ public sealed class AuditLog : IDisposable
     private Task Enqueue(JsonObject? record, bool urgent)
     {
         var pending = new PendingRecord(record, _time.GetTimestamp());
-        bool lead = false, hold = false;
+        bool lead = false, hold = false, inline = false;
         lock (_lock)
         {
             if (_failure is not null)
@@ -254,10 +255,15 @@ public sealed class AuditLog : IDisposable
                 hold = !urgent && !_holding;
                 _writing = lead;
                 _holding |= hold;
+                inline = lead && record is not null && _time.GetElapsedTime(_lastCommitEnded) >= QuietGap;
             }
         }
 
-        if (lead)
+        if (inline)
+        {
+            WriteAsLeader();
+        }
+        else if (lead)
         {
             _wake.Release();
         }
@@ -270,12 +276,62 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>
-    /// The log's writer: a thread of its own, woken whenever records wait and no write is running (<see cref="_writing"/>
-    /// went from false to true: one <see cref="_wake"/> release each). It writes batches while someone waits for a queued
-    /// record, then sleeps again. Not a thread-pool thread: a write and its fsync block for as long as the disk takes
-    /// (0.1-1 ms here, far longer on a busy disk), and a pool worker blocked there is one fewer for the requests' own work
-    /// (Kestrel, gRPC, parsing, the policy's verification) on a machine with as many workers as cores. Measured against
-    /// the caller writing its own record inline (bench/README-daemon.md, "The sixth session").
+    /// How long the log must have been idle (since its last commit ended) for a caller to write its record itself. A quiet
+    /// log (a lone caller; a card's signatures, tens of milliseconds apart) is written by the caller that finds it idle, on
+    /// its own thread: no hand-over to the writer thread and back, each of which wakes a sleeping core. A busy one (commits
+    /// back to back) by the writer thread, so that no thread-pool worker waits in an fsync while requests wait for one.
+    /// </summary>
+    internal static readonly TimeSpan QuietGap = TimeSpan.FromMilliseconds(1);
+
+    private long _lastCommitEnded;
+
+    /// <summary>
+    /// The caller that found a quiet log writes the queue (its own record and any that came with it) itself. Records that
+    /// arrive during that write go to the writer thread, so this caller writes one batch and waits for no one else's.
+    /// </summary>
+    private void WriteAsLeader()
+    {
+        WriteAndComplete(TakeBatch(all: true)!);
+        bool handOver, hold = false;
+        lock (_lock)
+        {
+            handOver = _urgentQueued && _queue.Count > 0;
+            if (handOver && _writerGone)
+            {
+                // Closed while this caller wrote: nothing would write the rest (they fail, as every record after the close).
+                _failure ??= "the audit log is closed";
+                foreach (var p in _queue)
+                {
+                    p.Done.TrySetException(DaemonErrors.AuditUnavailable(_failure));
+                }
+
+                _queue = [];
+                handOver = false;
+            }
+
+            if (!handOver)
+            {
+                hold = StopWriting();
+            }
+        }
+
+        if (handOver)
+        {
+            _wake.Release();
+        }
+        else if (hold)
+        {
+            _ = WriteAfterHoldAsync();
+        }
+    }
+
+    /// <summary>
+    /// The log's writer: a thread of its own, woken when records wait on a busy log and no write is running (one
+    /// <see cref="_wake"/> release each time <see cref="_writing"/> goes from false to true without a caller writing
+    /// inline). It writes batches while someone waits for a queued record, then sleeps again. Not a thread-pool thread: a
+    /// write and its fsync block for as long as the disk takes (0.1-1 ms here, far longer on a busy disk), and a pool
+    /// worker blocked there is one fewer for the requests' own work (Kestrel, gRPC, parsing, the policy's verification) on a
+    /// machine with as many workers as cores (bench/README-daemon.md, "The sixth session", measured both).
     /// </summary>
     private void RunWriter()
     {
@@ -340,6 +396,18 @@ public sealed class AuditLog : IDisposable
 
     /// <summary>Writes one batch and tells each of its callers; a failure is each one's error, and the log's from then on.</summary>
     private void WriteAndComplete(List<PendingRecord> batch)
+    {
+        try
+        {
+            WriteAndCompleteOnce(batch);
+        }
+        finally
+        {
+            Volatile.Write(ref _lastCommitEnded, _time.GetTimestamp());
+        }
+    }
+
+    private void WriteAndCompleteOnce(List<PendingRecord> batch)
     {
         string? failure;
         lock (_lock)
@@ -554,6 +622,11 @@ public sealed class AuditLog : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         // Records handed over and not waited for (outcomes) are written before the file closes: a clean stop loses none.
         DrainAsync().Wait(TimeSpan.FromSeconds(30));
         try
