@@ -9,6 +9,8 @@
 # --keep (keep the temporary directory with the daemon's log and audit log), --keys soft-ssk,hsm-ssk,sim-ssk (only
 # these tokens, for profiling; the README's table is all three). The same run measures what the machine allows: a
 # call that signs nothing, the Ed25519 work per object alone, the clients' CPU, fsync latency beside the load.
+# KEYCUSTODY_BENCH_SOFTHSM_MODULE=PATH: the SoftHSM2 token on another build of the module (default: the system's;
+# bench/README-daemon.md, "The sixth session").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh

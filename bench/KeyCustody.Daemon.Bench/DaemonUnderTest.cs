@@ -38,7 +38,7 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
         File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var software = Directory.CreateDirectory(Path.Combine(work, "software-token")).FullName;
         File.SetUnixFileMode(software, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var hsm = new SoftHsmTokens(work);
+        var hsm = new SoftHsmTokens(work, SoftHsmModule.Path);
         hsm.CreateToken("bench");
         var socket = Path.Combine(work, "keycustodyd.sock");
         var uid = GetEuid();
@@ -56,7 +56,7 @@ internal sealed class DaemonUnderTest : IAsyncDisposable
                 new JsonObject { ["name"] = "soft", ["kind"] = "software", ["directory"] = software },
                 new JsonObject
                 {
-                    ["name"] = "hsm", ["kind"] = "pkcs11", ["module"] = SoftHsmTokens.Module, ["tokenLabel"] = "bench", ["sessions"] = 2,
+                    ["name"] = "hsm", ["kind"] = "pkcs11", ["module"] = hsm.ModulePath, ["tokenLabel"] = "bench", ["sessions"] = 2,
                     ["pin"] = new JsonObject { ["file"] = SecretFile(work, "hsm.pin", SoftHsmTokens.UserPin) },
                 },
                 new JsonObject

@@ -22,7 +22,7 @@ internal static class MemoryRun
         var report = new StringBuilder();
         var settings = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal)).Order()
             .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}");
-        report.AppendLine(CultureInfo.InvariantCulture, $"Daemon memory, MB = 10^6 bytes (VmRSS, RssAnon/File/Shmem: /proc/PID/status; Pss: smaps_rollup). Settings: {string.Join(' ', settings.DefaultIfEmpty("runtime defaults"))}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Daemon memory, MB = 10^6 bytes (VmRSS, RssAnon/File/Shmem: /proc/PID/status; Pss: smaps_rollup). Settings: {string.Join(' ', settings.DefaultIfEmpty("runtime defaults"))}; SoftHSM2 module {SoftHsmModule.Path}");
         report.AppendLine();
         report.AppendLine("| when | " + string.Join(" | ", Fields) + " |");
         report.AppendLine("|---" + string.Concat(Enumerable.Repeat("|---:", Fields.Length)) + "|");

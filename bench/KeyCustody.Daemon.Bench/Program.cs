@@ -119,7 +119,7 @@ await using (var daemon = await DaemonUnderTest.StartAsync(daemonDll, work))
 }
 
 var machine = $"{Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {Tool("/usr/bin/python3", "--version")}, " +
-    $"python3-signedjson {Package("python3-signedjson")}, softhsm2 {Package("softhsm2")}; state directory (audit log, fsync per record) on {FileSystem(work)}";
+    $"python3-signedjson {Package("python3-signedjson")}, {SoftHsmModule.Describe(Package("softhsm2"))}; state directory (audit log, fsync per record) on {FileSystem(work)}";
 var result = new RunResult(machine, loadAtStart, LoadAverage(), python, fsyncMs, floor, keyNotes, cells, idleReading, peakSampled, peakHwm, idleAfter, idleAfterSeconds);
 var (markdown, allMet) = Report.Render(result, "bench/run-daemon.sh" + (args.Length > 0 ? " " + string.Join(' ', args) : string.Empty));
 Console.WriteLine(markdown);

@@ -24,11 +24,25 @@ internal sealed class SoftHsmTokens
 
     /// <param name="directory">Where the configuration and the token directory go (an existing test directory).</param>
     public SoftHsmTokens(string directory)
+        : this(directory, Module)
     {
-        if (!File.Exists(Module))
+    }
+
+    /// <param name="directory">Where the configuration and the token directory go (an existing test directory).</param>
+    /// <param name="module">
+    /// The SoftHSM2 module the tokens are made through (softhsm2-util --module) and that the caller then loads: the
+    /// system's, or another build of it (the daemon benchmark's KEYCUSTODY_BENCH_SOFTHSM_MODULE).
+    /// </param>
+    public SoftHsmTokens(string directory, string module)
+    {
+        if (!File.Exists(module))
         {
-            throw new InvalidOperationException($"{Module} is missing: run scripts/ensure-deps.sh (softhsm2)");
+            throw new InvalidOperationException(module == Module
+                ? $"{Module} is missing: run scripts/ensure-deps.sh (softhsm2)"
+                : $"the SoftHSM2 module {module} is missing");
         }
+
+        ModulePath = module;
 
         var tokens = Directory.CreateDirectory(Path.Combine(directory, "softhsm-tokens")).FullName;
         ConfigPath = Path.Combine(directory, "softhsm2.conf");
@@ -36,6 +50,9 @@ internal sealed class SoftHsmTokens
     }
 
     public string ConfigPath { get; }
+
+    /// <summary>The module these tokens are made through (<see cref="Module"/> unless another was given).</summary>
+    public string ModulePath { get; }
 
     /// <summary>Initialises a token with <see cref="SoPin"/> and <see cref="UserPin"/>; returns its label.</summary>
     public string CreateToken(string label) => CreateToken(label, UserPin);
@@ -70,6 +87,9 @@ internal sealed class SoftHsmTokens
     {
         var start = new ProcessStartInfo("softhsm2-util") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         AddTo(start);
+        // Through the module the tokens will be used with (softhsm2-util's own default is the system's, the same path).
+        start.ArgumentList.Add("--module");
+        start.ArgumentList.Add(ModulePath);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
