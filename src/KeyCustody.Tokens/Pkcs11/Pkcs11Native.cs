@@ -62,7 +62,7 @@ internal static class Pkcs11Native
         }
 
         return $"SoftHSM2 {major}.{minor} keeps memory it allocates in every Ed25519 signature and never gives it back (about "
-            + "130 bytes a signature, measured with 2.6.1; fixed upstream in SoftHSMv2 pull requests 858 and 863): this daemon's "
+            + "64 bytes a signature, measured with 2.6.1; fixed upstream in SoftHSMv2 pull requests 858 and 863): this daemon's "
             + "memory grows with the signatures it makes on this token. Restart it now and then, or use a SoftHSM2 with the fix";
     }
 
