@@ -200,6 +200,12 @@ public sealed class AuditLog : IDisposable
     /// <summary>Whether the writer thread still runs (it ends with <see cref="Dispose"/>).</summary>
     internal bool WriterAlive => _writer.IsAlive;
 
+    /// <summary>How long <see cref="Dispose"/> waits for the records handed over before it (tests shorten it to reach the close with a write still running).</summary>
+    internal TimeSpan StopDrain { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long <see cref="Dispose"/> then waits for the writer to end (tests shorten it).</summary>
+    internal TimeSpan StopJoin { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>This log's hold (<see cref="DefaultUnhurriedHold"/>; tests lengthen it to see the riding along deterministically).</summary>
     internal TimeSpan UnhurriedHold { get; set; } = DefaultUnhurriedHold;
 
@@ -239,9 +245,10 @@ public sealed class AuditLog : IDisposable
                 throw DaemonErrors.AuditUnavailable(_failure);
             }
 
-            if (_writerGone)
+            if (_writerGone || _stopping)
             {
-                // Closed: nothing writes any more. This caller hears it from its task, every later one at once.
+                // Closed (or closing: the file is closed already): nothing more is written. This caller hears it from its
+                // task, every later one at once.
                 _failure = "the audit log is closed";
                 pending.Done.TrySetException(DaemonErrors.AuditUnavailable(_failure));
                 return pending.Done.Task;
@@ -295,7 +302,8 @@ public sealed class AuditLog : IDisposable
         bool handOver, hold = false;
         lock (_lock)
         {
-            handOver = _urgentQueued && _queue.Count > 0;
+            // Closing: the writer ends the log, and it may end only once no one else writes (RunWriter); so it is woken.
+            handOver = (_urgentQueued && _queue.Count > 0) || _stopping;
             if (handOver && _writerGone)
             {
                 // Closed while this caller wrote: nothing would write the rest (they fail, as every record after the close).
@@ -343,7 +351,9 @@ public sealed class AuditLog : IDisposable
                 WriteQueued(all: true);
                 lock (_lock)
                 {
-                    if (!_stopping)
+                    // Closing, and a caller (or the hold) took the log over since this writer stopped: one writer at a time,
+                    // so this one waits; a caller writing inline wakes it when done (WriteAsLeader), the hold at once.
+                    if (!_stopping || _writing)
                     {
                         break;
                     }
@@ -628,7 +638,7 @@ public sealed class AuditLog : IDisposable
         }
 
         // Records handed over and not waited for (outcomes) are written before the file closes: a clean stop loses none.
-        DrainAsync().Wait(TimeSpan.FromSeconds(30));
+        DrainAsync().Wait(StopDrain);
         try
         {
             _anchor?.Flush();
@@ -641,13 +651,23 @@ public sealed class AuditLog : IDisposable
         _anchor?.Dispose();
         _file.Dispose();
         // The writer ends after the write it may still be in (a drain that timed out): that write fails on the closed file.
+        // Woken only if no one writes now: a writer woken beside a caller writing inline would write beside it (two at
+        // once, in one line buffer); that caller wakes it when done instead (WriteAsLeader), as the writer's own run ends
+        // by itself.
+        bool wake;
         lock (_lock)
         {
             _stopping = true;
+            wake = !_writing;
+            _writing = true;
         }
 
-        _wake.Release();
-        if (_writer.Join(TimeSpan.FromSeconds(5)))
+        if (wake)
+        {
+            _wake.Release();
+        }
+
+        if (_writer.Join(StopJoin))
         {
             _wake.Dispose();
             _lines?.Dispose();
