@@ -19,7 +19,7 @@ internal static class Floors
     /// AUTHENTICATE for the card's 9a Ed25519 key over the same message the daemon signs (chained in 255-byte
     /// commands), the end of the transaction. Each call split by the card's busy intervals exactly as the daemon's
     /// calls are: its "added" is what pcscd, vpcd and a PC/SC program add to the card's own time on this machine.
-    /// Every signature is verified against the card's public key.
+    /// Each card's first signature is verified against its public key (as the daemon's first one is).
     /// </summary>
     public static CellResult DirectSigners(CardRig rig, int cards, IReadOnlyList<byte[]> devices, IReadOnlyList<Ed25519PublicKey> keys, TimeSpan warmup, TimeSpan window)
     {
