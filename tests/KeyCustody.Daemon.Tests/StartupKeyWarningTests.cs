@@ -108,7 +108,7 @@ public sealed class StartupKeyWarningTests : IAsyncLifetime
         await _d.StartAsync();
         await _d.StopAsync();
 
-        var installed = InstalledSoftHsmVersion();
+        var installed = KeyCustody.Tests.Shared.SoftHsmTokens.InstalledVersion();
         if (installed < new Version(2, 7))
         {
             Assert.Contains($"WRN Token hsm: SoftHSM2 {installed.Major}.{installed.Minor} keeps memory it allocates in every Ed25519 signature", _d.Output, StringComparison.Ordinal);
@@ -120,14 +120,5 @@ public sealed class StartupKeyWarningTests : IAsyncLifetime
         }
 
         Assert.DoesNotContain("Token soft:", _d.Output, StringComparison.Ordinal);
-    }
-
-    private static Version InstalledSoftHsmVersion()
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/dpkg-query", ["-W", "-f=${Version}", "softhsm2"]) { RedirectStandardOutput = true };
-        using var p = System.Diagnostics.Process.Start(start)!;
-        var parts = p.StandardOutput.ReadToEnd().Split('.', '-', ':');
-        p.WaitForExit();
-        return new Version(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

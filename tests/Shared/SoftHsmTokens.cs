@@ -19,6 +19,16 @@ internal sealed class SoftHsmTokens
     public const string UserPin = "123456";
     public const string SoPin = "12345678";
 
+    /// <summary>The installed Debian package's upstream version, major.minor (2.6 for 2.6.1-2.1).</summary>
+    public static Version InstalledVersion()
+    {
+        var start = new ProcessStartInfo("/usr/bin/dpkg-query", ["-W", "-f=${Version}", "softhsm2"]) { RedirectStandardOutput = true };
+        using var p = Process.Start(start)!;
+        var parts = p.StandardOutput.ReadToEnd().Split('.', '-', ':');
+        p.WaitForExit();
+        return new Version(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The variable SoftHSM2 reads for its configuration file.</summary>
     public const string ConfigVariable = "SOFTHSM2_CONF";
 
