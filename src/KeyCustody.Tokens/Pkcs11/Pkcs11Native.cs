@@ -61,7 +61,7 @@ internal static class Pkcs11Native
             return null;
         }
 
-        // The figure is the steady one (bench/README-daemon.md, "The sixth session"): a first reading on a fresh key is
+        // The figure is the steady one (bench/README-daemon.md, the sixth session's SoftHSM2 section): a first reading on a fresh key is
         // inflated by one-time allocations. A build with the fix still reports its version, so it is named here too.
         return $"SoftHSM2 {major}.{minor} keeps memory it allocates in every Ed25519 signature and never gives it back (about "
             + "64 bytes a signature, some 64 MB a million, measured with 2.6.1; fixed upstream in SoftHSMv2 pull requests 858 and "
