@@ -47,7 +47,7 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("The floors, same run, same pace: a program per card signing directly through the same pcscd and vpcd (a PC/SC transaction, GENERAL AUTHENTICATE over the same messages, chained; split by the card's busy intervals like the daemon's calls), and a call that signs nothing (ListKeys) through the daemon, one caller per card, one call per the cell's p50 latency (ms).");
+        md.AppendLine("The floors, same run, same pace: a program per card signing directly through the same pcscd and vpcd (a PC/SC transaction, GENERAL AUTHENTICATE over the same messages, chained; split by the card's busy intervals like the daemon's calls), and a call that signs nothing (ListKeys) through the daemon, one caller per card, each calling once every p50 latency of the one-caller-per-card cell; their sum is a sum of medians, an estimate (ms).");
         md.AppendLine();
         md.AppendLine("| cards | direct signer: latency p50 | direct signer: added p50 / p99 | a call that signs nothing: p50 / p99 | the two floors together, p50 | the daemon's added p50 / p99 | the daemon's own work: added less the two floors, p50 |");
         md.AppendLine("|---|---|---|---|---|---|---|");

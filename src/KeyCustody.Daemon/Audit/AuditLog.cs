@@ -339,7 +339,7 @@ public sealed class AuditLog : IDisposable
     /// inline). It writes batches while someone waits for a queued record, then sleeps again. Not a thread-pool thread: a
     /// write and its fsync block for as long as the disk takes (0.1-1 ms here, far longer on a busy disk), and a pool
     /// worker blocked there is one fewer for the requests' own work (Kestrel, gRPC, parsing, the policy's verification) on a
-    /// machine with as many workers as cores (bench/README-daemon.md, "The sixth session", measured both).
+    /// machine with as many workers as cores (bench/README-daemon.md, "The sixth session: the audit log's writer thread").
     /// </summary>
     private void RunWriter()
     {

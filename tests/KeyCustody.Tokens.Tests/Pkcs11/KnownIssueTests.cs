@@ -32,6 +32,15 @@ public sealed class KnownIssueTests
     }
 
     [Fact]
+    public void The_warning_gives_the_steady_leak_per_signature_and_says_a_patched_build_still_reports_its_version()
+    {
+        var issue = Pkcs11Native.KnownIssue("SoftHSM", "2.6");
+        Assert.Contains("about 64 bytes a signature", issue, StringComparison.Ordinal);
+        Assert.Contains("a 2.6 built with it still reports 2.6", issue, StringComparison.Ordinal);
+        Assert.Contains("Restart it now and then, or use a SoftHSM2 with the fix", issue, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_installed_softhsm2_token_says_whether_its_version_leaks()
     {
         using var token = SoftHsm.Open(SoftHsm.CreateToken());
