@@ -155,6 +155,52 @@ public sealed class AuditLogTests : IDisposable
     }
 
     /// <summary>
+    /// The tail is read back from the end of the file a chunk at a time (here 7 bytes, so every record spans chunks): the
+    /// last N records exactly as they are on disk, all of them when the log has fewer.
+    /// </summary>
+    [Fact]
+    public async Task The_tail_read_back_from_the_end_is_the_files_last_records()
+    {
+        using var log = AuditLog.Open(LogPath);
+        log.TailChunk = 7;
+        for (var i = 0; i < 20; i++)
+        {
+            await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i), ("pad", new string('x', i * 13))));
+        }
+
+        var onDisk = File.ReadAllLines(LogPath);
+        Assert.Equal(21, onDisk.Length);
+        foreach (var count in new[] { 1, 2, 5, 20, 21, 22, 10_000 })
+        {
+            var tail = await log.TailAsync(count);
+            Assert.Equal(onDisk.TakeLast(count), tail.Select(l => System.Text.Encoding.UTF8.GetString(l)));
+        }
+    }
+
+    /// <summary>
+    /// An operator's tail of a large log must not stop signing: it reads the file outside the log's lock, so a record handed
+    /// over meanwhile is written at once (not after the read), and the tail ends where the log ended when it began.
+    /// </summary>
+    [Fact]
+    public async Task Records_are_written_while_the_tail_reads_and_the_tail_ends_where_the_log_did()
+    {
+        using var log = AuditLog.Open(LogPath);
+        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+        var appendedDuringRead = false;
+        log.TailReading = () =>
+        {
+            var append = Task.Run(() => log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 2L))));
+            appendedDuringRead = append.Wait(TimeSpan.FromSeconds(30));
+        };
+
+        var tail = await log.TailAsync(5);
+        Assert.True(appendedDuringRead, "a record handed over while the tail read was not written until the read ended");
+        Assert.Equal(2, tail.Count);
+        Assert.Equal(1L, ((JsonInteger)CanonicalJson.ParseObject(tail[^1])["n"]!).Value);
+        Assert.Equal(3, log.LastSeq);
+    }
+
+    /// <summary>
     /// A write and its fsync block for as long as the disk takes: on a busy log (commits back to back) they run on the
     /// log's own thread, so no thread-pool worker waits in an fsync while requests wait for one. The clock here never
     /// moves, so every commit after the first finds the log busy. The writer thread ends with the log.

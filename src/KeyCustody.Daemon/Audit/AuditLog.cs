@@ -23,6 +23,10 @@ public sealed class AuditLog : IDisposable
     private readonly AuditAnchor? _anchor;
     private long _seq;
     private string _head;
+
+    // Where the last record on disk ends (the file's length while no write runs): the tail reads up to here, never into a
+    // write in progress. Set with _seq and _head, under the lock.
+    private long _committedEnd;
     private string? _failure;
     private List<PendingRecord> _queue = [];
     private bool _urgentQueued;
@@ -44,6 +48,7 @@ public sealed class AuditLog : IDisposable
     private AuditLog(FileStream file, long lastSeq, string head, TimeProvider time, AuditAnchor? anchor)
     {
         _file = file;
+        _committedEnd = file.Position;
         _seq = lastSeq;
         _head = head;
         _time = time;
@@ -545,6 +550,7 @@ public sealed class AuditLog : IDisposable
         {
             _seq = seq;
             _head = head;
+            _committedEnd += buffer.WrittenCount;
         }
 
         // Barriers (DrainAsync) are not records: only records are counted.
@@ -618,17 +624,28 @@ public sealed class AuditLog : IDisposable
         }
     }
 
-    /// <summary>The last <paramref name="count"/> records, once every record handed over before is on disk.</summary>
+    /// <summary>
+    /// The last <paramref name="count"/> records, once every record handed over before is on disk. Read from the end of the
+    /// file back to the first of them (<see cref="AuditTail"/>), outside the log's lock: records go on being written while
+    /// an operator reads the tail of a log of any size, and only what is returned is held in memory.
+    /// </summary>
     public async Task<IReadOnlyList<byte[]>> TailAsync(int count)
     {
         await DrainAsync().ConfigureAwait(false);
+        long end;
         lock (_lock)
         {
-            using var reader = new FileStream(_file.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var lines = AuditChain.ReadLines(reader, out _);
-            return lines.Skip(Math.Max(0, lines.Count - count)).ToList();
+            end = _committedEnd;
         }
+
+        return AuditTail.Read(_file.SafeFileHandle, end, count, TailChunk, TailReading);
     }
+
+    /// <summary>How many bytes the tail reads at a time, going back from the end (tests make it small to cross chunks).</summary>
+    internal int TailChunk { get; set; } = AuditTail.DefaultChunk;
+
+    /// <summary>Called while the tail reads the file (tests: a record appended meanwhile is written at once, not after the read).</summary>
+    internal Action? TailReading { get; set; }
 
     public void Dispose()
     {

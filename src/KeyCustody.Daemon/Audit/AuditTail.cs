@@ -1,0 +1,92 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
+namespace KeyCustody.Daemon.Audit;
+
+/// <summary>
+/// The last lines of the audit log, read from its end: back from <c>end</c> (where the last record on disk ends, after
+/// its newline) a chunk at a time until the newline before the first wanted line, then those lines alone. Positioned
+/// reads (<c>pread</c>) on the log's own handle: the file position the writer appends at is not touched, and a log renamed
+/// under the daemon is still the one read. What it costs does not grow with the log: a few chunks and the lines returned.
+/// </summary>
+internal static class AuditTail
+{
+    public const int DefaultChunk = 64 * 1024;
+
+    public static List<byte[]> Read(SafeFileHandle file, long end, int count, int chunk = DefaultChunk, Action? reading = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunk);
+        if (end <= 0)
+        {
+            return [];
+        }
+
+        var start = StartOfLast(file, end, count, chunk);
+        reading?.Invoke();
+        var length = checked((int)(end - start));
+        // Not from the shared pool: a tail of many batch records is megabytes, which the pool would keep after it.
+        var bytes = new byte[length];
+        ReadExactly(file, bytes, start);
+        var lines = new List<byte[]>(count);
+        var data = bytes.AsSpan();
+        while (data.Length > 0)
+        {
+            var newline = data.IndexOf((byte)'\n');
+            var line = newline < 0 ? data : data[..newline];
+            lines.Add(line.ToArray());
+            data = newline < 0 ? [] : data[(newline + 1)..];
+        }
+
+        return lines;
+    }
+
+    /// <summary>Where the <paramref name="count"/>-th line from the end starts (0 when the log has no more lines than that).</summary>
+    private static long StartOfLast(SafeFileHandle file, long end, int count, int chunk)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(chunk);
+        try
+        {
+            // The byte before end is the last record's own newline: lines are counted by the newlines before them.
+            var scanned = end - 1;
+            var found = 0;
+            while (scanned > 0)
+            {
+                var n = (int)Math.Min(chunk, scanned);
+                var from = scanned - n;
+                var span = buffer.AsSpan(0, n);
+                ReadExactly(file, span, from);
+                for (var i = n - 1; i >= 0; i--)
+                {
+                    if (span[i] == '\n' && ++found == count)
+                    {
+                        return from + i + 1;
+                    }
+                }
+
+                scanned = from;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ReadExactly(SafeFileHandle file, Span<byte> into, long offset)
+    {
+        while (into.Length > 0)
+        {
+            var n = RandomAccess.Read(file, into, offset);
+            if (n == 0)
+            {
+                throw new IOException($"the audit log is shorter than the records written to it (read ended at byte {offset})");
+            }
+
+            into = into[n..];
+            offset += n;
+        }
+    }
+}
