@@ -281,7 +281,7 @@ internal static class DaemonCommands
             Console.Out.WriteLine($"valid: {result.Records} records, head {result.HeadHash}");
             return ExitCodes.Ok;
         });
-        var count = new Option<int>("-n") { Description = "how many records", DefaultValueFactory = _ => 20 };
+        var count = new Option<int>("-n") { Description = "how many records (at most 10,000, and 64 MiB: the last that fit)", DefaultValueFactory = _ => 20 };
         var tail = new Command("tail", "the last records, from the daemon") { count };
         tail.SetAction(async (r, ct) =>
         {

@@ -178,6 +178,31 @@ public sealed class AuditLogTests : IDisposable
     }
 
     /// <summary>
+    /// A tail is at most so many bytes (64 MiB in the daemon: 10,000 batch intents are gigabytes): the last records that
+    /// fit, and the last one always, however large.
+    /// </summary>
+    [Fact]
+    public async Task A_tail_returns_the_last_records_that_fit_its_byte_budget_and_the_last_one_always()
+    {
+        using var log = AuditLog.Open(LogPath);
+        log.TailChunk = 5;
+        for (var i = 0; i < 10; i++)
+        {
+            await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", (long)i)));
+        }
+
+        var onDisk = File.ReadAllLines(LogPath);
+        log.TailBytes = onDisk.TakeLast(3).Sum(l => l.Length + 1);
+        Assert.Equal(onDisk.TakeLast(3), (await log.TailAsync(10)).Select(l => System.Text.Encoding.UTF8.GetString(l)));
+        log.TailBytes = onDisk.TakeLast(3).Sum(l => l.Length + 1) - 1;
+        Assert.Equal(onDisk.TakeLast(2), (await log.TailAsync(10)).Select(l => System.Text.Encoding.UTF8.GetString(l)));
+        log.TailBytes = 1;
+        Assert.Equal(onDisk.TakeLast(1), (await log.TailAsync(10)).Select(l => System.Text.Encoding.UTF8.GetString(l)));
+        log.TailBytes = long.MaxValue;
+        Assert.Equal(onDisk, (await log.TailAsync(10_000)).Select(l => System.Text.Encoding.UTF8.GetString(l)));
+    }
+
+    /// <summary>
     /// An operator's tail of a large log must not stop signing: it reads the file outside the log's lock, so a record handed
     /// over meanwhile is written at once (not after the read), and the tail ends where the log ended when it began.
     /// </summary>

@@ -625,7 +625,8 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>
-    /// The last <paramref name="count"/> records, once every record handed over before is on disk. Read from the end of the
+    /// The last <paramref name="count"/> records (fewer if they are more than <see cref="AuditTail.DefaultMaxBytes"/>: the
+    /// last ones that fit), once every record handed over before is on disk. Read from the end of the
     /// file back to the first of them (<see cref="AuditTail"/>), outside the log's lock: records go on being written while
     /// an operator reads the tail of a log of any size, and only what is returned is held in memory.
     /// </summary>
@@ -638,8 +639,11 @@ public sealed class AuditLog : IDisposable
             end = _committedEnd;
         }
 
-        return AuditTail.Read(_file.SafeFileHandle, end, count, TailChunk, TailReading);
+        return AuditTail.Read(_file.SafeFileHandle, end, count, TailChunk, TailReading, TailBytes);
     }
+
+    /// <summary>The most a tail returns, in bytes (<see cref="AuditTail.DefaultMaxBytes"/>; tests make it small).</summary>
+    internal long TailBytes { get; set; } = AuditTail.DefaultMaxBytes;
 
     /// <summary>How many bytes the tail reads at a time, going back from the end (tests make it small to cross chunks).</summary>
     internal int TailChunk { get; set; } = AuditTail.DefaultChunk;

@@ -13,7 +13,13 @@ internal static class AuditTail
 {
     public const int DefaultChunk = 64 * 1024;
 
-    public static List<byte[]> Read(SafeFileHandle file, long end, int count, int chunk = DefaultChunk, Action? reading = null)
+    /// <summary>
+    /// The most a tail returns, in bytes: the last records that fit (always the last one). The daemon's answer could not
+    /// be larger than 256 MiB anyway, and 10,000 batch intents (a tail's most) are gigabytes.
+    /// </summary>
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+
+    public static List<byte[]> Read(SafeFileHandle file, long end, int count, int chunk = DefaultChunk, Action? reading = null, long maxBytes = DefaultMaxBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunk);
@@ -22,7 +28,7 @@ internal static class AuditTail
             return [];
         }
 
-        var start = StartOfLast(file, end, count, chunk);
+        var start = StartOfLast(file, end, count, chunk, maxBytes);
         reading?.Invoke();
         var length = checked((int)(end - start));
         // Not from the shared pool: a tail of many batch records is megabytes, which the pool would keep after it.
@@ -41,15 +47,30 @@ internal static class AuditTail
         return lines;
     }
 
-    /// <summary>Where the <paramref name="count"/>-th line from the end starts (0 when the log has no more lines than that).</summary>
-    private static long StartOfLast(SafeFileHandle file, long end, int count, int chunk)
+    /// <summary>
+    /// Where the <paramref name="count"/>-th line from the end starts (0 when the log has no more lines than that), or the
+    /// start of the earliest line that still fits in <paramref name="maxBytes"/> (the last line in any case).
+    /// </summary>
+    private static long StartOfLast(SafeFileHandle file, long end, int count, int chunk, long maxBytes)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         try
         {
-            // The byte before end is the last record's own newline: lines are counted by the newlines before them.
+            // The byte before end is the last record's own newline: a line starts after each newline before it, and at 0.
             var scanned = end - 1;
             var found = 0;
+            var earliest = end;
+            long? Found(long lineStart)
+            {
+                if (found > 0 && end - lineStart > maxBytes)
+                {
+                    return earliest;
+                }
+
+                earliest = lineStart;
+                return ++found == count ? lineStart : null;
+            }
+
             while (scanned > 0)
             {
                 var n = (int)Math.Min(chunk, scanned);
@@ -58,16 +79,16 @@ internal static class AuditTail
                 ReadExactly(file, span, from);
                 for (var i = n - 1; i >= 0; i--)
                 {
-                    if (span[i] == '\n' && ++found == count)
+                    if (span[i] == '\n' && Found(from + i + 1) is { } start)
                     {
-                        return from + i + 1;
+                        return start;
                     }
                 }
 
                 scanned = from;
             }
 
-            return 0;
+            return Found(0) ?? 0;
         }
         finally
         {
