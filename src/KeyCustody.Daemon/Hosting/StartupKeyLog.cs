@@ -1,8 +1,5 @@
-using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Tokens;
-using KeyCustody.Tokens;
-using KeyCustody.Tokens.Pkcs11;
 using KeyCustody.Matrix.Policy;
 using Serilog;
 
@@ -62,19 +59,9 @@ internal static class StartupKeyLog
     /// </summary>
     public static void WriteKnownIssues(IEnumerable<TokenHost> hosts)
     {
-        foreach (var host in hosts.Where(h => h.Settings.Kind == TokenKind.Pkcs11))
+        foreach (var host in hosts)
         {
-            string? issue;
-            try
-            {
-                issue = host.Read(token => (token as Pkcs11Token)?.ModuleKnownIssue);
-            }
-            catch (TokenException)
-            {
-                continue;
-            }
-
-            if (issue is not null)
+            if (host.ModuleKnownIssue() is { } issue)
             {
                 Log.Warning("Token {Token}: {KnownIssue}", host.Name, issue);
             }

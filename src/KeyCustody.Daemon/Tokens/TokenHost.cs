@@ -173,6 +173,28 @@ public sealed class TokenHost : IDisposable
         }
     }
 
+    /// <summary>
+    /// What an operator must know of this token's PKCS#11 module (<see cref="Pkcs11Token.ModuleKnownIssue"/>: SoftHSM2 2.6's
+    /// leak in every Ed25519 signature), or null: for any other kind of token, and for one that does not open now (what
+    /// reports on it says why elsewhere). The start logs it as a warning, <c>--check-config</c> prints it as a note.
+    /// </summary>
+    public string? ModuleKnownIssue()
+    {
+        if (Settings.Kind != TokenKind.Pkcs11)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Read(token => (token as Pkcs11Token)?.ModuleKnownIssue);
+        }
+        catch (TokenException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The PIN, management-key and admin-PIN callbacks, from the configured sources; <paramref name="presence"/> hears about touches.</summary>
     public TokenInteraction Interaction(Func<PresencePrompt, CancellationToken, ValueTask>? presence) => new()
     {
