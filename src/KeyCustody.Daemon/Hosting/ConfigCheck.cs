@@ -102,6 +102,12 @@ public static class ConfigCheck
             }
 
             Ok($"token {settings.Name} ({host.Kind}): reachable, serial {status.Serial}{(status.Firmware is { } fw ? ", firmware " + fw : string.Empty)}{(status.PinRetriesLeft is { } r ? $", {r} PIN retries left" : string.Empty)}");
+            if (host.ModuleKnownIssue() is { } issue)
+            {
+                // What the start logs as a warning: something to plan for, not a reason to refuse the configuration.
+                Note($"token {settings.Name} ({host.Kind}): {issue}");
+            }
+
             foreach (var key in cfg.Keys.Where(k => k.Token == settings.Name))
             {
                 CheckKey(host, key, KeyRegistry.PinnedIn(cfg.StateDirectory, key.Name), Ok, Note, Bad);
