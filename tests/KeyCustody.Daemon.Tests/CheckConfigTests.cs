@@ -107,6 +107,36 @@ public sealed class CheckConfigTests
         Assert.EndsWith("keycustodyd: the configuration is valid and every token is reachable\n", stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The README's SoftHSM2 example (section "A PKCS#11 token: SoftHSM2") is what a newcomer copies: its tokens and keys,
+    /// as written, pass the check against a real SoftHSM2 token with its label (only the PIN file's place is this test's).
+    /// </summary>
+    [Fact]
+    public async Task The_READMEs_softhsm2_example_passes_the_check()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
+        var section = readme.IndexOf("### A PKCS#11 token: SoftHSM2", StringComparison.Ordinal);
+        Assert.True(section >= 0, "README.md has no section \"A PKCS#11 token: SoftHSM2\"");
+        var start = readme.IndexOf("```json\n", section, StringComparison.Ordinal) + "```json\n".Length;
+        var example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        const string ExamplePin = "/etc/keycustody/softhsm.pin";
+        Assert.Contains(ExamplePin, example, StringComparison.Ordinal);
+
+        await using var d = DaemonProcess.Create();
+        var hsm = new SoftHsmTokens(d.Root);
+        hsm.CreateToken("keycustody");
+        d.Environment[SoftHsmTokens.ConfigVariable] = hsm.ConfigPath;
+        var config = System.Text.Json.Nodes.JsonNode.Parse("{" + example.Replace(ExamplePin, SecretFile(d, "softhsm.pin", SoftHsmTokens.UserPin), StringComparison.Ordinal) + "}")!.AsObject();
+        config["access"] = System.Text.Json.Nodes.JsonNode.Parse($"[{{\"principal\": \"{Me}\", \"keys\": [\"*\"], \"operations\": [\"sign\"]}}]");
+        d.Configure(config);
+
+        var (exit, stdout, stderr) = d.RunToEnd("--config", d.ConfigFile, "--check-config");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Empty(stderr);
+        Assert.Contains("ok: token softhsm (pkcs11): reachable", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: key homeserver: label:matrix-signing-key on softhsm is empty", stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>A token that is not there (a YubiKey serial no reader holds), an empty PIN file and a broken audit log: each named, exit 2.</summary>
     [Fact]
     public async Task An_unreachable_token_an_empty_secret_and_a_broken_audit_log_are_each_reported()
