@@ -77,87 +77,46 @@ public static class AuditChain
 
     public static string Hash(JsonObject recordWithoutHash) => Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(recordWithoutHash)));
 
-    /// <summary>Checks every line of an audit log; names the first broken record.</summary>
-    public static AuditVerification Verify(Stream log)
+    /// <summary>Checks every line of an audit log, reading it line by line; names the first broken record.</summary>
+    public static AuditVerification Verify(Stream log) => Verify(log, null);
+
+    /// <summary>
+    /// Checks every line of an audit log, reading it line by line, and hands each record that chains to
+    /// <paramref name="eachRecord"/> in order (what else is gathered from the log, in the same pass); names the first broken record.
+    /// </summary>
+    public static AuditVerification Verify(Stream log, Action<JsonObject>? eachRecord)
     {
-        var prev = Genesis;
-        long expectedSeq = 1;
-        var line = 0;
-        var lines = ReadLines(log, out var tornTail);
-        foreach (var bytes in lines)
+        var reader = new AuditLineReader(log);
+        var verifier = new AuditChainVerifier();
+        while (reader.TryReadLine(out var line))
         {
-            line++;
-            JsonObject record;
-            try
+            if (!verifier.TryAdd(line, out var record, out var broken))
             {
-                record = CanonicalJson.ParseObject(bytes);
-            }
-            catch (FormatException e)
-            {
-                return AuditVerification.Broken(line, expectedSeq, $"not a JSON record: {e.Message}{NotALog(line)}");
+                return broken;
             }
 
-            if (record["seq"] is not JsonInteger seq)
-            {
-                return AuditVerification.Broken(line, expectedSeq, $"not an audit record: it has no integer seq{NotALog(line)}");
-            }
-
-            if (!CanonicalJson.Encode(record).AsSpan().SequenceEqual(bytes))
-            {
-                return AuditVerification.Broken(line, expectedSeq, "not in canonical form (edited by hand?)");
-            }
-
-            if (seq.Value != expectedSeq)
-            {
-                return AuditVerification.Broken(line, expectedSeq, $"seq is {seq.Value}, expected {expectedSeq} (a record was removed, added or reordered)");
-            }
-
-            if (record.GetString("prev") != prev)
-            {
-                return AuditVerification.Broken(line, expectedSeq, "prev does not match the previous record's hash (a record before it was changed or removed)");
-            }
-
-            var hash = record.GetString("hash");
-            if (hash is null || hash != Hash(record.Without("hash")))
-            {
-                return AuditVerification.Broken(line, expectedSeq, "hash does not match the record's content (the record was changed)");
-            }
-
-            prev = hash;
-            expectedSeq++;
+            eachRecord?.Invoke(record);
         }
 
-        return tornTail
-            ? AuditVerification.Broken(line + 1, expectedSeq, "the last line is incomplete (a write was cut off)")
-            : new AuditVerification(true, line, null, null, prev);
+        return reader.TornTail.IsEmpty ? verifier.Valid : verifier.TornTail;
     }
-
-    /// <summary>On the first line, a record that is no audit record most likely means the file is something else.</summary>
-    private static string NotALog(int line) => line == 1 ? " (is this a keycustodyd audit log? it is audit.jsonl in the daemon's state directory)" : string.Empty;
 
     /// <summary>LF-separated lines; <paramref name="tornTail"/> is set when the data does not end with LF.</summary>
     public static List<byte[]> ReadLines(Stream log, out bool tornTail)
     {
-        using var ms = new MemoryStream();
-        log.CopyTo(ms);
-        var data = ms.GetBuffer().AsSpan(0, (int)ms.Length);
+        var reader = new AuditLineReader(log);
         var lines = new List<byte[]>();
-        var start = 0;
-        for (var i = 0; i < data.Length; i++)
+        while (reader.TryReadLine(out var line))
         {
-            if (data[i] == '\n')
-            {
-                lines.Add(data[start..i].ToArray());
-                start = i + 1;
-            }
+            lines.Add(line.ToArray());
         }
 
-        tornTail = start < data.Length;
+        tornTail = !reader.TornTail.IsEmpty;
         return lines;
     }
 }
 
-/// <summary>The result of <see cref="AuditChain.Verify"/>.</summary>
+/// <summary>The result of <see cref="AuditChain.Verify(Stream)"/>.</summary>
 /// <param name="Valid">True when every record chains.</param>
 /// <param name="Records">Records read (up to the broken one).</param>
 /// <param name="BrokenLine">1-based line of the first broken record.</param>
