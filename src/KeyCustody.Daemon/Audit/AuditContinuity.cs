@@ -1,6 +1,4 @@
-using KeyCustody.Contract.Audit;
 using System.Globalization;
-using KeyCustody.Matrix.Json;
 
 namespace KeyCustody.Daemon.Audit;
 
@@ -31,11 +29,15 @@ public sealed record AuditGap(string Kind, long AcceptWith, string Found);
 /// </summary>
 internal static class AuditContinuity
 {
-    public static AuditGap? Check(string logPath, IReadOnlyList<byte[]> lines, AuditAnchoring anchoring)
+    /// <summary>The seq of the record whose hash <see cref="Check"/> compares with the anchor (0 when there is none).</summary>
+    public static long AnchorSeq(AuditAnchoring anchoring) => AuditAnchor.Read(anchoring.AnchorPath, out _)?.Seq ?? 0;
+
+    /// <summary>Compares the log, as <paramref name="log"/> sums it up (kept for <see cref="AnchorSeq"/>), with its anchor.</summary>
+    public static AuditGap? Check(string logPath, AuditLogSummary log, AuditAnchoring anchoring)
     {
         var anchor = AuditAnchor.Read(anchoring.AnchorPath, out var unreadable);
-        long count = lines.Count;
-        var head = count == 0 ? "no records" : $"{count} records, head hash {HashOf(lines[^1])}";
+        var count = log.Count;
+        var head = count == 0 ? "no records" : $"{count} records, head hash {log.HeadHash}";
         if (unreadable)
         {
             return new AuditGap("anchor_unreadable", count, $"{anchoring.AnchorPath} holds no readable head (the log has {head})");
@@ -47,13 +49,13 @@ internal static class AuditContinuity
             {
                 var what = count == 0
                     ? $"the audit log {logPath} is missing or empty"
-                    : $"the audit log {logPath} ends at seq {count} (hash {HashOf(lines[^1])})";
+                    : $"the audit log {logPath} ends at seq {count} (hash {log.HeadHash})";
                 return new AuditGap(count == 0 ? "log_missing" : "log_cut", anchor.Seq,
                     $"{what}, but {anchoring.AnchorPath} says records up to seq {anchor.Seq} (hash {anchor.Hash}) were written: " +
                     $"{anchor.Seq - count} record(s) are gone from its end (cut off, or the log was replaced by an older copy)");
             }
 
-            var recorded = anchor.Seq > 0 ? HashOf(lines[(int)anchor.Seq - 1]) : anchor.Hash;
+            var recorded = anchor.Seq > 0 ? log.HashAt(anchor.Seq) : anchor.Hash;
             if (recorded != anchor.Hash)
             {
                 return new AuditGap("log_replaced", anchor.Seq,
@@ -63,7 +65,7 @@ internal static class AuditContinuity
             return null;
         }
 
-        if (lines.Any(WasAnchored))
+        if (log.WasAnchored)
         {
             return new AuditGap("anchor_missing", count,
                 $"{anchoring.AnchorPath} is missing, but the audit log {logPath} ({head}) was kept with one: it was deleted, so a cut of the log cannot be ruled out");
@@ -82,30 +84,4 @@ internal static class AuditContinuity
     public static string Refusal(AuditGap gap) =>
         $"{gap.Found}. Keep the audit log and {AuditAnchor.FileName} as evidence. To go on deliberately with the log as it is, start keycustodyd once with " +
         $"--accept-audit-gap {gap.AcceptWith.ToString(CultureInfo.InvariantCulture)}; the acceptance is the first thing recorded in the log";
-
-    /// <summary>Start records written by a daemon that kept an anchor say so.</summary>
-    private static bool WasAnchored(byte[] line)
-    {
-        try
-        {
-            var record = CanonicalJson.ParseObject(line);
-            return record.GetString("kind") == AuditKinds.Start && record["anchor"] is not null;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
-    private static string? HashOf(byte[] line)
-    {
-        try
-        {
-            return CanonicalJson.ParseObject(line).GetString("hash");
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }

@@ -5,77 +5,78 @@ namespace KeyCustody.Daemon.Audit;
 
 /// <summary>
 /// The audit log file as found at start: a torn last line from a crash is cut off (that record never completed); a last
-/// record complete but for its newline is kept; then the whole chain is verified (broken: the start is refused); and the
-/// requests whose intent has no outcome are found (they were interrupted).
+/// record complete but for its newline is kept; the whole chain is verified (broken: the start is refused). It is read once,
+/// line by line, each record handed on as it is verified (the continuity summary, the requests whose intent has no
+/// outcome): memory is bounded by the longest line, not by the log.
 /// </summary>
 internal static class AuditFileRepair
 {
-    /// <summary>The complete lines, the chain's verification, and the start record saying what was found.</summary>
-    public static (List<byte[]> Lines, AuditVerification Check, JsonObject Start) Repair(FileStream file, string path)
+    /// <summary>
+    /// The chain's verification and the start record saying what was found; each record of the chain as repaired goes to
+    /// <paramref name="eachRecord"/>, in order (records before a broken one too: the start is refused then).
+    /// </summary>
+    public static (AuditVerification Check, JsonObject Start) Repair(FileStream file, string path, Action<JsonObject> eachRecord)
     {
-        var lines = AuditChain.ReadLines(file, out var torn);
-        var completeLength = lines.Sum(l => (long)l.Length + 1);
-        var tornBytes = file.Length - completeLength;
-        var keptUnterminated = false;
-        if (torn && CompletesChain(file))
-        {
-            // A whole record that only lacks its newline (an editor, a copy) is part of the chain: it is kept.
-            file.Seek(0, SeekOrigin.End);
-            file.WriteByte((byte)'\n');
-            file.Flush(flushToDisk: true);
-            file.Position = 0;
-            lines = AuditChain.ReadLines(file, out _);
-            (tornBytes, keptUnterminated) = (0, true);
-        }
-        else if (torn)
-        {
-            // A crash cut the last write short: that record never completed, so it is not part of the chain.
-            file.SetLength(completeLength);
-            file.Flush(flushToDisk: true);
-        }
-
+        var tornBytes = TornTailLength(file);
         file.Position = 0;
-        var check = AuditChain.Verify(file);
-        if (!check.Valid)
+        var reader = new AuditLineReader(file);
+        var verifier = new AuditChainVerifier();
+        AuditVerification? broken = null;
+        while (broken is null && reader.TryReadLine(out var line))
         {
-            throw new InvalidDataException($"the audit log {path} is broken at line {check.BrokenLine} (seq {check.BrokenSeq}): {check.Problem}. " +
-                "Keep it as evidence, move it aside, and start again with a new log.");
-        }
-
-        var start = JsonObject.Of(("kind", AuditKinds.Start), ("records", check.Records), ("torn_bytes_removed", tornBytes));
-        return (lines, check, keptUnterminated ? start.With("kept_record_without_newline", true) : start);
-    }
-
-    /// <summary>Request ids with an intent record and no outcome record.</summary>
-    public static List<string> OpenIntents(List<byte[]> lines)
-    {
-        var open = new List<string>();
-        foreach (var line in lines)
-        {
-            var record = CanonicalJson.ParseObject(line);
-            var id = record.GetString("request_id");
-            switch (record.GetString("kind"))
+            if (verifier.TryAdd(line, out var record, out broken))
             {
-                case AuditKinds.Intent when id is not null:
-                    open.Add(id);
-                    break;
-                case AuditKinds.Outcome when id is not null:
-                    open.Remove(id);
-                    break;
+                eachRecord(record);
             }
         }
 
-        return open;
+        var keptUnterminated = false;
+        if (tornBytes > 0 && broken is null && verifier.TryAdd(reader.TornTail, out var last, out _))
+        {
+            // A whole record that only lacks its newline (an editor, a copy) is part of the chain: it is kept.
+            eachRecord(last);
+            file.Seek(0, SeekOrigin.End);
+            file.WriteByte((byte)'\n');
+            file.Flush(flushToDisk: true);
+            (tornBytes, keptUnterminated) = (0, true);
+        }
+        else if (tornBytes > 0)
+        {
+            // A crash cut the last write short: that record never completed, so it is not part of the chain.
+            file.SetLength(file.Length - tornBytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        if (broken is not null)
+        {
+            throw new InvalidDataException($"the audit log {path} is broken at line {broken.BrokenLine} (seq {broken.BrokenSeq}): {broken.Problem}. " +
+                "Keep it as evidence, move it aside, and start again with a new log.");
+        }
+
+        var check = verifier.Valid;
+        var start = JsonObject.Of(("kind", AuditKinds.Start), ("records", check.Records), ("torn_bytes_removed", tornBytes));
+        return (check, keptUnterminated ? start.With("kept_record_without_newline", true) : start);
     }
 
-    /// <summary>True when the log's bytes plus one newline make a whole, valid chain.</summary>
-    private static bool CompletesChain(FileStream file)
+    /// <summary>The bytes after the file's last LF (all of it when it has none), found by reading back from its end.</summary>
+    private static long TornTailLength(FileStream file)
     {
-        file.Position = 0;
-        using var candidate = new MemoryStream();
-        file.CopyTo(candidate);
-        candidate.WriteByte((byte)'\n');
-        candidate.Position = 0;
-        return AuditChain.Verify(candidate).Valid;
+        var chunk = new byte[Math.Min(file.Length, AuditLineReader.DefaultBufferSize)];
+        var end = file.Length;
+        while (end > 0)
+        {
+            var size = (int)Math.Min(chunk.Length, end);
+            file.Position = end - size;
+            file.ReadExactly(chunk, 0, size);
+            var lf = chunk.AsSpan(0, size).LastIndexOf((byte)'\n');
+            if (lf >= 0)
+            {
+                return file.Length - (end - size + lf + 1);
+            }
+
+            end -= size;
+        }
+
+        return file.Length;
     }
 }

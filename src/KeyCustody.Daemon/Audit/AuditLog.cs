@@ -135,18 +135,25 @@ public sealed class AuditLog : IDisposable
         });
         try
         {
-            var (lines, check, start) = AuditFileRepair.Repair(file, path);
+            // One pass over the log: each record is verified, summed up for the anchor and checked for an open intent.
+            var summary = new AuditLogSummary(anchoring is null ? 0 : AuditContinuity.AnchorSeq(anchoring));
+            var intents = new AuditOpenIntents();
+            var (check, start) = AuditFileRepair.Repair(file, path, record =>
+            {
+                summary.Add(record);
+                intents.Add(record);
+            });
             AuditAnchor? anchor = null;
             if (anchoring is not null)
             {
-                start = start.With("anchor", Anchored(anchoring, lines, path));
+                start = start.With("anchor", Anchored(anchoring, summary, path));
                 anchor = AuditAnchor.Open(anchoring.AnchorPath);
                 anchor.Rebase(new AuditHead(check.Records, check.HeadHash ?? AuditChain.Genesis));
             }
 
             file.Seek(0, SeekOrigin.End);
             var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System, anchor);
-            var open = AuditFileRepair.OpenIntents(lines);
+            var open = intents.Ids;
             log.Append(start.With("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray())));
             foreach (var id in open)
             {
@@ -167,9 +174,9 @@ public sealed class AuditLog : IDisposable
     /// The start record's account of the anchor: the head it held, or "created"; and an accepted gap. A gap not accepted
     /// (or an acceptance with nothing to accept) stops the start.
     /// </summary>
-    private static JsonObject Anchored(AuditAnchoring anchoring, List<byte[]> lines, string path)
+    private static JsonObject Anchored(AuditAnchoring anchoring, AuditLogSummary log, string path)
     {
-        var gap = AuditContinuity.Check(path, lines, anchoring);
+        var gap = AuditContinuity.Check(path, log, anchoring);
         if (gap is null && anchoring.Accept is { } stray)
         {
             throw new InvalidDataException($"--accept-audit-gap {stray} was given, but the audit log {path} continues its anchor: there is nothing to accept; remove the option");

@@ -156,7 +156,7 @@ public static class ConfigCheck
     {
         if (!File.Exists(path))
         {
-            if (AuditContinuity.Check(path, [], anchoring) is { } gone && anchoring.Accept != gone.AcceptWith)
+            if (AuditContinuity.Check(path, AuditLogSummary.Empty, anchoring) is { } gone && anchoring.Accept != gone.AcceptWith)
             {
                 bad($"audit log: {AuditContinuity.Refusal(gone)}");
                 return;
@@ -168,10 +168,11 @@ public static class ConfigCheck
 
         try
         {
+            // One pass: the chain is verified and summed up for the anchor as it is read.
             using var stream = File.OpenRead(path);
-            var result = AuditChain.Verify(stream);
-            stream.Position = 0;
-            if (result.Valid && AuditContinuity.Check(path, AuditChain.ReadLines(stream, out _), anchoring) is { } gap && anchoring.Accept != gap.AcceptWith)
+            var summary = new AuditLogSummary(AuditContinuity.AnchorSeq(anchoring));
+            var result = AuditChain.Verify(stream, summary.Add);
+            if (result.Valid && AuditContinuity.Check(path, summary, anchoring) is { } gap && anchoring.Accept != gap.AcceptWith)
             {
                 bad($"audit log: {AuditContinuity.Refusal(gap)}");
             }
