@@ -62,7 +62,12 @@ public sealed class AuditLineReader(Stream stream, int initialBufferSize = Audit
 
         if (_end == _buffer.Length)
         {
-            var grown = GC.AllocateUninitializedArray<byte>(checked(_buffer.Length * 2));
+            if (_buffer.Length >= Array.MaxLength)
+            {
+                throw new InvalidDataException($"a line of the audit log is longer than {Array.MaxLength} bytes (no audit record is)");
+            }
+
+            var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(_buffer.Length * 2L, Array.MaxLength));
             _buffer.AsSpan(0, _end).CopyTo(grown);
             _buffer = grown;
         }
