@@ -10,7 +10,8 @@ namespace KeyCustody.Daemon.Audit;
 /// The append-only, hash-chained audit log (format: <see cref="AuditChain"/>). Each record is written
 /// with one write and fsync'd before <see cref="Append"/> returns, so an intent is on disk before the
 /// token is asked. If a write fails the log stops accepting records and the daemon signs nothing more.
-/// At start the existing chain is verified (a torn last line from a crash is cut off and noted; a last record
+/// At start the existing chain is read once, a line at a time (memory bounded by the longest record, not the log): it is
+/// verified (a torn last line from a crash, found by reading back from the end, is cut off and noted; a last record
 /// complete but for its newline is kept), its continuity is checked against the anchor (<see cref="AuditContinuity"/>),
 /// and requests whose intent has no outcome are recorded as interrupted, their outcome unknown. After every group
 /// commit the anchor takes the new head.
@@ -133,6 +134,8 @@ public sealed class AuditLog : IDisposable
             // nothing behind in a buffer, which closing the file would try to write again and throw at the stop.
             BufferSize = 0,
         });
+        AuditAnchor? anchor = null;
+        AuditLog? log = null;
         try
         {
             // One pass over the log: each record is verified, summed up for the anchor and checked for an open intent.
@@ -143,7 +146,6 @@ public sealed class AuditLog : IDisposable
                 summary.Add(record);
                 intents.Add(record);
             });
-            AuditAnchor? anchor = null;
             if (anchoring is not null)
             {
                 start = start.With("anchor", Anchored(anchoring, summary, path));
@@ -152,7 +154,7 @@ public sealed class AuditLog : IDisposable
             }
 
             file.Seek(0, SeekOrigin.End);
-            var log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System, anchor);
+            log = new AuditLog(file, check.Records, check.HeadHash ?? AuditChain.Genesis, time ?? TimeProvider.System, anchor);
             var open = intents.Ids;
             log.Append(start.With("interrupted", new JsonArray(open.Select(id => (JsonValue)id).ToArray())));
             foreach (var id in open)
@@ -165,7 +167,18 @@ public sealed class AuditLog : IDisposable
         }
         catch
         {
-            file.Dispose();
+            // A start that fails (its start record cannot be written: a full disk) leaves nothing open behind it: the log
+            // (its writer thread, the anchor, the file), or what was opened before it.
+            if (log is not null)
+            {
+                log.Dispose();
+            }
+            else
+            {
+                anchor?.Dispose();
+                file.Dispose();
+            }
+
             throw;
         }
     }
