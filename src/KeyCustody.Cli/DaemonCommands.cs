@@ -10,6 +10,9 @@ namespace KeyCustody.Cli;
 /// <summary>Commands that talk to keycustodyd: keys, sign, cross-sign, pending, approve, deny, status; and audit verify.</summary>
 internal static class DaemonCommands
 {
+    /// <summary>The most records one audit tail returns (the daemon's own limit, <c>AdminService.AuditTail</c>).</summary>
+    private const int MaxTail = 10_000;
+
     private static Option<bool> Json { get; set; } = null!;
 
     public static Option<string> SocketOption() => new("--socket")
@@ -281,12 +284,18 @@ internal static class DaemonCommands
             Console.Out.WriteLine($"valid: {result.Records} records, head {result.HeadHash}");
             return ExitCodes.Ok;
         });
-        var count = new Option<int>("-n") { Description = "how many records (at most 10,000, and 64 MiB: the last that fit)", DefaultValueFactory = _ => 20 };
-        var tail = new Command("tail", "the last records, from the daemon") { count };
+        var count = new Option<int>("-n") { Description = $"how many records, 1 to {MaxTail:N0} (and at most 64 MiB: the last that fit)", DefaultValueFactory = _ => 20 };
+        var tail = new Command("tail", "the last records, from the daemon (needs the admin right)") { count };
         tail.SetAction(async (r, ct) =>
         {
+            var n = r.GetValue(count);
+            if (n is < 1 or > MaxTail)
+            {
+                throw new UsageException($"-n is how many records, 1 to {MaxTail:N0} (the most the daemon returns), not {n}");
+            }
+
             using var client = Connect(r, socket);
-            var response = await client.Admin.AuditTailAsync(new AuditTailRequest { Count = r.GetValue(count) }, cancellationToken: ct);
+            var response = await client.Admin.AuditTailAsync(new AuditTailRequest { Count = n }, cancellationToken: ct);
             using var output = CliIo.OpenOutput();
             foreach (var record in response.Records)
             {

@@ -90,6 +90,22 @@ public sealed class FirstContactTests
         }
     }
 
+    /// <summary>
+    /// `audit tail -n 0`, a negative count or more than the daemon returns is a usage error (exit 2, before any daemon is
+    /// asked), not the last record in silence (the daemon's own clamp).
+    /// </summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("10001")]
+    public void Audit_tail_with_a_count_out_of_range_is_a_usage_error(string n)
+    {
+        var r = Cli.Run(string.Empty, "audit", "tail", "--socket", "/nonexistent/keycustodyd.sock", "-n", n);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"error: -n is how many records, 1 to 10,000 (the most the daemon returns), not {n}\n", r.Stderr);
+        Assert.Empty(r.Stdout);
+    }
+
     /// <summary>A 5 MiB file is "5 MiB (5,242,880 bytes)", not "input of 4194305 bytes" (what was read before giving up).</summary>
     [Fact]
     public void An_input_over_the_limit_is_reported_with_its_size_in_MiB()

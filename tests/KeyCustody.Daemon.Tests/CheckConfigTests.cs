@@ -26,7 +26,8 @@ public sealed class CheckConfigTests
         Assert.Contains($"ok: token yk: pin from file {pin} is readable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token soft (software): reachable", stdout, StringComparison.Ordinal);
         Assert.Contains("ok: token yk (simulator): reachable, serial 4200001", stdout, StringComparison.Ordinal);
-        Assert.Contains("note: key s: 9a on yk is empty", stdout, StringComparison.Ordinal);
+        // An empty key's note names what makes it, by its role, as the start's log does.
+        Assert.Contains($"note: key s: 9a on yk is empty (a user's cross-signing keys are made together: `keycustody provision --user {User} --attestation-root ROOT.pem`)\n", stdout, StringComparison.Ordinal);
         Assert.EndsWith("keycustodyd: the configuration is valid and every token is reachable\n", stdout, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(d.StateDirectory));
         Assert.False(File.Exists(d.Socket));
@@ -136,7 +137,7 @@ public sealed class CheckConfigTests
         Assert.True(exit == 0, stdout + stderr);
         Assert.Empty(stderr);
         Assert.Contains("ok: token softhsm (pkcs11): reachable", stdout, StringComparison.Ordinal);
-        Assert.Contains("note: key homeserver: label:matrix-signing-key on softhsm is empty", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: key homeserver: label:matrix-signing-key on softhsm is empty (make it with `keycustody keys generate --key homeserver`)\n", stdout, StringComparison.Ordinal);
     }
 
     /// <summary>A token that is not there (a YubiKey serial no reader holds), an empty PIN file and a broken audit log: each named, exit 2.</summary>

@@ -4,6 +4,7 @@ using KeyCustody.Daemon.Configuration;
 using KeyCustody.Daemon.Keys;
 using KeyCustody.Daemon.Tokens;
 using KeyCustody.HwSim.Crypto;
+using KeyCustody.Matrix.Policy;
 using KeyCustody.Matrix.Signing;
 using KeyCustody.Tokens;
 
@@ -210,6 +211,14 @@ public static class ConfigCheck
         }
     }
 
+    /// <summary>The command that makes an empty key, as the start names it (<see cref="StartupKeyLog"/>): by its role.</summary>
+    private static string MakesIt(KeySettings key) => key switch
+    {
+        { BackupOf: { } primary } => $"a backup is filled with its primary {primary} when the master key is made in memory: `keycustody provision --user {StartupKeyLog.ShellWord(key.Owner)} --master import --master-backup {StartupKeyLog.ShellWord(key.Name)} --confirm-master-copy`",
+        _ when key.Role.ToUsage() is not null => $"a user's cross-signing keys are made together: `keycustody provision --user {StartupKeyLog.ShellWord(key.Owner)} --attestation-root ROOT.pem`",
+        _ => $"make it with `keycustody keys generate --key {StartupKeyLog.ShellWord(key.Name)}`",
+    };
+
     /// <summary>A configured key on its token, against the configured public key or the one pinned in pins.json (<paramref name="pinned"/>).</summary>
     private static void CheckKey(TokenHost host, KeySettings key, Ed25519PublicKey? pinned, Action<string> ok, Action<string> note, Action<string> bad)
     {
@@ -238,7 +247,7 @@ public static class ConfigCheck
         }
         catch (TokenException e) when (e.Kind == TokenErrorKind.KeyNotFound)
         {
-            note($"key {key.Name}: {key.KeyId} on {host.Name} is empty (generate it with `keycustody provision` or `keycustody keys generate`)");
+            note($"key {key.Name}: {key.KeyId} on {host.Name} is empty ({MakesIt(key)})");
         }
         catch (TokenException e)
         {
