@@ -181,10 +181,63 @@ public sealed partial class AuditAnchorTests : IAsyncLifetime
         Assert.NotEmpty((await client.Custody.ListKeysAsync(new ListKeysRequest())).Keys);
     }
 
+    /// <summary>
+    /// keycustodyd --check-config, like nginx -t, runs beside the daemon it checks, whose anchor moves after every group
+    /// commit while the check reads the log. The check read the anchor's seq before its pass and the anchor again after it,
+    /// so a commit during the pass made it ask for a hash it had not kept: an unhandled InvalidOperationException, every
+    /// time on a busy daemon with a 64 MB log. Read once, before the log, the anchor never leads what is read after it.
+    /// The log comes through a FIFO so the anchor moves, deterministically, while the check is in the middle of its pass.
+    /// </summary>
+    [Fact]
+    public async Task Check_config_beside_a_running_daemon_compares_the_log_with_the_anchor_as_it_read_it_first()
+    {
+        // The daemon's chain, continued as a running daemon would (a pass longer than the pipe's buffer).
+        var log = new MemoryStream();
+        log.Write(File.ReadAllBytes(_d.AuditLog));
+        var records = ReadAudit(_d);
+        var (seq, head) = (((JsonInteger)records[^1]["seq"]!).Value, records[^1].GetString("hash")!);
+        while (log.Length < 2 * 1024 * 1024)
+        {
+            var (line, hash) = KeyCustody.Contract.Audit.AuditChain.Seal(JsonObject.Of(("kind", "decision"), ("call", new string('x', 300))), ++seq, head);
+            log.Write(line);
+            log.WriteByte((byte)'\n');
+            head = hash;
+        }
+
+        var bytes = log.ToArray();
+        File.Delete(_d.AuditLog);
+        Assert.Equal(0, Posix.MakeFifo(_d.AuditLog, Convert.ToUInt32("600", 8)));
+        var check = Task.Run(() => _d.RunToEnd("--check-config", "--config", _d.ConfigFile));
+        await using (var pipe = await Task.Run(() => new FileStream(_d.AuditLog, FileMode.Open, FileAccess.Write)).WaitAsync(TimeSpan.FromMinutes(2)))
+        {
+            // Written past the pipe's 64 KiB: the check is reading the log, so it has read the anchor before it.
+            var half = bytes.Length / 2;
+            await pipe.WriteAsync(bytes.AsMemory(0, half));
+
+            // The daemon commits the rest and its anchor follows (never ahead of the log on disk).
+            using (var anchor = Audit.AuditAnchor.Open(Path.Combine(_d.StateDirectory, Audit.AuditAnchor.FileName)))
+            {
+                anchor.Rebase(new Audit.AuditHead(seq, head));
+            }
+
+            await pipe.WriteAsync(bytes.AsMemory(half));
+        }
+
+        var (exit, stdout, stderr) = await check.WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Contains($"{seq} records, the chain is intact and continues its anchor", stdout, StringComparison.Ordinal);
+    }
+
     private static List<(long Seq, string Hash)> Heads(string output, string when) =>
         HeadLine().Matches(output).Where(m => m.Groups["when"].Value == when)
             .Select(m => (long.Parse(m.Groups["seq"].Value, CultureInfo.InvariantCulture), m.Groups["hash"].Value)).ToList();
 
     [GeneratedRegex("Audit log \\S+ (?<when>opened|closed): head seq (?<seq>\\d+), hash (?<hash>[0-9a-f]{64})")]
     private static partial Regex HeadLine();
+}
+
+internal static partial class Posix
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    public static partial int MakeFifo(string path, uint mode);
 }

@@ -29,13 +29,13 @@ public sealed record AuditGap(string Kind, long AcceptWith, string Found);
 /// </summary>
 internal static class AuditContinuity
 {
-    /// <summary>The seq of the record whose hash <see cref="Check"/> compares with the anchor (0 when there is none).</summary>
-    public static long AnchorSeq(AuditAnchoring anchoring) => AuditAnchor.Read(anchoring.AnchorPath, out _)?.Seq ?? 0;
-
-    /// <summary>Compares the log, as <paramref name="log"/> sums it up (kept for <see cref="AnchorSeq"/>), with its anchor.</summary>
+    /// <summary>
+    /// Compares the log, as <paramref name="log"/> sums it up, with its anchor as the summary read it before the log (not
+    /// read again: a running daemon's anchor may by now name a record the pass did not reach, or a hash it did not keep).
+    /// </summary>
     public static AuditGap? Check(string logPath, AuditLogSummary log, AuditAnchoring anchoring)
     {
-        var anchor = AuditAnchor.Read(anchoring.AnchorPath, out var unreadable);
+        var (anchor, unreadable) = (log.Anchor, log.AnchorUnreadable);
         var count = log.Count;
         var head = count == 0 ? "no records" : $"{count} records, head hash {log.HeadHash}";
         if (unreadable)
@@ -55,7 +55,7 @@ internal static class AuditContinuity
                     $"{anchor.Seq - count} record(s) are gone from its end (cut off, or the log was replaced by an older copy)");
             }
 
-            var recorded = anchor.Seq > 0 ? log.HashAt(anchor.Seq) : anchor.Hash;
+            var recorded = anchor.Seq > 0 ? log.HashAtAnchor : anchor.Hash;
             if (recorded != anchor.Hash)
             {
                 return new AuditGap("log_replaced", anchor.Seq,

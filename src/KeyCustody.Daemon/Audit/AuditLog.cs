@@ -139,7 +139,7 @@ public sealed class AuditLog : IDisposable
         try
         {
             // One pass over the log: each record is verified, summed up for the anchor and checked for an open intent.
-            var summary = new AuditLogSummary(anchoring is null ? 0 : AuditContinuity.AnchorSeq(anchoring));
+            var summary = AuditLogSummary.Before(anchoring);
             var intents = new AuditOpenIntents();
             var (check, start) = AuditFileRepair.Repair(file, path, record =>
             {
@@ -200,7 +200,7 @@ public sealed class AuditLog : IDisposable
             throw new InvalidDataException(AuditContinuity.Refusal(gap));
         }
 
-        var held = AuditAnchor.Read(anchoring.AnchorPath, out _);
+        var held = log.Anchor;
         var anchor = held is null ? JsonObject.Of(("state", "created")) : JsonObject.Of(("state", "continued"), ("seq", held.Seq), ("hash", held.Hash));
         return gap is null ? anchor : anchor.With("state", "gap_accepted").With("gap", JsonObject.Of(
             ("kind", gap.Kind), ("found", gap.Found), ("accepted_by", anchoring.AcceptedBy)));

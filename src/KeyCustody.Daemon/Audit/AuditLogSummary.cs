@@ -6,15 +6,39 @@ namespace KeyCustody.Daemon.Audit;
 /// <summary>
 /// What <see cref="AuditContinuity"/> needs of the log, gathered record by record in the pass that verifies it, instead of
 /// keeping the records: how many, the head's hash, the hash of the record at the anchor's seq, and whether a start record
-/// says a daemon kept an anchor.
+/// says a daemon kept an anchor. The anchor is read once, when the summary is made (<see cref="Before"/>, before the log is
+/// read), and the log is compared with that reading only: a running daemon moves its anchor after each commit, never ahead
+/// of the log on disk, so a log read after its anchor holds the anchored record (<c>--check-config</c> runs beside one).
 /// </summary>
-/// <param name="anchorSeq">The seq whose hash is kept (the anchor's; 0 when there is none).</param>
-internal sealed class AuditLogSummary(long anchorSeq)
+internal sealed class AuditLogSummary
 {
+    private readonly long _anchorSeq;
     private string? _atAnchorSeq;
 
-    /// <summary>The summary of a log with no records.</summary>
-    public static AuditLogSummary Empty => new(0);
+    private AuditLogSummary(AuditHead? anchor, bool anchorUnreadable)
+    {
+        Anchor = anchor;
+        AnchorUnreadable = anchorUnreadable;
+        _anchorSeq = anchor?.Seq ?? 0;
+    }
+
+    /// <summary>A summary with no records yet, and the anchor as it is now (none without <paramref name="anchoring"/>).</summary>
+    public static AuditLogSummary Before(AuditAnchoring? anchoring)
+    {
+        if (anchoring is null)
+        {
+            return new(null, false);
+        }
+
+        var anchor = AuditAnchor.Read(anchoring.AnchorPath, out var unreadable);
+        return new(anchor, unreadable);
+    }
+
+    /// <summary>The anchor's head as read before the log (null when there is none, or none readable).</summary>
+    public AuditHead? Anchor { get; }
+
+    /// <summary>Whether the anchor file was there but held no readable head.</summary>
+    public bool AnchorUnreadable { get; }
 
     public long Count { get; private set; }
 
@@ -29,7 +53,7 @@ internal sealed class AuditLogSummary(long anchorSeq)
     {
         Count++;
         HeadHash = record.GetString("hash");
-        if (Count == anchorSeq)
+        if (Count == _anchorSeq)
         {
             _atAnchorSeq = HeadHash;
         }
@@ -37,8 +61,6 @@ internal sealed class AuditLogSummary(long anchorSeq)
         WasAnchored |= record.GetString("kind") == AuditKinds.Start && record["anchor"] is not null;
     }
 
-    /// <summary>The hash of record <paramref name="seq"/>: only the anchor's seq is kept.</summary>
-    public string? HashAt(long seq) => seq == anchorSeq && seq <= Count
-        ? _atAnchorSeq
-        : throw new InvalidOperationException($"the summary keeps the hash of record {anchorSeq} only, not of {seq}");
+    /// <summary>The hash of the anchored record, once the log reached it (null before).</summary>
+    public string? HashAtAnchor => _anchorSeq > 0 && _anchorSeq <= Count ? _atAnchorSeq : null;
 }

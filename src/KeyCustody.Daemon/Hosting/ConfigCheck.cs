@@ -157,7 +157,7 @@ public static class ConfigCheck
     {
         if (!File.Exists(path))
         {
-            if (AuditContinuity.Check(path, AuditLogSummary.Empty, anchoring) is { } gone && anchoring.Accept != gone.AcceptWith)
+            if (AuditContinuity.Check(path, AuditLogSummary.Before(anchoring), anchoring) is { } gone && anchoring.Accept != gone.AcceptWith)
             {
                 bad($"audit log: {AuditContinuity.Refusal(gone)}");
                 return;
@@ -169,9 +169,10 @@ public static class ConfigCheck
 
         try
         {
-            // One pass: the chain is verified and summed up for the anchor as it is read.
+            // One pass: the chain is verified and summed up for the anchor as it is read. The anchor is read once, before
+            // the log: a daemon running beside this check moves it after each commit, never ahead of the log.
+            var summary = AuditLogSummary.Before(anchoring);
             using var stream = File.OpenRead(path);
-            var summary = new AuditLogSummary(AuditContinuity.AnchorSeq(anchoring));
             var result = AuditChain.Verify(stream, summary.Add);
             if (result.Valid && AuditContinuity.Check(path, summary, anchoring) is { } gap && anchoring.Accept != gap.AcceptWith)
             {
