@@ -90,6 +90,33 @@ public sealed class AuditLineReaderTests
         Assert.InRange(reader.BufferSize, longest + 1, 2 * (longest + 1));
     }
 
+    /// <summary>
+    /// A line longer than the reader takes (the largest array; /dev/zero, a 2 GiB sparse file) is the chain broken at that
+    /// line: keycustody audit verify and keycustodyd --check-config, which handle a broken chain and I/O errors only,
+    /// ended in an unhandled InvalidDataException (the CLI aborted, exit 134; the check exit 1 with a stack trace).
+    /// </summary>
+    [Fact]
+    public void A_line_longer_than_the_reader_takes_is_the_chain_broken_at_that_line_not_an_exception()
+    {
+        var log = new MemoryStream();
+        var head = AuditChain.Genesis;
+        for (var seq = 1; seq <= 2; seq++)
+        {
+            var (line, hash) = AuditChain.Seal(KeyCustody.Matrix.Json.JsonObject.Of(("kind", "decision")), seq, head);
+            log.Write(line);
+            log.WriteByte((byte)'\n');
+            head = hash;
+        }
+
+        log.Write(new byte[1000]);
+        log.Position = 0;
+        var result = AuditChain.Verify(new AuditLineReader(log, initialBufferSize: 16, maxLineLength: 256), null);
+        Assert.False(result.Valid);
+        Assert.Equal(3, result.BrokenLine);
+        Assert.Equal(3L, result.BrokenSeq);
+        Assert.Contains("longer than 256 bytes", result.Problem, StringComparison.Ordinal);
+    }
+
     private static (List<string> Lines, string Torn, AuditLineReader Reader) ReadAll(string text, int initialBufferSize)
     {
         var reader = new AuditLineReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), initialBufferSize);

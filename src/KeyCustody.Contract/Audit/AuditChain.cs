@@ -84,9 +84,12 @@ public static class AuditChain
     /// Checks every line of an audit log, reading it line by line, and hands each record that chains to
     /// <paramref name="eachRecord"/> in order (what else is gathered from the log, in the same pass); names the first broken record.
     /// </summary>
-    public static AuditVerification Verify(Stream log, Action<JsonObject>? eachRecord)
+    public static AuditVerification Verify(Stream log, Action<JsonObject>? eachRecord) => Verify(new AuditLineReader(log), eachRecord);
+
+    /// <summary>As <see cref="Verify(Stream, Action{JsonObject}?)"/>, through <paramref name="reader"/>.</summary>
+    public static AuditVerification Verify(AuditLineReader reader, Action<JsonObject>? eachRecord)
     {
-        var reader = new AuditLineReader(log);
+        ArgumentNullException.ThrowIfNull(reader);
         var verifier = new AuditChainVerifier();
         while (reader.TryReadLine(out var line))
         {

@@ -6,11 +6,16 @@ namespace KeyCustody.Contract.Audit;
 /// when one line does not fit, so it stays below twice the longest line (or its initial size). It is the reader's own, not
 /// the shared pool's: a pooled array would stay in the pool after the start, against the daemon's idle memory.
 /// </summary>
-public sealed class AuditLineReader(Stream stream, int initialBufferSize = AuditLineReader.DefaultBufferSize)
+/// <param name="stream">The log, read from where it stands.</param>
+/// <param name="initialBufferSize">The buffer's size to begin with (tests make it small to cross reads).</param>
+/// <param name="maxLineLength">The longest line it reads (at most the largest array; tests make it small): a longer one is
+/// refused as bad data, <see cref="InvalidDataException"/>.</param>
+public sealed class AuditLineReader(Stream stream, int initialBufferSize = AuditLineReader.DefaultBufferSize, int maxLineLength = int.MaxValue)
 {
     public const int DefaultBufferSize = 64 * 1024;
 
     private readonly Stream _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+    private readonly int _maxBuffer = Math.Clamp(maxLineLength, 1, Array.MaxLength);
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(initialBufferSize, 1));
     private int _start;
     private int _end;
@@ -62,12 +67,12 @@ public sealed class AuditLineReader(Stream stream, int initialBufferSize = Audit
 
         if (_end == _buffer.Length)
         {
-            if (_buffer.Length >= Array.MaxLength)
+            if (_buffer.Length >= _maxBuffer)
             {
-                throw new InvalidDataException($"a line of the audit log is longer than {Array.MaxLength} bytes (no audit record is)");
+                throw new InvalidDataException($"a line of the audit log is longer than {_maxBuffer} bytes (no audit record is)");
             }
 
-            var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(_buffer.Length * 2L, Array.MaxLength));
+            var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(_buffer.Length * 2L, _maxBuffer));
             _buffer.AsSpan(0, _end).CopyTo(grown);
             _buffer = grown;
         }
