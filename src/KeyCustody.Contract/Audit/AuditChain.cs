@@ -91,14 +91,22 @@ public static class AuditChain
     {
         ArgumentNullException.ThrowIfNull(reader);
         var verifier = new AuditChainVerifier();
-        while (reader.TryReadLine(out var line))
+        try
         {
-            if (!verifier.TryAdd(line, out var record, out var broken))
+            while (reader.TryReadLine(out var line))
             {
-                return broken;
-            }
+                if (!verifier.TryAdd(line, out var record, out var broken))
+                {
+                    return broken;
+                }
 
-            eachRecord?.Invoke(record);
+                eachRecord?.Invoke(record);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            // A line too long to hold (no record is): the chain is broken there, as its callers report a broken chain.
+            return verifier.Unreadable(e.Message);
         }
 
         return reader.TornTail.IsEmpty ? verifier.Valid : verifier.TornTail;

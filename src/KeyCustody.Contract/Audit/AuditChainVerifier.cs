@@ -23,6 +23,9 @@ public sealed class AuditChainVerifier
     /// <summary>The verification of a log that ends, after the records so far, in a line without its LF.</summary>
     public AuditVerification TornTail => AuditVerification.Broken(Records + 1, _expectedSeq, "the last line is incomplete (a write was cut off)");
 
+    /// <summary>The verification of a log whose next line cannot be read as a line (<paramref name="problem"/> says why).</summary>
+    public AuditVerification Unreadable(string problem) => AuditVerification.Broken(Records + 1, _expectedSeq, problem);
+
     /// <summary>
     /// Checks the next line: true with its <paramref name="record"/> when it chains (it becomes the head), else false with
     /// what is wrong in <paramref name="broken"/>.
