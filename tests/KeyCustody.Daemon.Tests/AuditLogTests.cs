@@ -203,6 +203,43 @@ public sealed class AuditLogTests : IDisposable
     }
 
     /// <summary>
+    /// Tails read one at a time: each may hold 64 MiB of records while it reads, and several admins' tails at once (30 in a
+    /// review: 97 → 489 MB) would add up. While a first tail reads, a second one does not begin its read (given two seconds
+    /// to, which it takes at once when tails are not one at a time); it reads once the first is done.
+    /// </summary>
+    [Fact]
+    public async Task A_second_tail_waits_until_the_first_has_read()
+    {
+        using var log = AuditLog.Open(LogPath);
+        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+        using var firstReading = new ManualResetEventSlim();
+        using var firstMayEnd = new ManualResetEventSlim();
+        using var secondReading = new ManualResetEventSlim();
+        var calls = 0;
+        log.TailReading = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                firstReading.Set();
+                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
+            }
+            else
+            {
+                secondReading.Set();
+            }
+        };
+
+        var first = Task.Run(() => log.TailAsync(2));
+        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        var second = Task.Run(() => log.TailAsync(2));
+        Assert.False(secondReading.Wait(TimeSpan.FromSeconds(2)), "a second tail read while the first was reading");
+        firstMayEnd.Set();
+        Assert.Equal(2, (await first).Count);
+        Assert.Equal(2, (await second).Count);
+        Assert.True(secondReading.IsSet);
+    }
+
+    /// <summary>
     /// An operator's tail of a large log must not stop signing: it reads the file outside the log's lock, so a record handed
     /// over meanwhile is written at once (not after the read), and the tail ends where the log ended when it began.
     /// </summary>

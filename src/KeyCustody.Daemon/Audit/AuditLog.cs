@@ -648,19 +648,30 @@ public sealed class AuditLog : IDisposable
     /// The last <paramref name="count"/> records (fewer if they are more than <see cref="AuditTail.DefaultMaxBytes"/>: the
     /// last ones that fit), once every record handed over before is on disk. Read from the end of the
     /// file back to the first of them (<see cref="AuditTail"/>), outside the log's lock: records go on being written while
-    /// an operator reads the tail of a log of any size, and only what is returned is held in memory.
+    /// an operator reads the tail of a log of any size, and only what is returned is held in memory. Tails run one at a time.
     /// </summary>
     public async Task<IReadOnlyList<byte[]>> TailAsync(int count)
     {
-        await DrainAsync().ConfigureAwait(false);
-        long end;
-        lock (_lock)
+        // One tail at a time: each may hold up to 64 MiB of records while it reads, and admins' tails at once would add up.
+        await _tails.WaitAsync().ConfigureAwait(false);
+        try
         {
-            end = _committedEnd;
-        }
+            await DrainAsync().ConfigureAwait(false);
+            long end;
+            lock (_lock)
+            {
+                end = _committedEnd;
+            }
 
-        return AuditTail.Read(_file.SafeFileHandle, end, count, TailChunk, TailReading, TailBytes);
+            return AuditTail.Read(_file.SafeFileHandle, end, count, TailChunk, TailReading, TailBytes);
+        }
+        finally
+        {
+            _tails.Release();
+        }
     }
+
+    private readonly SemaphoreSlim _tails = new(1, 1);
 
     /// <summary>The most a tail returns, in bytes (<see cref="AuditTail.DefaultMaxBytes"/>; tests make it small).</summary>
     internal long TailBytes { get; set; } = AuditTail.DefaultMaxBytes;
@@ -711,6 +722,7 @@ public sealed class AuditLog : IDisposable
         if (_writer.Join(StopJoin))
         {
             _wake.Dispose();
+            _tails.Dispose(); // A tail still reading ends with an error: the file is closed.
             _lines?.Dispose();
         }
     }
