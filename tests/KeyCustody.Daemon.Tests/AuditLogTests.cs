@@ -240,6 +240,74 @@ public sealed class AuditLogTests : IDisposable
     }
 
     /// <summary>
+    /// A tail whose caller gave up (a cancelled gRPC call) while another tail was reading leaves the queue at once and reads
+    /// nothing: an admin's abandoned calls must not hold every later admin's tail back, each reading up to 64 MiB for no one.
+    /// </summary>
+    [Fact]
+    public async Task A_tail_given_up_while_waiting_for_its_turn_ends_at_once_without_reading()
+    {
+        using var log = AuditLog.Open(LogPath);
+        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+        using var firstReading = new ManualResetEventSlim();
+        using var firstMayEnd = new ManualResetEventSlim();
+        var calls = 0;
+        log.TailReading = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                firstReading.Set();
+                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+
+        var first = Task.Run(() => log.TailAsync(2));
+        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        using var givenUp = new CancellationTokenSource();
+        var second = log.TailAsync(2, givenUp.Token);
+        Assert.False(second.IsCompleted);
+        await givenUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        firstMayEnd.Set();
+        Assert.Equal(2, (await first).Count);
+        Assert.Equal(1, Volatile.Read(ref calls));
+        Assert.Equal(2, (await log.TailAsync(2)).Count);
+    }
+
+    /// <summary>
+    /// A tail waiting for its turn when the log closes (the daemon stops) ends with the log's "closed" error, and the tail
+    /// that was reading ends too: neither waits for ever on the one-at-a-time gate (a disposed SemaphoreSlim never wakes
+    /// its waiters, and throws at the reader's release).
+    /// </summary>
+    [Fact]
+    public async Task Tails_waiting_when_the_log_closes_end_with_an_error_instead_of_waiting_for_ever()
+    {
+        var log = AuditLog.Open(LogPath);
+        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+        using var firstReading = new ManualResetEventSlim();
+        using var firstMayEnd = new ManualResetEventSlim();
+        var calls = 0;
+        log.TailReading = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                firstReading.Set();
+                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+
+        var first = Task.Run(() => log.TailAsync(2));
+        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        var second = log.TailAsync(2);
+        log.Dispose();
+        firstMayEnd.Set();
+        await Task.WhenAny(Task.WhenAll(first, second), Task.Delay(TimeSpan.FromSeconds(60))); // backstop only
+        Assert.True(first.IsCompleted, "the tail that was reading never ended");
+        Assert.True(second.IsCompleted, "a tail waiting for its turn when the log closed waits for ever");
+        var closed = await Assert.ThrowsAsync<KeyCustody.Daemon.DaemonException>(() => second);
+        Assert.Contains("closed", closed.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// An operator's tail of a large log must not stop signing: it reads the file outside the log's lock, so a record handed
     /// over meanwhile is written at once (not after the read), and the tail ends where the log ended when it began.
     /// </summary>

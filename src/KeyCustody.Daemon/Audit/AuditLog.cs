@@ -650,16 +650,26 @@ public sealed class AuditLog : IDisposable
     /// file back to the first of them (<see cref="AuditTail"/>), outside the log's lock: records go on being written while
     /// an operator reads the tail of a log of any size, and only what is returned is held in memory. Tails run one at a time.
     /// </summary>
-    public async Task<IReadOnlyList<byte[]>> TailAsync(int count)
+    /// <param name="count">How many records, from the end.</param>
+    /// <param name="cancellationToken">The caller's: a caller that gave up while waiting for its turn leaves the queue at
+    /// once instead of reading for no one (an admin's abandoned calls would otherwise hold every later tail back).</param>
+    public async Task<IReadOnlyList<byte[]>> TailAsync(int count, CancellationToken cancellationToken = default)
     {
         // One tail at a time: each may hold up to 64 MiB of records while it reads, and admins' tails at once would add up.
-        await _tails.WaitAsync().ConfigureAwait(false);
+        await _tails.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await DrainAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             long end;
             lock (_lock)
             {
+                if (_stopping)
+                {
+                    // A tail that waited for its turn while the daemon stopped: the file is closed.
+                    throw DaemonErrors.AuditUnavailable("the audit log is closed");
+                }
+
                 end = _committedEnd;
             }
 
@@ -671,6 +681,9 @@ public sealed class AuditLog : IDisposable
         }
     }
 
+    // Never disposed: a disposed SemaphoreSlim leaves the tails waiting on it waiting for ever, and throws at the Release of
+    // the one reading (it holds no wait handle, so there is nothing to free). Those tails end with an error instead.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2213", Justification = "Not disposed on purpose: see above.")]
     private readonly SemaphoreSlim _tails = new(1, 1);
 
     /// <summary>The most a tail returns, in bytes (<see cref="AuditTail.DefaultMaxBytes"/>; tests make it small).</summary>
@@ -722,7 +735,6 @@ public sealed class AuditLog : IDisposable
         if (_writer.Join(StopJoin))
         {
             _wake.Dispose();
-            _tails.Dispose(); // A tail still reading ends with an error: the file is closed.
             _lines?.Dispose();
         }
     }

@@ -172,7 +172,7 @@ internal sealed class AdminService(
     {
         RequireAdmin(context, "read the audit log");
         var response = new AuditTailResponse();
-        response.Records.AddRange((await audit.TailAsync(Math.Clamp(request.Count, 1, 10_000)).ConfigureAwait(false)).Select(ByteString.CopyFrom));
+        response.Records.AddRange((await audit.TailAsync(Math.Clamp(request.Count, 1, 10_000), context.CancellationToken).ConfigureAwait(false)).Select(ByteString.CopyFrom));
         return response;
     });
 
