@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the disk under the daemon's state directory allows a write-ahead log: commits/s and the wait of each, one and
 # several threads, appending with fsync (the audit log's way) and overwriting a preallocated file with fdatasync (the
-# fastest durable commit here). A few seconds. Usage: bench/run-fsync-floor.sh [DIR [COMMITS_PER_THREAD]] (DIR: a
+# fastest durable commit here), and appending into fallocate'd space. A few seconds. Usage: bench/run-fsync-floor.sh [DIR [COMMITS_PER_THREAD]] (DIR: a
 # directory on the filesystem to measure, default /var/tmp, the same filesystem as the benches' state directories
 # here; COMMITS_PER_THREAD: 2000). bench/README-daemon.md, "The seventh session", says what it showed.
 set -euo pipefail
