@@ -172,7 +172,8 @@ internal sealed class AdminService(
     {
         RequireAdmin(context, "read the audit log");
         var response = new AuditTailResponse();
-        response.Records.AddRange((await audit.TailAsync(Math.Clamp(request.Count, 1, 10_000), context.CancellationToken).ConfigureAwait(false)).Select(ByteString.CopyFrom));
+        // Each record is a fresh array no one else holds: wrapped, not copied (a tail's answer is up to 64 MiB).
+        response.Records.AddRange((await audit.TailAsync(Math.Clamp(request.Count, 1, 10_000), context.CancellationToken).ConfigureAwait(false)).Select(r => UnsafeByteOperations.UnsafeWrap(r)));
         return response;
     });
 
