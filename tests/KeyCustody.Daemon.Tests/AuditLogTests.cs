@@ -203,40 +203,21 @@ public sealed class AuditLogTests : IDisposable
     }
 
     /// <summary>
-    /// Tails read one at a time: each may hold 64 MiB of records while it reads, and several admins' tails at once (30 in a
-    /// review: 97 → 489 MB) would add up. While a first tail reads, a second one does not begin its read (given two seconds
-    /// to, which it takes at once when tails are not one at a time); it reads once the first is done.
+    /// Tails read one at a time (each may hold up to 64 MiB while it reads; the answers themselves are not bounded by this).
+    /// While a first tail reads, a second one does not begin its read (given two seconds to, which it takes at once when
+    /// tails are not one at a time); it reads once the first is done.
     /// </summary>
     [Fact]
     public async Task A_second_tail_waits_until_the_first_has_read()
     {
         using var log = AuditLog.Open(LogPath);
-        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
-        using var firstReading = new ManualResetEventSlim();
-        using var firstMayEnd = new ManualResetEventSlim();
-        using var secondReading = new ManualResetEventSlim();
-        var calls = 0;
-        log.TailReading = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                firstReading.Set();
-                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
-            }
-            else
-            {
-                secondReading.Set();
-            }
-        };
-
-        var first = Task.Run(() => log.TailAsync(2));
-        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        using var held = await HeldTail.StartAsync(log);
         var second = Task.Run(() => log.TailAsync(2));
-        Assert.False(secondReading.Wait(TimeSpan.FromSeconds(2)), "a second tail read while the first was reading");
-        firstMayEnd.Set();
-        Assert.Equal(2, (await first).Count);
+        Assert.False(held.LaterReading.Wait(TimeSpan.FromSeconds(2)), "a second tail read while the first was reading");
+        held.Release();
+        Assert.Equal(2, (await held.First).Count);
         Assert.Equal(2, (await second).Count);
-        Assert.True(secondReading.IsSet);
+        Assert.True(held.LaterReading.IsSet);
     }
 
     /// <summary>
@@ -247,29 +228,15 @@ public sealed class AuditLogTests : IDisposable
     public async Task A_tail_given_up_while_waiting_for_its_turn_ends_at_once_without_reading()
     {
         using var log = AuditLog.Open(LogPath);
-        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
-        using var firstReading = new ManualResetEventSlim();
-        using var firstMayEnd = new ManualResetEventSlim();
-        var calls = 0;
-        log.TailReading = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                firstReading.Set();
-                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
-            }
-        };
-
-        var first = Task.Run(() => log.TailAsync(2));
-        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        using var held = await HeldTail.StartAsync(log);
         using var givenUp = new CancellationTokenSource();
         var second = log.TailAsync(2, givenUp.Token);
         Assert.False(second.IsCompleted);
         await givenUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
-        firstMayEnd.Set();
-        Assert.Equal(2, (await first).Count);
-        Assert.Equal(1, Volatile.Read(ref calls));
+        held.Release();
+        Assert.Equal(2, (await held.First).Count);
+        Assert.Equal(1, held.Reads);
         Assert.Equal(2, (await log.TailAsync(2)).Count);
     }
 
@@ -282,29 +249,69 @@ public sealed class AuditLogTests : IDisposable
     public async Task Tails_waiting_when_the_log_closes_end_with_an_error_instead_of_waiting_for_ever()
     {
         var log = AuditLog.Open(LogPath);
-        await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
-        using var firstReading = new ManualResetEventSlim();
-        using var firstMayEnd = new ManualResetEventSlim();
-        var calls = 0;
-        log.TailReading = () =>
-        {
-            if (Interlocked.Increment(ref calls) == 1)
-            {
-                firstReading.Set();
-                firstMayEnd.Wait(TimeSpan.FromSeconds(60));
-            }
-        };
-
-        var first = Task.Run(() => log.TailAsync(2));
-        Assert.True(firstReading.Wait(TimeSpan.FromSeconds(60)));
+        using var held = await HeldTail.StartAsync(log);
         var second = log.TailAsync(2);
         log.Dispose();
-        firstMayEnd.Set();
-        await Task.WhenAny(Task.WhenAll(first, second), Task.Delay(TimeSpan.FromSeconds(60))); // backstop only
-        Assert.True(first.IsCompleted, "the tail that was reading never ended");
+        held.Release();
+        await Task.WhenAny(Task.WhenAll(held.First, second), Task.Delay(TimeSpan.FromSeconds(60))); // backstop only
+        Assert.True(held.First.IsCompleted, "the tail that was reading never ended");
         Assert.True(second.IsCompleted, "a tail waiting for its turn when the log closed waits for ever");
         var closed = await Assert.ThrowsAsync<KeyCustody.Daemon.DaemonException>(() => second);
         Assert.Contains("closed", closed.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A first tail of a log with one record after its start record, held in its read (until <see cref="Release"/>) once it
+    /// began it; the reads of later tails are counted and signalled, not held.
+    /// </summary>
+    private sealed class HeldTail : IDisposable
+    {
+        private readonly ManualResetEventSlim _firstReading = new();
+        private readonly ManualResetEventSlim _firstMayEnd = new();
+        private int _reads;
+
+        private HeldTail(AuditLog log)
+        {
+            log.TailReading = () =>
+            {
+                if (Interlocked.Increment(ref _reads) == 1)
+                {
+                    _firstReading.Set();
+                    _firstMayEnd.Wait(TimeSpan.FromSeconds(60));
+                }
+                else
+                {
+                    LaterReading.Set();
+                }
+            };
+            First = Task.Run(() => log.TailAsync(2));
+        }
+
+        public Task<IReadOnlyList<byte[]>> First { get; }
+
+        /// <summary>Set when a tail after the first reads.</summary>
+        public ManualResetEventSlim LaterReading { get; } = new();
+
+        /// <summary>How many tails have begun their read.</summary>
+        public int Reads => Volatile.Read(ref _reads);
+
+        public static async Task<HeldTail> StartAsync(AuditLog log)
+        {
+            await log.AppendAsync(JsonObject.Of(("kind", "test"), ("n", 1L)));
+            var held = new HeldTail(log);
+            Assert.True(held._firstReading.Wait(TimeSpan.FromSeconds(60)), "the first tail never began its read");
+            return held;
+        }
+
+        public void Release() => _firstMayEnd.Set();
+
+        public void Dispose()
+        {
+            _firstMayEnd.Set();
+            _firstReading.Dispose();
+            _firstMayEnd.Dispose();
+            LaterReading.Dispose();
+        }
     }
 
     /// <summary>
