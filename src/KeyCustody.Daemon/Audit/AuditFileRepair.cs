@@ -61,22 +61,12 @@ internal static class AuditFileRepair
     /// <summary>The bytes after the file's last LF (all of it when it has none), found by reading back from its end.</summary>
     private static long TornTailLength(FileStream file)
     {
-        var chunk = new byte[Math.Min(file.Length, AuditLineReader.DefaultBufferSize)];
-        var end = file.Length;
-        while (end > 0)
+        var lastNewline = -1L;
+        AuditTail.ScanBack(file.SafeFileHandle, file.Length, AuditLineReader.DefaultBufferSize, lf =>
         {
-            var size = (int)Math.Min(chunk.Length, end);
-            file.Position = end - size;
-            file.ReadExactly(chunk, 0, size);
-            var lf = chunk.AsSpan(0, size).LastIndexOf((byte)'\n');
-            if (lf >= 0)
-            {
-                return file.Length - (end - size + lf + 1);
-            }
-
-            end -= size;
-        }
-
-        return file.Length;
+            lastNewline = lf;
+            return false;
+        });
+        return file.Length - (lastNewline + 1);
     }
 }

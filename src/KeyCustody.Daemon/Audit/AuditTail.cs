@@ -53,24 +53,43 @@ internal static class AuditTail
     /// </summary>
     private static long StartOfLast(SafeFileHandle file, long end, int count, int chunk, long maxBytes)
     {
+        // The byte before end is the last record's own newline: a line starts after each newline before it, and at 0.
+        var found = 0;
+        var earliest = end;
+        long? start = null;
+        bool Found(long lineStart)
+        {
+            if (found > 0 && end - lineStart > maxBytes)
+            {
+                start = earliest;
+                return false;
+            }
+
+            earliest = lineStart;
+            start = ++found == count ? lineStart : null;
+            return start is null;
+        }
+
+        ScanBack(file, end - 1, chunk, lf => Found(lf + 1));
+        if (start is null)
+        {
+            Found(0);
+        }
+
+        return start ?? 0;
+    }
+
+    /// <summary>
+    /// Each LF before <paramref name="end"/>, from the last back, to <paramref name="onNewline"/> (its position) until it
+    /// returns false; read a chunk at a time with positioned reads (the file's position is not moved). The start's search
+    /// for a torn tail (<see cref="AuditFileRepair"/>) and the tail's for its first record.
+    /// </summary>
+    public static void ScanBack(SafeFileHandle file, long end, int chunk, Func<long, bool> onNewline)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(chunk);
         try
         {
-            // The byte before end is the last record's own newline: a line starts after each newline before it, and at 0.
-            var scanned = end - 1;
-            var found = 0;
-            var earliest = end;
-            long? Found(long lineStart)
-            {
-                if (found > 0 && end - lineStart > maxBytes)
-                {
-                    return earliest;
-                }
-
-                earliest = lineStart;
-                return ++found == count ? lineStart : null;
-            }
-
+            var scanned = end;
             while (scanned > 0)
             {
                 var n = (int)Math.Min(chunk, scanned);
@@ -79,16 +98,14 @@ internal static class AuditTail
                 ReadExactly(file, span, from);
                 for (var i = n - 1; i >= 0; i--)
                 {
-                    if (span[i] == '\n' && Found(from + i + 1) is { } start)
+                    if (span[i] == '\n' && !onNewline(from + i))
                     {
-                        return start;
+                        return;
                     }
                 }
 
                 scanned = from;
             }
-
-            return Found(0) ?? 0;
         }
         finally
         {
