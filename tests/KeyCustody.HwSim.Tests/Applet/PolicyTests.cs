@@ -83,25 +83,24 @@ public sealed class PolicyTests
     {
         using var t = new Fixture(TouchMode.Manual, touchTimeout: TimeSpan.FromSeconds(30));
         t.Generate(0x9A, 0xE0, pin: 0x01, touch: 0x02);
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var sign = Task.Run(() =>
-        {
-            var result = t.Sign(0xE0, 0x9A, Hello);
-            order.Enqueue("sign");
-            return result.Sw;
-        });
+
+        // The order is the card's own: its busy intervals are recorded under its command lock, as it executes them (the
+        // order in which the two test threads wake up after their answers is the scheduler's, and was once "version"
+        // first although the card had answered "sign" first).
+        t.Card.Activity.Recording = true;
+        var sign = Task.Run(() => t.Sign(0xE0, 0x9A, Hello).Sw);
         Assert.True(t.Card.Button.WaitUntilWaiting(TimeSpan.FromSeconds(10)));
+        t.Card.Activity.Take(); // the commands before the one waiting for the touch (a PIN's, if any)
         var connection = t.Card.Connect();
-        var version = Task.Run(() =>
-        {
-            var answer = connection.Transmit(Hex.Parse("00 FD 00 00"));
-            order.Enqueue("version");
-            return Hex.Format(answer);
-        });
+        var version = Task.Run(() => Hex.Format(connection.Transmit(Hex.Parse("00 FD 00 00"))));
         Assert.True(t.Card.Button.Touch());
         Assert.Equal(0x9000, await sign);
         Assert.Equal("05 07 01 90 00", await version);
-        Assert.Equal(["sign", "version"], order.ToArray());
+        // Two commands since: the signature (begun before the version was sent) and the version, in the card's order.
+        var order = t.Card.Activity.Take();
+        Assert.Equal(2, order.Count);
+        Assert.True(order[0].Start < order[1].Start, "the card finished the version command before the signature waiting for its touch");
+        Assert.True(order[1].Start >= order[0].End, "the card began the version command before the signature waiting for its touch had ended");
         Assert.False(t.Card.Button.Touch());
     }
 
